@@ -1,0 +1,59 @@
+//! Command-line definitions (clap) only; `app` turns them into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Compare waterfall and stage-gated funding of government digital services by Monte Carlo.
+///
+/// With no command, runs the embedded default scenario and prints the comparison.
+#[derive(Debug, Parser)]
+#[command(name = "budgetsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: run the embedded default scenario).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and print the comparison of its funding models.
+    Run(RunArgs),
+    /// Check scenario files without simulating; exits 0 if all are valid, 2 otherwise.
+    Validate(ValidateArgs),
+}
+
+/// Options of `budgetsim run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
+    pub scenario: Option<PathBuf>,
+    /// Number of portfolios to simulate (overrides simulation.portfolios).
+    #[arg(long, value_name = "N")]
+    pub portfolios: Option<u64>,
+    /// Master seed (overrides simulation.seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Override a scenario field before validation, e.g.
+    /// --set models.stage_gated.stages.0.duration_months=2 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Print the statistics as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `budgetsim validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Overrides applied before validation, as for `run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}

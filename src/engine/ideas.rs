@@ -1,0 +1,117 @@
+//! Idea fundamentals for one portfolio, drawn once from each idea's own streams and shared
+//! by every funding model (common random numbers).
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::rng::{Purpose, stream};
+use crate::model::Scenario;
+
+/// One candidate idea's fundamentals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idea {
+    /// Index within the portfolio (round * ideas_per_round + slot).
+    pub id: u32,
+    /// Intake round it arrives at.
+    pub round: u32,
+    /// Month of arrival.
+    pub arrival: f64,
+    /// Meets a real user need.
+    pub fit: bool,
+    /// Log of value if delivered in full, ln(dollars).
+    pub log_value: f64,
+    /// Planned cost of the whole project, dollars.
+    pub cost: f64,
+    /// Planned duration of the whole project, months.
+    pub duration: f64,
+    /// Business-case signal on log value.
+    pub signal0: f64,
+    /// Idea-level standard normal of cost overrun, shared by its contracts.
+    pub risk_z: f64,
+}
+
+/// All ideas of one portfolio plus their per-stage draws.
+#[derive(Debug, Clone)]
+pub struct IdeaSet {
+    /// Ideas in id order.
+    pub ideas: Vec<Idea>,
+    /// Standard normal signal errors, `ideas.len() x stages`.
+    signal_z: Vec<f64>,
+    /// Uniforms deciding misfit detection, `ideas.len() x stages`.
+    detect_u: Vec<f64>,
+    stages: usize,
+}
+
+impl IdeaSet {
+    /// Draws every idea of portfolio `portfolio`, with per-stage draws for up to `stages` stages.
+    pub fn draw(s: &Scenario, portfolio: u64, stages: usize) -> IdeaSet {
+        let seed = s.simulation.seed;
+        let per = s.fund.ideas_per_round;
+        let rounds = (0..s.fund.intake_rounds)
+            .take_while(|r| {
+                f64::from(*r) * s.fund.intake_every_months < s.simulation.horizon_months
+            })
+            .count() as u32;
+        let n = (rounds * per) as usize;
+        let mut ideas = Vec::with_capacity(n);
+        let mut signal_z = Vec::with_capacity(n * stages);
+        let mut detect_u = Vec::with_capacity(n * stages);
+        let i = &s.ideas;
+        for id in 0..rounds * per {
+            let key = u64::from(id);
+            let mut r = stream(seed, portfolio, key, Purpose::Fundamentals, 0);
+            // Fixed draw order: fit, log value, cost, duration, business-case error.
+            let fit = r.random::<f64>() < i.fit_probability;
+            let zx: f64 = StandardNormal.sample(&mut r);
+            let cost = i.planned_cost.sample(&mut r);
+            let duration = i.planned_duration_months.sample(&mut r);
+            let e0: f64 = StandardNormal.sample(&mut r);
+            let log_value = i.log_value_mean + i.log_value_sd * zx;
+            let risk_z =
+                StandardNormal.sample(&mut stream(seed, portfolio, key, Purpose::IdeaRisk, 0));
+            for k in 0..stages as u64 {
+                signal_z.push(StandardNormal.sample(&mut stream(
+                    seed,
+                    portfolio,
+                    key,
+                    Purpose::Signal,
+                    k,
+                )));
+                detect_u.push(stream(seed, portfolio, key, Purpose::Detection, k).random::<f64>());
+            }
+            let round = id / per;
+            ideas.push(Idea {
+                id,
+                round,
+                arrival: f64::from(round) * s.fund.intake_every_months,
+                fit,
+                log_value,
+                cost,
+                duration,
+                signal0: log_value + noise_term(i.business_case_noise, e0),
+                risk_z,
+            });
+        }
+        IdeaSet {
+            ideas,
+            signal_z,
+            detect_u,
+            stages,
+        }
+    }
+
+    /// Signal on log value produced by stage `k` of idea `id` with noise sd `noise`.
+    pub fn stage_signal(&self, id: usize, k: usize, noise: f64) -> f64 {
+        self.ideas[id].log_value + noise_term(noise, self.signal_z[id * self.stages + k])
+    }
+
+    /// Whether stage `k` reveals that idea `id` is a misfit, given detection probability.
+    pub fn detects_misfit(&self, id: usize, k: usize, detection: f64) -> bool {
+        !self.ideas[id].fit && self.detect_u[id * self.stages + k] < detection
+    }
+}
+
+/// `sd * z`; an infinite sd means "no information", and such a signal is never used.
+fn noise_term(sd: f64, z: f64) -> f64 {
+    if sd.is_finite() { sd * z } else { 0.0 }
+}

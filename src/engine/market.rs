@@ -1,0 +1,131 @@
+//! The vendor market: who may bid on a contract, who bids, the markup that competition
+//! leaves, sole-source awards, and the incumbent's edge in a re-competition.
+
+use rand::{Rng, RngExt};
+
+use crate::model::Vendors;
+
+/// Result of competing one contract.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Award {
+    /// Winning vendor (large vendors first in index order).
+    pub vendor: usize,
+    /// Markup on planned work cost (0.1 = 10%).
+    pub markup: f64,
+    /// Number of bids received (0 for a sole-source award).
+    pub bids: u32,
+    /// No bids: awarded without competition.
+    pub sole_source: bool,
+}
+
+/// Whether vendor `v` may take a contract of planned cost `cost` dollars.
+pub fn eligible(vendors: &Vendors, v: usize, cost: f64) -> bool {
+    !vendors.is_small(v) || cost <= vendors.small_contract_cap
+}
+
+/// Competes a contract of planned cost `cost`. A bidding `incumbent` wins with
+/// probability advantage + (1 - advantage) / bids. Consumes one uniform per vendor plus
+/// two, whatever happens, so draws stay aligned across models and parameter changes.
+pub fn compete<R: Rng + ?Sized>(
+    vendors: &Vendors,
+    cost: f64,
+    incumbent: Option<usize>,
+    rng: &mut R,
+) -> Award {
+    let n = vendors.count();
+    let mut bidders: Vec<usize> = Vec::new();
+    let mut any_eligible = false;
+    for v in 0..n {
+        let u: f64 = rng.random();
+        let ok = eligible(vendors, v, cost);
+        any_eligible |= ok;
+        // An incumbent always bids to keep its work.
+        if ok && (u < vendors.bid_probability || Some(v) == incumbent) {
+            bidders.push(v);
+        }
+    }
+    let u_edge: f64 = rng.random();
+    let u_pick: f64 = rng.random();
+    let pick = |len: usize| ((u_pick * len as f64) as usize).min(len.saturating_sub(1));
+    if bidders.is_empty() {
+        // Sole source: the agency negotiates with an eligible vendor; if the rules shut
+        // everyone out (no large vendors, contract above the small cap), with anyone.
+        let pool: Vec<usize> = (0..n)
+            .filter(|&v| !any_eligible || eligible(vendors, v, cost))
+            .collect();
+        return Award {
+            vendor: pool[pick(pool.len())],
+            markup: vendors.sole_source_markup,
+            bids: 0,
+            sole_source: true,
+        };
+    }
+    let bids = bidders.len() as u32;
+    let vendor = match incumbent.filter(|i| bidders.contains(i)) {
+        Some(i) if u_edge < vendors.incumbent_advantage => i,
+        _ => bidders[pick(bidders.len())],
+    };
+    Award {
+        vendor,
+        markup: vendors.markup / f64::from(bids),
+        bids,
+        sole_source: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::{Purpose, stream};
+
+    fn market() -> Vendors {
+        Vendors {
+            large: 3,
+            small: 10,
+            small_contract_cap: 500_000.0,
+            bid_probability: 0.3,
+            markup: 0.3,
+            sole_source_markup: 0.5,
+            incumbent_advantage: 0.5,
+            switching_cost_share: 0.33,
+        }
+    }
+
+    #[test]
+    fn big_contracts_shut_small_vendors_out() {
+        let m = market();
+        for i in 0..2000 {
+            let a = compete(&m, 2e6, None, &mut stream(1, 0, i, Purpose::Bids, 0));
+            assert!(!m.is_small(a.vendor));
+        }
+    }
+
+    #[test]
+    fn more_bids_mean_lower_markup_and_none_means_sole_source() {
+        let m = market();
+        for i in 0..2000 {
+            let a = compete(&m, 1e5, None, &mut stream(2, 0, i, Purpose::Bids, 0));
+            if a.sole_source {
+                assert_eq!(a.markup, 0.5);
+            } else {
+                assert!((a.markup - 0.3 / f64::from(a.bids)).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn incumbent_wins_with_its_advantage() {
+        let m = market();
+        let n = 20_000;
+        let (mut wins, mut expected) = (0.0, 0.0);
+        for i in 0..n {
+            let a = compete(&m, 1e5, Some(4), &mut stream(5, 0, i, Purpose::Bids, 0));
+            wins += f64::from(u8::from(a.vendor == 4));
+            expected += 0.5 + 0.5 / f64::from(a.bids);
+        }
+        assert!(
+            (wins - expected).abs() / (n as f64) < 0.015,
+            "{wins} vs {expected}"
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! The Monte Carlo engine: portfolios in parallel (rayon), each running every funding
+//! model on the same ideas and risk draws, so model comparisons are paired.
+
+pub mod belief;
+pub mod ideas;
+pub mod market;
+pub mod portfolio;
+pub mod risk;
+pub mod rng;
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::metrics::Outcome;
+use crate::model::Scenario;
+pub use ideas::IdeaSet;
+pub use portfolio::{Project, Run, Status};
+
+/// Outcomes of a batch of portfolios: `outcomes[model][i]` is portfolio `first + i`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    /// Index of the first portfolio in the batch.
+    pub first: u64,
+    /// Model names, in scenario order.
+    pub models: Vec<String>,
+    /// Per model, one outcome per portfolio in order.
+    pub outcomes: Vec<Vec<Outcome>>,
+}
+
+/// Largest number of stages of any model (the per-stage draws each idea needs).
+fn max_stages(s: &Scenario) -> usize {
+    s.models.iter().map(|m| m.stages.len()).max().unwrap_or(0)
+}
+
+/// Runs portfolio `p` under every model, with full per-idea detail.
+pub fn run_portfolio(s: &Scenario, p: u64) -> Vec<Run> {
+    let ideas = IdeaSet::draw(s, p, max_stages(s));
+    s.models
+        .iter()
+        .map(|m| portfolio::simulate(s, m, &ideas, p))
+        .collect()
+}
+
+/// Runs portfolios `range` in parallel on the current rayon pool. The result depends
+/// only on the scenario and the range, never on the number of threads.
+pub fn run(s: &Scenario, range: Range<u64>) -> Results {
+    run_with_progress(s, range, &|_| {})
+}
+
+/// As [`run`], calling `progress(n)` as each batch of `n` portfolios completes.
+pub fn run_with_progress(
+    s: &Scenario,
+    range: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Results {
+    let per_portfolio: Vec<Vec<Outcome>> = range
+        .clone()
+        .into_par_iter()
+        .map(|p| {
+            let runs = run_portfolio(s, p);
+            progress(1);
+            runs.into_iter().map(|r| r.outcome).collect()
+        })
+        .collect();
+    let mut outcomes: Vec<Vec<Outcome>> = s
+        .models
+        .iter()
+        .map(|_| Vec::with_capacity(per_portfolio.len()))
+        .collect();
+    for row in per_portfolio {
+        for (m, o) in row.into_iter().enumerate() {
+            outcomes[m].push(o);
+        }
+    }
+    Results {
+        first: range.start,
+        models: s.models.iter().map(|m| m.name.clone()).collect(),
+        outcomes,
+    }
+}

@@ -1,0 +1,683 @@
+//! One portfolio under one funding model: a pure function of (scenario, model, ideas,
+//! keyed streams). Events (intake rounds, contract ends, gate decisions) are processed
+//! in time order in continuous time until the horizon.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::belief::Belief;
+use super::ideas::IdeaSet;
+use super::market::{self, Award};
+use super::risk;
+use super::rng::{Purpose, stream};
+use crate::metrics::{METRIC_COUNT, Metric, Outcome};
+use crate::model::{Commitment, FundingModel, Scenario};
+
+/// How an idea stands at the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Arrived but never funded (failed the hurdle or found no money at intake).
+    Rejected,
+    /// Working on a stage.
+    Running,
+    /// Between stages: waiting for the gate decision.
+    AtGate,
+    /// Passed its gate but waiting for money.
+    Held,
+    /// Completed its last stage.
+    Delivered,
+    /// Stopped at the gate before this stage.
+    Killed(usize),
+    /// A contract of this stage passed the escalation cap.
+    Cancelled(usize),
+}
+
+impl Status {
+    /// Still in progress at the horizon.
+    pub fn is_running(self) -> bool {
+        matches!(self, Status::Running | Status::AtGate | Status::Held)
+    }
+}
+
+/// Per-idea detail of one run (for tests, invariants and per-project outputs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// Idea id.
+    pub id: u32,
+    /// State at the horizon.
+    pub status: Status,
+    /// Stages entered.
+    pub stages_entered: usize,
+    /// Spend by the horizon, dollars.
+    pub spend: f64,
+    /// Delivered value (discounted), dollars.
+    pub value: f64,
+    /// Share of value released.
+    pub released: f64,
+    /// Meets a real need.
+    pub fit: bool,
+}
+
+/// Everything one run produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Metrics and stage counts.
+    pub outcome: Outcome,
+    /// Per-idea detail, for ideas that arrived.
+    pub projects: Vec<Project>,
+    /// Spend beyond commitments that escalation forced (overruns past contingency),
+    /// dollars: the only way spend may exceed the budget.
+    pub escalation_excess: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    // Order matters at equal times: money comes back before it is handed out again.
+    ContractEnd = 0,
+    Gate = 1,
+    Intake = 2,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    time: f64,
+    kind: EventKind,
+    seq: u64,
+    target: usize,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Event {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest event first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.time
+            .total_cmp(&self.time)
+            .then((o.kind as u8).cmp(&(self.kind as u8)))
+            .then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// A payment: a contract paid evenly over [start, end], or an overhead paid at `start`.
+#[derive(Debug, Clone, Copy)]
+struct Payment {
+    idea: usize,
+    vendor: Option<usize>,
+    amount: f64,
+    start: f64,
+    end: f64,
+    overhead: bool,
+    sole_source: bool,
+    /// For contracts: (planned price, planned months, actual months), to measure overruns.
+    contract: Option<(f64, f64, f64)>,
+}
+
+impl Payment {
+    /// Amount paid by time `h`.
+    fn paid_by(&self, h: f64) -> f64 {
+        if self.start >= h {
+            0.0
+        } else if self.end <= h || self.end <= self.start {
+            self.amount
+        } else {
+            self.amount * (h - self.start) / (self.end - self.start)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Track {
+    status: Status,
+    arrived: bool,
+    /// Stage running, or (at a gate / held) the stage to enter next.
+    stage: usize,
+    stages_entered: usize,
+    belief: Belief,
+    planned_work: f64,
+    actual_work: f64,
+    released: f64,
+    value: f64,
+    first_value: Option<f64>,
+    vendor: Option<usize>,
+    markup: f64,
+    sole_source: bool,
+    reserve: f64,
+    replanned: f64,
+    booked: f64,
+    /// Running contract: (commitment, cost, work multiplier, cancelled, payment index).
+    contract: Option<(f64, f64, f64, bool, usize)>,
+}
+
+struct Sim<'a> {
+    s: &'a Scenario,
+    m: &'a FundingModel,
+    ideas: &'a IdeaSet,
+    portfolio: u64,
+    tracks: Vec<Track>,
+    events: BinaryHeap<Event>,
+    seq: u64,
+    booked: f64,
+    open: f64,
+    excess: f64,
+    payments: Vec<Payment>,
+    largest_price: f64,
+    entered: Vec<u32>,
+    killed: Vec<u32>,
+}
+
+/// Runs one portfolio under one funding model.
+pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64) -> Run {
+    let i = &s.ideas;
+    let tracks = ideas
+        .ideas
+        .iter()
+        .map(|idea| {
+            let mut belief = Belief::prior(i.log_value_mean, i.log_value_sd, i.fit_probability);
+            belief.observe(idea.signal0, i.business_case_noise);
+            Track {
+                status: Status::Rejected,
+                arrived: false,
+                stage: 0,
+                stages_entered: 0,
+                belief,
+                planned_work: 0.0,
+                actual_work: 0.0,
+                released: 0.0,
+                value: 0.0,
+                first_value: None,
+                vendor: None,
+                markup: 0.0,
+                sole_source: false,
+                reserve: 0.0,
+                replanned: 0.0,
+                booked: 0.0,
+                contract: None,
+            }
+        })
+        .collect();
+    let n = m.stages.len();
+    let mut sim = Sim {
+        s,
+        m,
+        ideas,
+        portfolio,
+        tracks,
+        events: BinaryHeap::new(),
+        seq: 0,
+        booked: 0.0,
+        open: 0.0,
+        excess: 0.0,
+        payments: Vec::new(),
+        largest_price: 0.0,
+        entered: vec![0; n],
+        killed: vec![0; n],
+    };
+    if !ideas.ideas.is_empty() {
+        sim.push(0.0, EventKind::Intake, 0);
+    }
+    let horizon = s.simulation.horizon_months;
+    while let Some(e) = sim.events.pop() {
+        if e.time >= horizon {
+            break;
+        }
+        match e.kind {
+            EventKind::Intake => sim.intake(e.time, e.target as u32),
+            EventKind::ContractEnd => sim.contract_end(e.time, e.target),
+            EventKind::Gate => sim.decide(e.time, &[e.target]),
+        }
+    }
+    sim.finish()
+}
+
+impl Sim<'_> {
+    fn push(&mut self, time: f64, kind: EventKind, target: usize) {
+        self.seq += 1;
+        self.events.push(Event {
+            time,
+            kind,
+            seq: self.seq,
+            target,
+        });
+    }
+
+    fn available(&self) -> f64 {
+        self.s.fund.budget - self.booked - self.open
+    }
+
+    fn intake(&mut self, t: f64, round: u32) {
+        let ids: Vec<usize> = self
+            .ideas
+            .ideas
+            .iter()
+            .filter(|i| i.round == round)
+            .map(|i| i.id as usize)
+            .collect();
+        for &id in &ids {
+            self.tracks[id].arrived = true;
+        }
+        let next = self.ideas.ideas.iter().find(|i| i.round == round + 1);
+        if let Some(next) = next {
+            self.push(next.arrival, EventKind::Intake, (round + 1) as usize);
+        }
+        self.decide(t, &ids);
+    }
+
+    /// Planned work cost of stages `from..`, scaled by the overrun seen so far.
+    fn expected_remaining_cost(&self, id: usize, from: usize) -> f64 {
+        let tr = &self.tracks[id];
+        let ratio = if tr.planned_work > 0.0 {
+            tr.actual_work / tr.planned_work
+        } else {
+            1.0
+        };
+        let cost = self.ideas.ideas[id].cost;
+        ratio
+            * (from..self.m.stages.len())
+                .map(|k| self.m.stage_cost(k, cost))
+                .sum::<f64>()
+    }
+
+    /// A decision point: `fresh` ideas (new arrivals or one idea at its gate) plus every
+    /// idea held for money are checked against their hurdle, ranked by expected value per
+    /// expected dollar, and funded in order while money lasts.
+    fn decide(&mut self, t: f64, fresh: &[usize]) {
+        let held = self
+            .tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, tr)| tr.status == Status::Held)
+            .map(|(i, _)| i);
+        let candidates: Vec<usize> = fresh.iter().copied().chain(held).collect();
+        let mut ranked: Vec<(f64, usize)> = Vec::with_capacity(candidates.len());
+        for id in candidates {
+            let tr = &self.tracks[id];
+            let k = tr.stage;
+            let value = (1.0 - tr.released) * tr.belief.expected_value();
+            let cost = self.expected_remaining_cost(id, k);
+            if value >= self.m.stages[k].hurdle * cost && value > 0.0 {
+                ranked.push((value / cost, id));
+            } else if tr.stages_entered == 0 {
+                self.tracks[id].status = Status::Rejected;
+            } else {
+                self.killed[k] += 1;
+                self.end(id, Status::Killed(k));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, id) in ranked {
+            if !self.try_start(t, id) {
+                self.tracks[id].status = if self.tracks[id].stages_entered == 0 {
+                    Status::Rejected
+                } else {
+                    Status::Held
+                };
+            }
+        }
+    }
+
+    /// Commitment to hold for a future stage `k` at markup `markup`.
+    fn stage_reserve(&self, id: usize, k: usize, markup: f64) -> f64 {
+        let m = self.m;
+        let work = m.stage_cost(k, self.ideas.ideas[id].cost);
+        let review = if k + 1 < m.stages.len() {
+            m.gate_review_cost
+        } else {
+            0.0
+        };
+        let procurement = if m.stages[k].recompete {
+            m.procurement_cost
+        } else {
+            0.0
+        };
+        work * (1.0 + markup) * (1.0 + m.contingency) + review + procurement
+    }
+
+    /// Awards and starts stage `tracks[id].stage` if the money is there.
+    fn try_start(&mut self, t: f64, id: usize) -> bool {
+        let (s, m) = (self.s, self.m);
+        let k = self.tracks[id].stage;
+        let idea = &self.ideas.ideas[id];
+        let work = m.stage_cost(k, idea.cost);
+        let months = m.stage_duration(k, idea.duration);
+        let competed = k == 0 || m.stages[k].recompete;
+        let key = k as u64;
+        let tr = &self.tracks[id];
+        let award = if competed {
+            let mut rng = stream(
+                s.simulation.seed,
+                self.portfolio,
+                u64::from(idea.id),
+                Purpose::Bids,
+                key,
+            );
+            market::compete(&s.vendors, work, tr.vendor, &mut rng)
+        } else {
+            // A follow-on stage stays with the incumbent at the price agreed at award.
+            Award {
+                vendor: tr.vendor.unwrap_or(0),
+                markup: tr.markup,
+                bids: 1,
+                sole_source: tr.sole_source,
+            }
+        };
+        let switching = match tr.vendor {
+            Some(v) if competed && v != award.vendor => s.vendors.switching_cost_share * tr.booked,
+            _ => 0.0,
+        };
+        let procurement = if competed { m.procurement_cost } else { 0.0 };
+        let price = work * (1.0 + award.markup);
+        let review = if k + 1 < m.stages.len() {
+            m.gate_review_cost
+        } else {
+            0.0
+        };
+        let commit = price * (1.0 + m.contingency) + review;
+        let future = if k == 0 && m.commitment == Commitment::Project {
+            (1..m.stages.len())
+                .map(|j| self.stage_reserve(id, j, award.markup))
+                .sum()
+        } else {
+            0.0
+        };
+        let need_now = commit + procurement + switching;
+        let from_reserve = need_now.min(tr.reserve);
+        if need_now - from_reserve + future > self.available() + 1e-9 {
+            return false;
+        }
+        // Money: the reserve (already counted in `open`) pays first, the fund the rest.
+        self.open += commit + future - from_reserve;
+        self.booked += procurement + switching;
+        let d = risk::draw(
+            &s.risk,
+            months,
+            idea.risk_z,
+            &mut stream(
+                s.simulation.seed,
+                self.portfolio,
+                u64::from(idea.id),
+                Purpose::Contract,
+                key,
+            ),
+        );
+        let start = t + if competed {
+            m.procurement_delay_months
+        } else {
+            0.0
+        };
+        let cap = s.risk.escalation_cap;
+        let cancelled = d.cost > cap;
+        let work_mult = d.cost.min(cap);
+        let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
+            + work * (work_mult - 1.0).max(0.0) * (1.0 + s.vendors.sole_source_markup);
+        let elapsed = months * d.schedule * if cancelled { cap / d.cost } else { 1.0 };
+        let end = start + elapsed;
+        for (amount, vendor) in [(procurement, None), (switching, Some(award.vendor))] {
+            if amount > 0.0 {
+                self.payments.push(Payment {
+                    idea: id,
+                    vendor,
+                    amount,
+                    start: t,
+                    end: t,
+                    overhead: true,
+                    sole_source: false,
+                    contract: None,
+                });
+            }
+        }
+        self.payments.push(Payment {
+            idea: id,
+            vendor: Some(award.vendor),
+            amount: cost,
+            start,
+            end,
+            overhead: false,
+            sole_source: award.sole_source,
+            contract: Some((price, months, elapsed)),
+        });
+        self.largest_price = self.largest_price.max(price);
+        let pay_index = self.payments.len() - 1;
+        let tr = &mut self.tracks[id];
+        tr.reserve += future - from_reserve;
+        tr.booked += procurement + switching;
+        tr.vendor = Some(award.vendor);
+        if competed {
+            tr.markup = award.markup;
+            tr.sole_source = award.sole_source;
+        }
+        tr.status = Status::Running;
+        tr.stages_entered += 1;
+        tr.replanned = t;
+        tr.planned_work += work;
+        tr.actual_work += work * work_mult;
+        tr.contract = Some((commit, cost, work_mult, cancelled, pay_index));
+        self.entered[k] += 1;
+        self.push(end, EventKind::ContractEnd, id);
+        true
+    }
+
+    fn contract_end(&mut self, t: f64, id: usize) {
+        let (s, m) = (self.s, self.m);
+        let Some((commit, cost, _, cancelled, _)) = self.tracks[id].contract.take() else {
+            return;
+        };
+        let k = self.tracks[id].stage;
+        let last = k + 1 == m.stages.len();
+        let review = if last || cancelled {
+            0.0
+        } else {
+            m.gate_review_cost
+        };
+        self.open -= commit;
+        self.booked += cost + review;
+        self.excess += (cost + review - commit).max(0.0);
+        self.tracks[id].booked += cost + review;
+        if review > 0.0 {
+            self.payments.push(Payment {
+                idea: id,
+                vendor: None,
+                amount: review,
+                start: t,
+                end: t,
+                overhead: true,
+                sole_source: false,
+                contract: None,
+            });
+        }
+        if cancelled {
+            self.end(id, Status::Cancelled(k));
+            return;
+        }
+        let stage = &m.stages[k];
+        let signal = self.ideas.stage_signal(id, k, stage.signal_noise);
+        let found = self.ideas.detects_misfit(id, k, stage.misfit_detection);
+        let idea = &self.ideas.ideas[id];
+        let tr = &mut self.tracks[id];
+        tr.belief.observe(signal, stage.signal_noise);
+        tr.belief.check_fit(stage.misfit_detection, found);
+        if stage.value_share > 0.0 {
+            tr.released += stage.value_share;
+            if idea.fit {
+                let frozen = t - tr.replanned;
+                let drift = 0.5f64.powf(frozen / s.risk.requirements_half_life_months);
+                let discount = (1.0 + s.simulation.discount_rate).powf(-t / 12.0);
+                tr.value += stage.value_share * idea.log_value.exp() * drift * discount;
+                tr.first_value.get_or_insert(t);
+            }
+        }
+        if last {
+            self.end(id, Status::Delivered);
+        } else {
+            tr.status = Status::AtGate;
+            tr.stage = k + 1;
+            self.push(t + m.gate_delay_months, EventKind::Gate, id);
+        }
+    }
+
+    /// Ends an idea and frees its unused reserve.
+    fn end(&mut self, id: usize, status: Status) {
+        let tr = &mut self.tracks[id];
+        self.open -= tr.reserve;
+        tr.reserve = 0.0;
+        tr.status = status;
+    }
+
+    fn finish(self) -> Run {
+        let h = self.s.simulation.horizon_months;
+        let nv = self.s.vendors.count();
+        let mut idea_spend = vec![0.0; self.tracks.len()];
+        let mut vendor_spend = vec![0.0; nv];
+        let (mut spend, mut overhead, mut sole) = (0.0, 0.0, 0.0);
+        let (mut price_done, mut cost_done, mut plan_months, mut real_months) =
+            (0.0, 0.0, 0.0, 0.0);
+        for p in &self.payments {
+            let paid = p.paid_by(h);
+            spend += paid;
+            idea_spend[p.idea] += paid;
+            if p.overhead {
+                overhead += paid;
+            }
+            if let Some(v) = p.vendor {
+                vendor_spend[v] += paid;
+                if p.sole_source {
+                    sole += paid;
+                }
+            }
+            if let Some((price, planned, actual)) = p.contract
+                && p.end < h
+            {
+                price_done += price;
+                cost_done += p.amount;
+                plan_months += planned;
+                real_months += actual;
+            }
+        }
+        let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
+        let mut excess = self.excess;
+        for tr in &self.tracks {
+            if let Some((commit, _, _, _, idx)) = tr.contract {
+                let paid = self.payments[idx].paid_by(h);
+                unspent += (commit - paid).max(0.0);
+                excess += (paid - commit).max(0.0);
+            }
+        }
+        let (mut wip, mut waste, mut delivered_spend, mut value, mut lock_base) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        let mut counts = [0u32; 6]; // considered, started, killed, cancelled, delivered, misfits
+        let mut first_value = f64::INFINITY;
+        let (mut wait_sum, mut wait_n) = (0.0, 0u32);
+        let mut projects = Vec::new();
+        for (id, tr) in self.tracks.iter().enumerate() {
+            if !tr.arrived {
+                continue;
+            }
+            let idea = &self.ideas.ideas[id];
+            let spent = idea_spend[id];
+            counts[0] += 1;
+            counts[1] += u32::from(tr.stages_entered > 0);
+            value += tr.value;
+            if tr.status.is_running() {
+                wip += spent;
+                lock_base += spent;
+            } else if tr.value > 0.0 {
+                delivered_spend += spent;
+            } else {
+                waste += spent;
+            }
+            match tr.status {
+                Status::Killed(_) => counts[2] += 1,
+                Status::Cancelled(_) => counts[3] += 1,
+                Status::Delivered => {
+                    counts[4] += 1;
+                    counts[5] += u32::from(!idea.fit);
+                    lock_base += spent;
+                }
+                _ => {}
+            }
+            if let Some(fv) = tr.first_value {
+                first_value = first_value.min(fv);
+                wait_sum += fv - idea.arrival;
+                wait_n += 1;
+            }
+            projects.push(Project {
+                id: idea.id,
+                status: tr.status,
+                stages_entered: tr.stages_entered,
+                spend: spent,
+                value: tr.value,
+                released: tr.released,
+                fit: idea.fit,
+            });
+        }
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        let vendor_total: f64 = vendor_spend.iter().sum();
+        let small: f64 = vendor_spend
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| self.s.vendors.is_small(*v))
+            .map(|(_, x)| x)
+            .sum();
+        let hhi = if vendor_total > 0.0 {
+            vendor_spend
+                .iter()
+                .map(|x| (100.0 * x / vendor_total).powi(2))
+                .sum()
+        } else {
+            f64::NAN
+        };
+        let mut values = [0.0; METRIC_COUNT];
+        let mut set = |m: Metric, v: f64| values[m as usize] = v;
+        set(Metric::Spend, spend);
+        set(Metric::CommittedUnspent, unspent);
+        set(Metric::Wip, wip);
+        set(Metric::DeliveredSpend, delivered_spend);
+        set(Metric::DeliveredValue, value);
+        set(Metric::NetValue, value - spend);
+        set(Metric::ValuePerDollar, ratio(value, spend));
+        set(Metric::Waste, waste);
+        set(Metric::WasteShare, ratio(waste, spend));
+        set(Metric::Overhead, overhead);
+        set(Metric::IdeasConsidered, f64::from(counts[0]));
+        set(Metric::IdeasStarted, f64::from(counts[1]));
+        set(Metric::IdeasKilled, f64::from(counts[2]));
+        set(Metric::IdeasCancelled, f64::from(counts[3]));
+        set(Metric::IdeasDelivered, f64::from(counts[4]));
+        set(Metric::MisfitsDelivered, f64::from(counts[5]));
+        set(Metric::MonthsToFirstValue, first_value.min(h));
+        set(
+            Metric::MeanMonthsToValue,
+            ratio(wait_sum, f64::from(wait_n)),
+        );
+        set(Metric::CostOverrun, ratio(cost_done, price_done) - 1.0);
+        set(Metric::ScheduleSlip, ratio(real_months, plan_months) - 1.0);
+        set(
+            Metric::LockinExposure,
+            ratio(self.s.vendors.switching_cost_share * lock_base, spend),
+        );
+        set(Metric::VendorHhi, hhi);
+        set(Metric::SmallVendorShare, ratio(small, vendor_total));
+        set(Metric::SoleSourceShare, ratio(sole, vendor_total));
+        set(
+            Metric::LargestContractShare,
+            self.largest_price / self.s.fund.budget,
+        );
+        Run {
+            outcome: Outcome {
+                values,
+                stage_entered: self.entered,
+                stage_killed: self.killed,
+            },
+            projects,
+            escalation_excess: excess,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The compact comparison table printed after a run: headline metrics per model with
+//! 95% CIs, then the paired differences against the first model.
+
+use std::fmt::Write;
+
+use super::format;
+use crate::analysis::Analysis;
+use crate::metrics::Metric;
+
+/// Metrics shown in the table, in order.
+pub const HEADLINE: &[Metric] = &[
+    Metric::DeliveredValue,
+    Metric::Spend,
+    Metric::NetValue,
+    Metric::Waste,
+    Metric::WasteShare,
+    Metric::Overhead,
+    Metric::IdeasStarted,
+    Metric::IdeasDelivered,
+    Metric::IdeasKilled,
+    Metric::CostOverrun,
+    Metric::MonthsToFirstValue,
+    Metric::LockinExposure,
+    Metric::VendorHhi,
+    Metric::SmallVendorShare,
+    Metric::LargestContractShare,
+];
+
+fn summary_of(a: &Analysis, model: usize, m: Metric) -> Option<&crate::analysis::Summary> {
+    a.models[model]
+        .metrics
+        .iter()
+        .find(|s| s.metric == m.name())
+        .map(|s| &s.summary)
+}
+
+/// Renders the table.
+pub fn render(a: &Analysis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} portfolios, seed {}\n",
+        a.scenario, a.portfolios, a.seed
+    );
+    let width = 34;
+    let _ = write!(out, "{:<24}", "mean [95% CI]");
+    for m in &a.models {
+        let _ = write!(out, "{:>width$}", m.label);
+    }
+    out.push('\n');
+    for &metric in HEADLINE {
+        let _ = write!(out, "{:<24}", metric.name());
+        for i in 0..a.models.len() {
+            let cell = match summary_of(a, i, metric) {
+                Some(s) if s.n > 0 => format!(
+                    "{} [{}, {}]",
+                    format::value(metric, s.mean),
+                    format::value(metric, s.ci_low),
+                    format::value(metric, s.ci_high)
+                ),
+                _ => "n/a".into(),
+            };
+            let _ = write!(out, "{cell:>width$}");
+        }
+        out.push('\n');
+    }
+    let Some(base) = a.models.first() else {
+        return out;
+    };
+    for other in a.models.iter().skip(1) {
+        let _ = writeln!(
+            out,
+            "\n{} minus {} (paired over portfolios)",
+            other.label, base.label
+        );
+        let _ = writeln!(
+            out,
+            "{:<24}{:>14}{:>28}{:>12}",
+            "", "mean diff", "95% CI", "P(better)"
+        );
+        for &metric in HEADLINE {
+            let Some(c) = a.comparisons.iter().find(|c| {
+                c.model_a == other.model && c.model_b == base.model && c.metric == metric.name()
+            }) else {
+                continue;
+            };
+            let p = &c.paired;
+            let prob = if metric.better() == crate::metrics::Better::Neither {
+                "-".to_string()
+            } else {
+                format!("{:.2}", p.prob_a_better)
+            };
+            let _ = writeln!(
+                out,
+                "{:<24}{:>14}{:>28}{:>12}",
+                metric.name(),
+                format::diff(metric, p.mean_diff),
+                format!(
+                    "[{}, {}]",
+                    format::diff(metric, p.ci_low),
+                    format::diff(metric, p.ci_high)
+                ),
+                prob
+            );
+        }
+    }
+    out
+}

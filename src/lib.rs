@@ -1,0 +1,15 @@
+//! budgetsim: a Monte Carlo engine comparing waterfall and stage-gated funding of
+//! government digital services.
+//!
+//! Data flows one way: [`scenario`] (TOML -> validated [`model::Scenario`]) ->
+//! [`engine`] (portfolios in parallel) -> [`metrics`] (per-portfolio outcomes) ->
+//! [`analysis`] (statistics, paired differences) -> [`export`] (table, JSON).
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod scenario;

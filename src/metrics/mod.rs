@@ -1,0 +1,133 @@
+//! Per-portfolio outcomes: the metric vocabulary (names, units, which way is better) and
+//! the compact record the engine hands to the analysis for each portfolio and model.
+
+use serde::Serialize;
+
+/// Which direction of a metric a funding rule wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Larger values are better (value, access).
+    Higher,
+    /// Smaller values are better (waste, lock-in, delay).
+    Lower,
+    /// Neither: a count or a level that is context (spend).
+    Neither,
+}
+
+macro_rules! metrics {
+    ($( $variant:ident => $name:literal, $unit:literal, $better:ident, $doc:literal; )*) => {
+        /// Every metric reported per portfolio and funding model.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Metric {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Metric {
+            /// All metrics in report order.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant),*];
+
+            /// Column name, exactly as in outputs.
+            pub fn name(self) -> &'static str {
+                match self { $(Metric::$variant => $name,)* }
+            }
+
+            /// Unit of the metric.
+            pub fn unit(self) -> &'static str {
+                match self { $(Metric::$variant => $unit,)* }
+            }
+
+            /// Which direction is better.
+            pub fn better(self) -> Better {
+                match self { $(Metric::$variant => Better::$better,)* }
+            }
+
+            /// One-line definition.
+            pub fn description(self) -> &'static str {
+                match self { $(Metric::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+metrics! {
+    Spend => "spend", "dollars", Neither,
+        "Money paid out by the horizon: contract costs accrued to date plus gate, procurement and switching overheads.";
+    CommittedUnspent => "committed_unspent", "dollars", Neither,
+        "Money committed to running contracts and project reserves but not yet paid at the horizon.";
+    Wip => "wip", "dollars", Neither,
+        "Spend on ideas still running (in a stage, at a gate or waiting for money) at the horizon.";
+    DeliveredSpend => "delivered_spend", "dollars", Neither,
+        "Spend on ideas that ended having released value.";
+    DeliveredValue => "delivered_value", "dollars (present value at month 0)", Higher,
+        "Value released by the horizon, after requirements drift, discounted to month 0.";
+    NetValue => "net_value", "dollars", Higher,
+        "delivered_value minus spend.";
+    ValuePerDollar => "value_per_dollar", "ratio", Higher,
+        "delivered_value divided by spend (undefined when nothing is spent).";
+    Waste => "waste", "dollars", Lower,
+        "Spend on ideas that ended without value: killed or cancelled before any release, or delivered misfits.";
+    WasteShare => "waste_share", "share 0..1", Lower,
+        "waste divided by spend.";
+    Overhead => "overhead", "dollars", Lower,
+        "Gate reviews, procurement and vendor switching costs paid (already part of spend).";
+    IdeasConsidered => "ideas_considered", "count", Neither,
+        "Ideas that arrived at intake rounds before the horizon.";
+    IdeasStarted => "ideas_started", "count", Neither,
+        "Ideas whose first stage was funded.";
+    IdeasKilled => "ideas_killed", "count", Neither,
+        "Ideas stopped at a gate between stages.";
+    IdeasCancelled => "ideas_cancelled", "count", Lower,
+        "Ideas whose contract passed the escalation cap and was cancelled.";
+    IdeasDelivered => "ideas_delivered", "count", Higher,
+        "Ideas that completed their last stage.";
+    MisfitsDelivered => "misfits_delivered", "count", Lower,
+        "Delivered ideas that meet no real user need (worth nothing).";
+    MonthsToFirstValue => "months_to_first_value", "months", Lower,
+        "Month of the first value release in the portfolio; the horizon when nothing is released (censored).";
+    MeanMonthsToValue => "mean_months_to_value", "months", Lower,
+        "Mean over ideas that released value of months from arrival to their first release.";
+    CostOverrun => "cost_overrun", "share (0.27 = +27%)", Lower,
+        "Finished contracts: total actual cost over total awarded price, minus 1.";
+    ScheduleSlip => "schedule_slip", "share (0.24 = +24%)", Lower,
+        "Finished contracts: total actual months over total planned months, minus 1.";
+    LockinExposure => "lockin_exposure", "share of spend", Lower,
+        "Cost to change vendor on delivered and running ideas (switching share x their spend) over spend.";
+    VendorHhi => "vendor_hhi", "index 0..10000", Lower,
+        "Herfindahl-Hirschman index of vendors' shares of contract spend (above 2500: highly concentrated).";
+    SmallVendorShare => "small_vendor_share", "share 0..1", Higher,
+        "Share of contract spend paid to small vendors.";
+    SoleSourceShare => "sole_source_share", "share 0..1", Lower,
+        "Share of contract spend on awards that drew no bids.";
+    LargestContractShare => "largest_contract_share", "share of budget", Lower,
+        "Largest awarded contract price as a share of the fund's budget.";
+}
+
+/// Number of metrics.
+pub const METRIC_COUNT: usize = Metric::ALL.len();
+
+impl Metric {
+    /// Looks a metric up by its column name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+/// One portfolio under one funding model: every metric, plus counts per stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Metric values indexed by `Metric as usize`.
+    pub values: [f64; METRIC_COUNT],
+    /// Ideas that entered each stage.
+    pub stage_entered: Vec<u32>,
+    /// Ideas killed at the gate before each stage (index 0 is always 0: rejection at
+    /// intake is not a kill).
+    pub stage_killed: Vec<u32>,
+}
+
+impl Outcome {
+    /// Value of one metric.
+    pub fn get(&self, m: Metric) -> f64 {
+        self.values[m as usize]
+    }
+}

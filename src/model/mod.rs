@@ -1,0 +1,231 @@
+//! The validated scenario: plain data the engine runs on, holding only legal values.
+//!
+//! `scenario::load` builds a [`Scenario`] from a TOML file; everything here has passed
+//! validation, so the engine never re-checks ranges. Funding models are data (ordered
+//! stages plus rules): waterfall is a one-stage model, not a code path.
+
+pub mod distribution;
+
+pub use distribution::Dist;
+
+/// A whole scenario: simulation settings, fund, ideas, risk, market and funding models.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short human name, shown in tables and reports.
+    pub name: String,
+    /// Free text describing what the scenario represents.
+    pub description: String,
+    /// Monte Carlo settings.
+    pub simulation: Simulation,
+    /// The fund's budget and intake pipeline.
+    pub fund: Fund,
+    /// How candidate ideas are drawn.
+    pub ideas: Ideas,
+    /// Delivery risk: overruns, slips, drift and escalation.
+    pub risk: Risk,
+    /// The vendor market.
+    pub vendors: Vendors,
+    /// Funding models to compare, in file order (at least one).
+    pub models: Vec<FundingModel>,
+}
+
+/// Monte Carlo settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    /// Number of portfolios (replications) to simulate.
+    pub portfolios: u64,
+    /// Master seed; every random stream is keyed from it.
+    pub seed: u64,
+    /// Length of the fund's life, months.
+    pub horizon_months: f64,
+    /// Annual discount rate applied to delivered value (0.035 = 3.5% a year).
+    pub discount_rate: f64,
+}
+
+/// The fund: money and the intake of ideas over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fund {
+    /// Total budget for the horizon, dollars.
+    pub budget: f64,
+    /// Months between intake rounds.
+    pub intake_every_months: f64,
+    /// Number of intake rounds (rounds at or after the horizon are not held).
+    pub intake_rounds: u32,
+    /// New ideas arriving at each round.
+    pub ideas_per_round: u32,
+}
+
+/// How candidate ideas are drawn (each idea's fundamentals are shared by all models).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ideas {
+    /// Probability that an idea meets a real user need (share 0..1).
+    pub fit_probability: f64,
+    /// Log of value if delivered in full: mean of ln(dollars).
+    pub log_value_mean: f64,
+    /// Log of value: standard deviation (ln scale).
+    pub log_value_sd: f64,
+    /// Planned cost of the whole project, dollars.
+    pub planned_cost: Dist,
+    /// Planned duration of the whole project, months.
+    pub planned_duration_months: Dist,
+    /// Standard deviation of the business-case error on log value (0 = perfect, inf = none).
+    pub business_case_noise: f64,
+}
+
+/// Delivery risk of contracts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    /// Median of the body cost-overrun multiplier at the reference duration.
+    pub overrun_median: f64,
+    /// Log-scale spread of the body cost-overrun multiplier at the reference duration.
+    pub overrun_log_sd: f64,
+    /// Probability that a contract of the reference duration is a black swan (0..1).
+    pub black_swan_probability: f64,
+    /// Smallest black-swan overrun (0.5 = +50%); the Pareto tail starts here.
+    pub tail_min: f64,
+    /// Pareto exponent of the black-swan overrun tail (> 0; near 1 for IT).
+    pub tail_alpha: f64,
+    /// Largest black-swan overrun (truncation, e.g. 20 = +2000%).
+    pub tail_max: f64,
+    /// Schedule overrun of a black swan per unit of its cost overrun.
+    pub tail_schedule_ratio: f64,
+    /// Median of the body schedule multiplier (1.2 = 20% late) at the reference duration.
+    pub schedule_median: f64,
+    /// Log-scale spread of the body schedule multiplier at the reference duration.
+    pub schedule_log_sd: f64,
+    /// Correlation between log cost overrun and log schedule slip in the body (-1..1).
+    pub schedule_correlation: f64,
+    /// Share of log cost-overrun variance common to all contracts of one idea (0..1).
+    pub idea_correlation: f64,
+    /// Contract duration at which the figures above apply, months.
+    pub reference_duration_months: f64,
+    /// Exponent of the duration effect: spread and black-swan odds scale with
+    /// (duration / reference)^exponent. 0 turns the effect off.
+    pub duration_exponent: f64,
+    /// Half-life of value while requirements stay frozen, months (inf = no drift).
+    pub requirements_half_life_months: f64,
+    /// A contract is cancelled when its work cost passes this multiple of plan (inf = never).
+    pub escalation_cap: f64,
+}
+
+/// The vendor market of a portfolio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vendors {
+    /// Number of large vendors.
+    pub large: u32,
+    /// Number of small vendors (small firms, start-ups, non-profits).
+    pub small: u32,
+    /// Largest contract price a small vendor can take, dollars.
+    pub small_contract_cap: f64,
+    /// Probability that an eligible vendor bids on a contract (0..1).
+    pub bid_probability: f64,
+    /// Markup with a single bid; with n bids the markup is markup / n (share of cost).
+    pub markup: f64,
+    /// Markup of a sole-source award, also applied to overrun work after award.
+    pub sole_source_markup: f64,
+    /// Extra chance that a bidding incumbent wins a re-competition (0..1).
+    pub incumbent_advantage: f64,
+    /// Cost of changing vendor, as a share of spend to date on the project (0..1+).
+    pub switching_cost_share: f64,
+}
+
+impl Vendors {
+    /// Total number of vendors; large vendors come first in index order.
+    pub fn count(&self) -> usize {
+        (self.large + self.small) as usize
+    }
+
+    /// Whether vendor `v` is small.
+    pub fn is_small(&self, v: usize) -> bool {
+        v >= self.large as usize
+    }
+}
+
+/// When a funding model commits money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commitment {
+    /// The whole project (all remaining stages) is committed at selection; kills free the rest.
+    Project,
+    /// One stage at a time.
+    Stage,
+}
+
+/// How much work a stage is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StageScope {
+    /// A share of the idea's planned cost.
+    Share(f64),
+    /// A fixed planned cost, dollars, whatever the idea.
+    Fixed(f64),
+}
+
+/// How long a stage is planned to take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StageDuration {
+    /// A share of the idea's planned duration.
+    Share(f64),
+    /// Fixed months.
+    Months(f64),
+}
+
+/// One stage of a funding model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// Name (e.g. "discovery").
+    pub name: String,
+    /// Planned cost of the stage.
+    pub scope: StageScope,
+    /// Planned duration of the stage.
+    pub duration: StageDuration,
+    /// Standard deviation of the stage's signal on log value (inf = learns nothing).
+    pub signal_noise: f64,
+    /// Probability that the stage reveals a misfit (0..1).
+    pub misfit_detection: f64,
+    /// Share of the idea's value released when the stage ends (the last stage releases the rest).
+    pub value_share: f64,
+    /// Whether the stage's contract is competed again (stage 0 is always competed).
+    pub recompete: bool,
+    /// Hurdle to enter this stage: expected value >= hurdle x expected remaining cost.
+    pub hurdle: f64,
+}
+
+/// A funding model: ordered stages plus rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FundingModel {
+    /// Identifier (the TOML table key).
+    pub name: String,
+    /// Display label.
+    pub label: String,
+    /// Stages in order; the first starts at selection.
+    pub stages: Vec<Stage>,
+    /// When money is committed.
+    pub commitment: Commitment,
+    /// Contingency committed on top of each contract price (share, 0.1 = 10%).
+    pub contingency: f64,
+    /// Cost of the review at each gate between stages, dollars.
+    pub gate_review_cost: f64,
+    /// Months from a stage's end to its gate decision.
+    pub gate_delay_months: f64,
+    /// Cost of running a competition, dollars.
+    pub procurement_cost: f64,
+    /// Months from a decision to the start of a competed contract.
+    pub procurement_delay_months: f64,
+}
+
+impl FundingModel {
+    /// Planned cost of stage `k` for an idea with planned cost `cost`, dollars.
+    pub fn stage_cost(&self, k: usize, cost: f64) -> f64 {
+        match self.stages[k].scope {
+            StageScope::Share(s) => s * cost,
+            StageScope::Fixed(c) => c,
+        }
+    }
+
+    /// Planned duration of stage `k` for an idea with planned duration `months`.
+    pub fn stage_duration(&self, k: usize, months: f64) -> f64 {
+        match self.stages[k].duration {
+            StageDuration::Share(s) => s * months,
+            StageDuration::Months(m) => m,
+        }
+    }
+}

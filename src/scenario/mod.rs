@@ -1,0 +1,500 @@
+//! Scenario input: TOML files (with `extends`) and `--set` overrides become a validated
+//! [`Scenario`], or a [`ScenarioError`] that names the file, line, field and the fix.
+//!
+//! Pipeline: read and parse each file -> deep-merge `extends` parents -> apply `--set`
+//! -> deserialize into the raw mirror -> validate -> locate every problem in its source.
+
+pub mod error;
+pub mod raw;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Diagnostic, Location, ScenarioError};
+
+use crate::model::Scenario;
+use error::nearest;
+use toml::{Table, Value};
+
+/// The default scenario, compiled into the binary.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
+/// How the embedded default scenario is named in messages.
+pub const DEFAULT_LABEL: &str = "scenarios/default.toml (embedded)";
+
+/// A scenario after loading: the validated model plus the fully resolved TOML.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// The merged table after `extends` and `--set`, as it was validated.
+    pub resolved: Table,
+    /// The file path (or embedded label) the scenario came from.
+    pub origin: String,
+}
+
+/// One segment of a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A table key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// Parses `a.b.0.c` into segments (all-digit segments are indexes).
+pub fn parse_path(path: &str) -> Vec<Seg> {
+    path.split('.')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<usize>() {
+            Ok(i) => Seg::Index(i),
+            Err(_) => Seg::Key(s.to_string()),
+        })
+        .collect()
+}
+
+/// A parsed `--set PATH=VALUE`.
+#[derive(Debug, Clone)]
+struct SetOverride {
+    text: String,
+    path: Vec<Seg>,
+    value: Value,
+}
+
+/// A source file's text, kept to locate problems after merging.
+struct Source {
+    label: String,
+    text: String,
+}
+
+struct Inputs {
+    files: Vec<Source>,
+    sets: Vec<SetOverride>,
+}
+
+/// Loads and validates a scenario file, applying `--set` overrides.
+pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::source(&label, format!("cannot read scenario file: {e}")))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_text(&label, &text, Some(&dir), sets)
+}
+
+/// Loads the embedded default scenario, applying `--set` overrides.
+pub fn load_default(sets: &[String]) -> Result<Loaded, ScenarioError> {
+    load_text(DEFAULT_LABEL, DEFAULT_SCENARIO, None, sets)
+}
+
+/// Loads a scenario from text. `dir` resolves `extends` (None: `extends` is an error).
+pub fn load_text(
+    label: &str,
+    text: &str,
+    dir: Option<&Path>,
+    sets: &[String],
+) -> Result<Loaded, ScenarioError> {
+    let mut files = Vec::new();
+    let mut table = read_chain(label, text, dir, &mut files, &mut Vec::new())?;
+    let mut parsed_sets = Vec::new();
+    for s in sets {
+        let o = parse_set(s)?;
+        apply_set(&mut table, &o)?;
+        parsed_sets.push(o);
+    }
+    let inputs = Inputs {
+        files,
+        sets: parsed_sets,
+    };
+    let scenario = build(&table).map_err(|diags| locate_all(&inputs, diags))?;
+    Ok(Loaded {
+        scenario,
+        resolved: table,
+        origin: label.to_string(),
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn syntax_error(label: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let (line, column) = e
+        .span()
+        .map(|s| line_col(text, s.start))
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    ScenarioError {
+        diagnostics: vec![Diagnostic {
+            location: Some(Location {
+                source: label.to_string(),
+                line,
+                column,
+            }),
+            path: None,
+            message: format!("invalid TOML: {}", e.message().trim()),
+            help: Some("check quotes, brackets and `key = value` syntax near this position".into()),
+        }],
+    }
+}
+
+/// Reads a file and its `extends` ancestors; returns the merged table. `files` receives
+/// the sources, most specific first.
+fn read_chain(
+    label: &str,
+    text: &str,
+    dir: Option<&Path>,
+    files: &mut Vec<Source>,
+    seen: &mut Vec<PathBuf>,
+) -> Result<Table, ScenarioError> {
+    let mut table: Table = toml::from_str(text).map_err(|e| syntax_error(label, text, &e))?;
+    files.push(Source {
+        label: label.to_string(),
+        text: text.to_string(),
+    });
+    let Some(ext) = table.remove("extends") else {
+        return Ok(table);
+    };
+    let here = |message: String, help: Option<String>| {
+        let mut err = locate_all(
+            &Inputs {
+                files: vec![Source {
+                    label: label.to_string(),
+                    text: text.to_string(),
+                }],
+                sets: vec![],
+            },
+            vec![Diagnostic {
+                location: None,
+                path: Some("extends".into()),
+                message,
+                help,
+            }],
+        );
+        err.diagnostics.truncate(1);
+        err
+    };
+    let Value::String(parent) = ext else {
+        return Err(here("must be a file path in quotes".into(), None));
+    };
+    let Some(dir) = dir else {
+        return Err(here(
+            format!("`extends = \"{parent}\"` cannot be resolved here"),
+            None,
+        ));
+    };
+    let path = dir.join(&parent);
+    let canonical = path.canonicalize().map_err(|e| {
+        here(
+            format!("cannot read extends file `{}`: {e}", path.display()),
+            Some("the path is relative to the file that extends it".into()),
+        )
+    })?;
+    if seen.contains(&canonical) || seen.len() > 16 {
+        return Err(here(
+            format!("`extends` forms a cycle through `{}`", path.display()),
+            None,
+        ));
+    }
+    seen.push(canonical);
+    let parent_text = std::fs::read_to_string(&path).map_err(|e| {
+        here(
+            format!("cannot read extends file `{}`: {e}", path.display()),
+            None,
+        )
+    })?;
+    let parent_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut base = read_chain(
+        &path.display().to_string(),
+        &parent_text,
+        Some(&parent_dir),
+        files,
+        seen,
+    )?;
+    merge(&mut base, table);
+    Ok(base)
+}
+
+/// Deep merge: tables merge key by key; any other value (arrays included) replaces.
+pub fn merge(base: &mut Table, over: Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn parse_set(text: &str) -> Result<SetOverride, ScenarioError> {
+    let label = format!("--set {text}");
+    let Some((path, raw)) = text.split_once('=') else {
+        return Err(ScenarioError::source(
+            label,
+            "expected PATH=VALUE, e.g. --set simulation.portfolios=500",
+        ));
+    };
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(ScenarioError::source(label, "the PATH before `=` is empty"));
+    }
+    let raw = raw.trim();
+    // A TOML value when it parses as one (numbers, booleans, inf, arrays, inline tables),
+    // otherwise a bare string, so `--set name=Pilot` works without quotes.
+    let value = toml::from_str::<Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(raw.to_string()));
+    Ok(SetOverride {
+        text: text.to_string(),
+        path: parse_path(path),
+        value,
+    })
+}
+
+fn apply_set(table: &mut Table, o: &SetOverride) -> Result<(), ScenarioError> {
+    let mut root = Value::Table(std::mem::take(table));
+    let result = set_in(&mut root, &o.path, o.value.clone(), "");
+    if let Value::Table(t) = root {
+        *table = t;
+    }
+    result.map_err(|m| ScenarioError::source(format!("--set {}", o.text), m))
+}
+
+/// Sets `path` below `cur` to `new`; `walked` is the path so far, for messages.
+fn set_in(cur: &mut Value, path: &[Seg], new: Value, walked: &str) -> Result<(), String> {
+    let Some((seg, rest)) = path.split_first() else {
+        *cur = new;
+        return Ok(());
+    };
+    let here = if walked.is_empty() {
+        "the top level".to_string()
+    } else {
+        format!("`{walked}`")
+    };
+    let name = match seg {
+        Seg::Key(k) => k.clone(),
+        Seg::Index(i) => i.to_string(),
+    };
+    let next_walked = if walked.is_empty() {
+        name.clone()
+    } else {
+        format!("{walked}.{name}")
+    };
+    match (cur, seg) {
+        (Value::Table(t), _) => {
+            if rest.is_empty() {
+                t.insert(name, new);
+                Ok(())
+            } else {
+                let child = t.entry(name).or_insert_with(|| Value::Table(Table::new()));
+                set_in(child, rest, new, &next_walked)
+            }
+        }
+        (Value::Array(a), Seg::Index(i)) => {
+            let n = a.len();
+            match a.get_mut(*i) {
+                Some(child) => set_in(child, rest, new, &next_walked),
+                None => Err(format!(
+                    "{here} has {n} entries (indexes 0 to {}), no index {i}",
+                    n.saturating_sub(1)
+                )),
+            }
+        }
+        (Value::Array(a), Seg::Key(k)) => Err(format!(
+            "{here} is a list of {} entries: use an index 0 to {} instead of `{k}`",
+            a.len(),
+            a.len().saturating_sub(1)
+        )),
+        (_, _) => Err(format!(
+            "{here} is a single value, so `{name}` cannot be set inside it"
+        )),
+    }
+}
+
+/// Turns serde's message into a diagnostic, with a suggestion for unknown names.
+fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>) -> Diagnostic {
+    let mut path = prefix.to_string();
+    for seg in e.path().iter() {
+        let s = match seg {
+            serde_path_to_error::Segment::Seq { index } => index.to_string(),
+            serde_path_to_error::Segment::Map { key } => key.clone(),
+            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+            serde_path_to_error::Segment::Unknown => continue,
+        };
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(&s);
+    }
+    let message = e.inner().message().trim().to_string();
+    let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let join = |p: &str, k: &str| {
+        if p.is_empty() {
+            k.to_string()
+        } else {
+            format!("{p}.{k}")
+        }
+    };
+    let suggest = |name: &str, allowed: &[&str]| match nearest(name, allowed) {
+        Some(n) => format!("did you mean `{n}`? Allowed here: {}", allowed.join(", ")),
+        None => format!("allowed here: {}", allowed.join(", ")),
+    };
+    if message.starts_with("unknown field ")
+        && let Some((name, allowed)) = ticked.split_first()
+    {
+        return Diagnostic {
+            location: None,
+            path: Some(join(&path, name)),
+            message: format!("unknown field `{name}`"),
+            help: Some(suggest(name, allowed)),
+        };
+    }
+    if message.starts_with("unknown variant ")
+        && let Some((name, allowed)) = ticked.split_first()
+    {
+        return Diagnostic {
+            location: None,
+            path: Some(path),
+            message: format!("unknown value `{name}`"),
+            help: Some(suggest(name, allowed)),
+        };
+    }
+    if message.starts_with("missing field ")
+        && let Some(name) = ticked.first()
+    {
+        return Diagnostic {
+            location: None,
+            path: Some(join(&path, name)),
+            message: "missing: this field is required".into(),
+            help: Some(format!(
+                "add `{name} = ...` here; scenarios/default.toml shows every field with its units"
+            )),
+        };
+    }
+    Diagnostic {
+        location: None,
+        path: (!path.is_empty()).then_some(path),
+        message,
+        help: None,
+    }
+}
+
+/// Deserializes and validates the merged table.
+fn build(table: &Table) -> Result<Scenario, Vec<Diagnostic>> {
+    let raw: raw::RawScenario = serde_path_to_error::deserialize(Value::Table(table.clone()))
+        .map_err(|e| vec![serde_diagnostic("", e)])?;
+    let mut checker = validate::Checker::default();
+    let mut models = Vec::new();
+    for (name, value) in &raw.models {
+        match serde_path_to_error::deserialize::<_, raw::RawModel>(value.clone()) {
+            Ok(m) => models.push(validate::model(&mut checker, name, &m)),
+            Err(e) => checker
+                .diagnostics
+                .push(serde_diagnostic(&format!("models.{name}"), e)),
+        }
+    }
+    let scenario = validate::scenario(&mut checker, &raw, models);
+    if checker.diagnostics.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(checker.diagnostics)
+    }
+}
+
+fn locate_all(inputs: &Inputs, diags: Vec<Diagnostic>) -> ScenarioError {
+    ScenarioError {
+        diagnostics: diags
+            .into_iter()
+            .map(|mut d| {
+                if d.location.is_none() {
+                    d.location = d
+                        .path
+                        .as_deref()
+                        .and_then(|p| locate(inputs, &parse_path(p)));
+                }
+                d
+            })
+            .collect(),
+    }
+}
+
+fn is_prefix(a: &[Seg], b: &[Seg]) -> bool {
+    a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Finds where `path` was written: the last `--set` that touched it, else the most
+/// specific file defining it, else the file with the deepest enclosing table.
+fn locate(inputs: &Inputs, path: &[Seg]) -> Option<Location> {
+    if let Some(s) = inputs
+        .sets
+        .iter()
+        .rev()
+        .find(|s| is_prefix(&s.path, path) || is_prefix(path, &s.path) && !path.is_empty())
+    {
+        return Some(Location {
+            source: format!("--set {}", s.text),
+            line: None,
+            column: None,
+        });
+    }
+    let mut best: Option<(usize, Location)> = None;
+    for f in &inputs.files {
+        let Ok(doc) = toml::de::DeTable::parse(&f.text) else {
+            continue;
+        };
+        let (depth, span) = find_span(doc.get_ref(), path);
+        let better = best.as_ref().is_none_or(|(d, _)| depth > *d);
+        if better {
+            let (line, column) = span.map_or((None, None), |s| {
+                let (l, c) = line_col(&f.text, s);
+                (Some(l), Some(c))
+            });
+            best = Some((
+                depth,
+                Location {
+                    source: f.label.clone(),
+                    line,
+                    column,
+                },
+            ));
+        }
+        if depth == path.len() {
+            break;
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// Depth of the longest prefix of `path` present in `doc`, and the byte offset of it.
+fn find_span(doc: &toml::de::DeTable<'_>, path: &[Seg]) -> (usize, Option<usize>) {
+    use toml::de::DeValue;
+    let mut table = Some(doc);
+    let mut array: Option<&toml::de::DeArray<'_>> = None;
+    let mut found = (0, None);
+    for (depth, seg) in path.iter().enumerate() {
+        let item = match (seg, table, array) {
+            (Seg::Key(k), Some(t), _) => t
+                .iter()
+                .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                .map(|(key, v)| (key.span().start, v)),
+            (Seg::Index(i), Some(t), _) => t
+                .iter()
+                .find(|(key, _)| key.get_ref().as_ref() == i.to_string())
+                .map(|(key, v)| (key.span().start, v)),
+            (Seg::Index(i), None, Some(a)) => a.get(*i).map(|v| (v.span().start, v)),
+            _ => None,
+        };
+        let Some((offset, value)) = item else { break };
+        found = (depth + 1, Some(offset));
+        table = None;
+        array = None;
+        match value.get_ref() {
+            DeValue::Table(t) => table = Some(t),
+            DeValue::Array(a) => array = Some(a),
+            _ => {}
+        }
+    }
+    found
+}

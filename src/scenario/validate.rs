@@ -1,0 +1,473 @@
+//! Validation: the raw serde mirror becomes a [`Scenario`] holding only legal values.
+//!
+//! Every check records the field path and what is allowed, and validation goes on after
+//! the first problem so the user sees them all at once.
+
+use super::error::Diagnostic;
+use super::raw::*;
+use crate::model::*;
+
+/// Collects problems while validating.
+#[derive(Default)]
+pub struct Checker {
+    /// Problems found so far (unlocated; the loader adds file positions).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker {
+    /// Records a problem at `path`.
+    pub fn error(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
+        self.diagnostics.push(Diagnostic {
+            location: None,
+            path: Some(path.to_string()),
+            message: message.into(),
+            help,
+        });
+    }
+
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_nan() || (v.is_infinite() && v < 0.0) {
+            self.error(path, format!("must be a number, got {v}"), None);
+            return false;
+        }
+        true
+    }
+
+    /// Share or probability in [0, 1].
+    fn unit(&mut self, path: &str, v: f64) -> f64 {
+        if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
+            self.error(
+                path,
+                format!("must be between 0 and 1, got {v}"),
+                Some("write shares and probabilities as fractions, e.g. 0.25 for 25%".into()),
+            );
+        }
+        v
+    }
+
+    /// Strictly positive and finite.
+    fn positive(&mut self, path: &str, v: f64) -> f64 {
+        if self.finite(path, v) && (v <= 0.0 || v.is_infinite()) {
+            self.error(path, format!("must be a positive number, got {v}"), None);
+        }
+        v
+    }
+
+    /// Zero or more; `inf` allowed when `allow_inf`.
+    fn non_negative(&mut self, path: &str, v: f64, allow_inf: bool) -> f64 {
+        if self.finite(path, v) && v < 0.0 {
+            self.error(path, format!("must be zero or more, got {v}"), None);
+        } else if v.is_infinite() && !allow_inf {
+            self.error(path, "must be finite", None);
+        }
+        v
+    }
+
+    fn count(&mut self, path: &str, v: i64, min: i64, max: i64) -> i64 {
+        if v < min || v > max {
+            self.error(
+                path,
+                format!("must be a whole number from {min} to {max}, got {v}"),
+                None,
+            );
+        }
+        v.clamp(min, max)
+    }
+}
+
+fn dist(c: &mut Checker, path: &str, raw: &RawDist) -> Dist {
+    let fallback = Dist::Constant { value: 1.0 };
+    let t = match raw {
+        RawDist::Number(v) => {
+            return Dist::constant(*v).unwrap_or_else(|e| {
+                c.error(path, e, None);
+                fallback
+            });
+        }
+        RawDist::Table(t) => t,
+    };
+    let Some(kind) = t.dist else {
+        c.error(
+            path,
+            "a distribution table needs `dist`",
+            Some("one of constant, lognormal, normal, uniform, triangular, pert".into()),
+        );
+        return fallback;
+    };
+    let given: Vec<(&str, Option<f64>)> = vec![
+        ("value", t.value),
+        ("median", t.median),
+        ("p90", t.p90),
+        ("mean", t.mean),
+        ("cv", t.cv),
+        ("sd", t.sd),
+        ("min", t.min),
+        ("mode", t.mode),
+        ("max", t.max),
+    ];
+    let allowed: &[&[&str]] = match kind {
+        DistKind::Constant => &[&["value"]],
+        DistKind::Lognormal => &[&["median", "p90"], &["mean", "cv"]],
+        DistKind::Normal => &[&["mean", "sd"]],
+        DistKind::Uniform => &[&["min", "max"]],
+        DistKind::Triangular | DistKind::Pert => &[&["min", "mode", "max"]],
+    };
+    let present: Vec<&str> = given
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    let Some(set) = allowed
+        .iter()
+        .find(|set| set.len() == present.len() && set.iter().all(|n| present.contains(n)))
+    else {
+        let forms: Vec<String> = allowed.iter().map(|s| s.join(" and ")).collect();
+        c.error(
+            path,
+            format!(
+                "dist = \"{}\" takes {}; got {}",
+                format!("{kind:?}").to_lowercase(),
+                forms.join(", or "),
+                if present.is_empty() {
+                    "no parameters".to_string()
+                } else {
+                    present.join(", ")
+                }
+            ),
+            None,
+        );
+        return fallback;
+    };
+    let g = |n: &str| {
+        given
+            .iter()
+            .find(|(k, _)| *k == n)
+            .and_then(|(_, v)| *v)
+            .unwrap_or(0.0)
+    };
+    let made = match (kind, set[0]) {
+        (DistKind::Constant, _) => Dist::constant(g("value")),
+        (DistKind::Lognormal, "median") => Dist::lognormal_median_p90(g("median"), g("p90")),
+        (DistKind::Lognormal, _) => Dist::lognormal_mean_cv(g("mean"), g("cv")),
+        (DistKind::Normal, _) => Dist::normal(g("mean"), g("sd")),
+        (DistKind::Uniform, _) => Dist::uniform(g("min"), g("max")),
+        (DistKind::Triangular, _) => Dist::triangular(g("min"), g("mode"), g("max")),
+        (DistKind::Pert, _) => Dist::pert(g("min"), g("mode"), g("max")),
+    };
+    made.unwrap_or_else(|e| {
+        c.error(path, e, None);
+        fallback
+    })
+}
+
+/// A distribution that must stay strictly positive (costs, durations).
+fn positive_dist(c: &mut Checker, path: &str, raw: &RawDist, unit: &str) -> Dist {
+    let d = dist(c, path, raw);
+    if d.lower_bound() <= 0.0 && !matches!(d, Dist::LogNormal { .. }) {
+        c.error(
+            path,
+            format!(
+                "can produce values <= 0 (lowest {}), but {unit} must be positive",
+                d.lower_bound()
+            ),
+            Some("use lognormal, or set min above 0".into()),
+        );
+    }
+    d
+}
+
+fn lognormal_median_p90(c: &mut Checker, path: &str, median: f64, p90: f64) -> (f64, f64) {
+    match Dist::lognormal_median_p90(median, p90) {
+        Ok(Dist::LogNormal { mu, sigma }) => (mu.exp(), sigma),
+        Ok(_) => (1.0, 0.0),
+        Err(e) => {
+            c.error(path, e, None);
+            (1.0, 0.0)
+        }
+    }
+}
+
+/// Validates the top-level tables; models come separately (see [`model`]).
+pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -> Scenario {
+    let s = &raw.simulation;
+    let simulation = Simulation {
+        portfolios: c.count("simulation.portfolios", s.portfolios, 1, 100_000_000) as u64,
+        seed: {
+            if s.seed < 0 {
+                c.error(
+                    "simulation.seed",
+                    format!("must be zero or more, got {}", s.seed),
+                    None,
+                );
+            }
+            s.seed.max(0) as u64
+        },
+        horizon_months: c.positive("simulation.horizon_months", s.horizon_months),
+        discount_rate: {
+            let r = s.discount_rate;
+            if c.finite("simulation.discount_rate", r) && !(0.0..1.0).contains(&r) {
+                c.error(
+                    "simulation.discount_rate",
+                    format!("must be an annual rate from 0 up to (not including) 1, got {r}"),
+                    Some("0.035 means 3.5% a year".into()),
+                );
+            }
+            r
+        },
+    };
+    let f = &raw.fund;
+    let fund = Fund {
+        budget: c.positive("fund.budget", f.budget),
+        intake_every_months: c.positive("fund.intake_every_months", f.intake_every_months),
+        intake_rounds: c.count("fund.intake_rounds", f.intake_rounds, 1, 10_000) as u32,
+        ideas_per_round: c.count("fund.ideas_per_round", f.ideas_per_round, 1, 100_000) as u32,
+    };
+    let i = &raw.ideas;
+    let (log_value_mean, log_value_sd) = match dist(c, "ideas.value", &i.value) {
+        Dist::LogNormal { mu, sigma } => (mu, sigma),
+        Dist::Constant { value } if value > 0.0 => (value.ln(), 0.0),
+        other => {
+            c.error(
+                "ideas.value",
+                format!("must be lognormal (the gates learn about log value), got {other:?}"),
+                Some("write { dist = \"lognormal\", median = ..., p90 = ... }".into()),
+            );
+            (0.0, 1.0)
+        }
+    };
+    let ideas = Ideas {
+        fit_probability: c.unit("ideas.fit_probability", i.fit_probability),
+        log_value_mean,
+        log_value_sd,
+        planned_cost: positive_dist(c, "ideas.planned_cost", &i.planned_cost, "costs"),
+        planned_duration_months: positive_dist(
+            c,
+            "ideas.planned_duration_months",
+            &i.planned_duration_months,
+            "durations",
+        ),
+        business_case_noise: c.non_negative(
+            "ideas.business_case_noise",
+            i.business_case_noise,
+            true,
+        ),
+    };
+    let r = &raw.risk;
+    let (overrun_median, overrun_log_sd) =
+        lognormal_median_p90(c, "risk.overrun_p90", r.overrun_median, r.overrun_p90);
+    let (schedule_median, schedule_log_sd) =
+        lognormal_median_p90(c, "risk.schedule_p90", r.schedule_median, r.schedule_p90);
+    let tail_min = c.positive("risk.tail_min", r.tail_min);
+    let tail_max = c.positive("risk.tail_max", r.tail_max);
+    if tail_max < tail_min {
+        c.error(
+            "risk.tail_max",
+            format!("must be at least tail_min ({tail_min}), got {tail_max}"),
+            None,
+        );
+    }
+    let correlation = r.schedule_correlation;
+    if c.finite("risk.schedule_correlation", correlation) && !(-1.0..=1.0).contains(&correlation) {
+        c.error(
+            "risk.schedule_correlation",
+            format!("must be between -1 and 1, got {correlation}"),
+            None,
+        );
+    }
+    let escalation_cap = r.escalation_cap;
+    if c.finite("risk.escalation_cap", escalation_cap) && escalation_cap < 1.0 {
+        c.error(
+            "risk.escalation_cap",
+            format!("must be at least 1 (a multiple of planned cost), got {escalation_cap}"),
+            Some("use inf to never cancel".into()),
+        );
+    }
+    let risk = Risk {
+        overrun_median,
+        overrun_log_sd,
+        black_swan_probability: c.unit("risk.black_swan_probability", r.black_swan_probability),
+        tail_min,
+        tail_alpha: c.positive("risk.tail_alpha", r.tail_alpha),
+        tail_max,
+        tail_schedule_ratio: c.non_negative(
+            "risk.tail_schedule_ratio",
+            r.tail_schedule_ratio,
+            false,
+        ),
+        schedule_median,
+        schedule_log_sd,
+        schedule_correlation: correlation,
+        idea_correlation: c.unit("risk.idea_correlation", r.idea_correlation),
+        reference_duration_months: c.positive(
+            "risk.reference_duration_months",
+            r.reference_duration_months,
+        ),
+        duration_exponent: c.non_negative("risk.duration_exponent", r.duration_exponent, false),
+        requirements_half_life_months: {
+            let h = r.requirements_half_life_months;
+            if c.finite("risk.requirements_half_life_months", h) && h <= 0.0 {
+                c.error(
+                    "risk.requirements_half_life_months",
+                    format!("must be a positive number of months, got {h}"),
+                    Some("use inf for no requirements drift".into()),
+                );
+            }
+            h
+        },
+        escalation_cap,
+    };
+    let v = &raw.vendors;
+    let vendors = Vendors {
+        large: c.count("vendors.large", v.large, 0, 100_000) as u32,
+        small: c.count("vendors.small", v.small, 0, 100_000) as u32,
+        small_contract_cap: c.non_negative(
+            "vendors.small_contract_cap",
+            v.small_contract_cap,
+            true,
+        ),
+        bid_probability: c.unit("vendors.bid_probability", v.bid_probability),
+        markup: c.non_negative("vendors.markup", v.markup, false),
+        sole_source_markup: c.non_negative(
+            "vendors.sole_source_markup",
+            v.sole_source_markup,
+            false,
+        ),
+        incumbent_advantage: c.unit("vendors.incumbent_advantage", v.incumbent_advantage),
+        switching_cost_share: c.non_negative(
+            "vendors.switching_cost_share",
+            v.switching_cost_share,
+            false,
+        ),
+    };
+    if vendors.large + vendors.small == 0 {
+        c.error(
+            "vendors",
+            "the market needs at least one vendor",
+            Some("set vendors.large or vendors.small above 0".into()),
+        );
+    }
+    if models.is_empty() && raw.models.is_empty() {
+        c.error(
+            "models",
+            "no funding models to compare",
+            Some("add at least one table such as [models.waterfall] with its [[models.waterfall.stages]]".into()),
+        );
+    }
+    Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        simulation,
+        fund,
+        ideas,
+        risk,
+        vendors,
+        models,
+    }
+}
+
+/// Validates one funding model table (`models.<name>`).
+pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
+    let p = |f: &str| format!("models.{name}.{f}");
+    if raw.stages.is_empty() {
+        c.error(
+            &p("stages"),
+            "a funding model needs at least one stage",
+            Some("waterfall is one stage with scope_share = 1.0 and duration_share = 1.0".into()),
+        );
+    }
+    let default_hurdle = raw.hurdle.unwrap_or(1.0);
+    c.non_negative(&p("hurdle"), default_hurdle, false);
+    let n = raw.stages.len();
+    let mut stages = Vec::with_capacity(n);
+    let mut released = 0.0_f64;
+    for (k, s) in raw.stages.iter().enumerate() {
+        let sp = |f: &str| format!("models.{name}.stages.{k}.{f}");
+        let scope = match (s.scope_share, s.cost) {
+            (Some(share), None) => StageScope::Share(c.positive(&sp("scope_share"), share)),
+            (None, Some(cost)) => StageScope::Fixed(c.positive(&sp("cost"), cost)),
+            _ => {
+                c.error(
+                    &format!("models.{name}.stages.{k}"),
+                    "set exactly one of scope_share (share of the idea's planned cost) or cost (fixed dollars)",
+                    None,
+                );
+                StageScope::Share(1.0)
+            }
+        };
+        let duration = match (s.duration_share, s.duration_months) {
+            (Some(share), None) => StageDuration::Share(c.positive(&sp("duration_share"), share)),
+            (None, Some(m)) => StageDuration::Months(c.positive(&sp("duration_months"), m)),
+            _ => {
+                c.error(
+                    &format!("models.{name}.stages.{k}"),
+                    "set exactly one of duration_share (share of the idea's planned duration) or duration_months",
+                    None,
+                );
+                StageDuration::Share(1.0)
+            }
+        };
+        let value_share = if k + 1 == n {
+            if let Some(v) = s.value_share {
+                c.error(
+                    &sp("value_share"),
+                    format!("the last stage releases the rest of the value; remove value_share (got {v})"),
+                    None,
+                );
+            }
+            (1.0 - released).max(0.0)
+        } else {
+            let v = c.unit(&sp("value_share"), s.value_share.unwrap_or(0.0));
+            released += v;
+            if released > 1.0 + 1e-9 {
+                c.error(
+                    &sp("value_share"),
+                    format!("value shares of the stages add up to {released}, more than 1"),
+                    None,
+                );
+            }
+            v
+        };
+        let recompete = s.recompete.unwrap_or(false);
+        stages.push(Stage {
+            name: s.name.clone(),
+            scope,
+            duration,
+            signal_noise: c.non_negative(
+                &sp("signal_noise"),
+                s.signal_noise.unwrap_or(f64::INFINITY),
+                true,
+            ),
+            misfit_detection: c.unit(&sp("misfit_detection"), s.misfit_detection.unwrap_or(0.0)),
+            value_share,
+            recompete,
+            hurdle: c.non_negative(&sp("hurdle"), s.hurdle.unwrap_or(default_hurdle), false),
+        });
+    }
+    let mut names: Vec<&str> = raw.stages.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        c.error(
+            &p("stages"),
+            format!("stage name `{}` is used twice", w[0]),
+            None,
+        );
+    }
+    FundingModel {
+        name: name.to_string(),
+        label: raw.label.clone().unwrap_or_else(|| name.to_string()),
+        stages,
+        commitment: match raw.commitment {
+            RawCommitment::Project => Commitment::Project,
+            RawCommitment::Stage => Commitment::Stage,
+        },
+        contingency: c.non_negative(&p("contingency"), raw.contingency, false),
+        gate_review_cost: c.non_negative(&p("gate_review_cost"), raw.gate_review_cost, false),
+        gate_delay_months: c.non_negative(&p("gate_delay_months"), raw.gate_delay_months, false),
+        procurement_cost: c.non_negative(&p("procurement_cost"), raw.procurement_cost, false),
+        procurement_delay_months: c.non_negative(
+            &p("procurement_delay_months"),
+            raw.procurement_delay_months,
+            false,
+        ),
+    }
+}
