@@ -174,7 +174,7 @@ mod tests {
         let a = [3.0, 5.0, 2.0, 7.0];
         let b = [1.0, 5.0, 4.0, 2.0];
         let p = paired(&a, &b, Better::Higher);
-        assert_eq!(p.mean_diff, 1.5);
+        assert_eq!(p.mean_diff, 1.25);
         assert_eq!(p.prob_a_better, (1.0 + 0.5 + 0.0 + 1.0) / 4.0);
         let q = paired(&a, &b, Better::Lower);
         assert_eq!(q.prob_a_better, (0.0 + 0.5 + 1.0 + 0.0) / 4.0);

@@ -504,13 +504,19 @@ impl Sim<'_> {
         let tr = &mut self.tracks[id];
         tr.belief.observe(signal, stage.signal_noise);
         tr.belief.check_fit(stage.misfit_detection, found);
-        if stage.value_share > 0.0 {
-            tr.released += stage.value_share;
+        // The last stage releases whatever earlier stages did not.
+        let share = if last {
+            (1.0 - tr.released).max(0.0)
+        } else {
+            stage.value_share
+        };
+        if share > 0.0 {
+            tr.released += share;
             if idea.fit {
                 let frozen = t - tr.replanned;
                 let drift = 0.5f64.powf(frozen / s.risk.requirements_half_life_months);
                 let discount = (1.0 + s.simulation.discount_rate).powf(-t / 12.0);
-                tr.value += stage.value_share * idea.log_value.exp() * drift * discount;
+                tr.value += share * idea.log_value.exp() * drift * discount;
                 tr.first_value.get_or_insert(t);
             }
         }

@@ -181,7 +181,8 @@ pub struct Stage {
     pub signal_noise: f64,
     /// Probability that the stage reveals a misfit (0..1).
     pub misfit_detection: f64,
-    /// Share of the idea's value released when the stage ends (the last stage releases the rest).
+    /// Share of the idea's value released when the stage ends; ignored for the last stage,
+    /// which releases whatever earlier stages did not.
     pub value_share: f64,
     /// Whether the stage's contract is competed again (stage 0 is always competed).
     pub recompete: bool,

@@ -330,9 +330,12 @@ fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>
     }
     let message = e.inner().message().trim().to_string();
     let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    // serde_path_to_error sometimes already ends the path with the offending key.
     let join = |p: &str, k: &str| {
-        if p.is_empty() {
+        if p.is_empty() || p == k {
             k.to_string()
+        } else if p.ends_with(&format!(".{k}")) {
+            p.to_string()
         } else {
             format!("{p}.{k}")
         }
@@ -497,4 +500,52 @@ fn find_span(doc: &toml::de::DeTable<'_>, path: &[Seg]) -> (usize, Option<usize>
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn merge_is_deep_for_tables_and_replaces_arrays() {
+        let mut base = table("a = 1\n[t]\nx = 1\ny = [1, 2]\n");
+        merge(&mut base, table("[t]\ny = [3]\nz = 2\n"));
+        assert_eq!(base, table("a = 1\n[t]\nx = 1\ny = [3]\nz = 2\n"));
+    }
+
+    #[test]
+    fn set_reaches_into_arrays_and_parses_values() {
+        let mut t = table("[m]\nstages = [{ d = 1 }, { d = 2 }]\n");
+        let o = parse_set("m.stages.1.d=inf").unwrap();
+        apply_set(&mut t, &o).unwrap();
+        assert_eq!(t["m"]["stages"][1]["d"].as_float(), Some(f64::INFINITY));
+        let o = parse_set("m.label=Pilot fund").unwrap();
+        apply_set(&mut t, &o).unwrap();
+        assert_eq!(t["m"]["label"].as_str(), Some("Pilot fund"));
+        let o = parse_set("m.stages.5.d=1").unwrap();
+        let e = apply_set(&mut t, &o).unwrap_err().to_string();
+        assert!(e.contains("has 2 entries"), "{e}");
+    }
+
+    #[test]
+    fn problems_are_located_in_the_most_specific_source() {
+        let text =
+            "[fund]\nbudget = -1\n\n[models.a]\nstages = [{ name = \"x\" }, { name = \"y\" }]\n";
+        let inputs = Inputs {
+            files: vec![Source {
+                label: "f.toml".into(),
+                text: text.into(),
+            }],
+            sets: vec![],
+        };
+        let at = |p: &str| locate(&inputs, &parse_path(p)).unwrap();
+        assert_eq!(at("fund.budget").line, Some(2));
+        assert_eq!(at("models.a.stages.1.name").line, Some(5));
+        // A missing field points at its enclosing table.
+        assert_eq!(at("fund.intake_rounds").line, Some(1));
+    }
 }

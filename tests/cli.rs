@@ -1,0 +1,231 @@
+//! End-to-end through the binary: the default run, determinism across thread counts,
+//! and clear errors with exit code 2 for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn budgetsim(args: &[&str]) -> Output {
+    match Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(args)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run budgetsim: {e}"),
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn default_toml() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml")
+}
+
+/// Writes `body` to a file in a fresh temp dir; returns (dir guard, path).
+fn scenario_file(name: &str, body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).unwrap();
+    (dir, path)
+}
+
+/// Runs `validate` on a file and returns stderr, asserting exit code 2.
+fn rejected(path: &Path) -> String {
+    let out = budgetsim(&["validate", path.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn no_arguments_runs_the_default_comparison() {
+    // What `cargo run --release` does: the embedded default scenario, all its portfolios.
+    let out = budgetsim(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    for needle in [
+        "2000 portfolios",
+        "Waterfall lump sum",
+        "Stage-gated (GOV.UK phases)",
+        "net_value",
+        "waste_share",
+        "minus",
+    ] {
+        assert!(t.contains(needle), "missing {needle} in\n{t}");
+    }
+}
+
+#[test]
+fn json_is_identical_on_one_and_four_threads_and_changes_with_the_seed() {
+    let run = |threads: &str, seed: &str| {
+        let out = budgetsim(&[
+            "run",
+            "--portfolios",
+            "300",
+            "--seed",
+            seed,
+            "--threads",
+            threads,
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        out.stdout
+    };
+    let one = run("1", "7");
+    let four = run("4", "7");
+    assert!(one == four, "--json differs between 1 and 4 threads");
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(v["portfolios"], 300);
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(2));
+    assert!(run("1", "8") != one, "another seed must give other results");
+}
+
+#[test]
+fn set_and_extends_change_the_scenario() {
+    let (dir, child) = scenario_file(
+        "child.toml",
+        &format!(
+            "extends = {:?}\nname = \"Child\"\n[fund]\nbudget = 5_000_000\n",
+            default_toml().to_str().unwrap()
+        ),
+    );
+    let out = budgetsim(&[
+        "run",
+        child.to_str().unwrap(),
+        "--portfolios",
+        "50",
+        "--json",
+        "--set",
+        "models.stage_gated.stages.0.duration_months=2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenario"], "Child");
+    let spend = v["models"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "spend")
+        .unwrap()["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(spend < 7e6, "a $5M fund spent {spend}");
+    drop(dir);
+}
+
+#[test]
+fn validate_accepts_the_shipped_scenarios() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = budgetsim(&["validate", path.to_str().unwrap()]);
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                path.display(),
+                text(&out.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_toml_names_file_line_and_column() {
+    let (_d, p) = scenario_file("broken.toml", "name = \"x\"\n[simulation\nportfolios = 3\n");
+    let err = rejected(&p);
+    assert!(err.contains("broken.toml:2:"), "{err}");
+    assert!(err.contains("invalid TOML"), "{err}");
+}
+
+#[test]
+fn unknown_field_suggests_the_nearest_name() {
+    let body = std::fs::read_to_string(default_toml())
+        .unwrap()
+        .replace("horizon_months = 60", "horizon = 60");
+    let (_d, p) = scenario_file("typo.toml", &body);
+    let err = rejected(&p);
+    assert!(err.contains("typo.toml:"), "{err}");
+    assert!(err.contains("simulation.horizon"), "{err}");
+    assert!(err.contains("did you mean `horizon_months`"), "{err}");
+}
+
+#[test]
+fn out_of_range_values_say_what_is_allowed() {
+    let body = std::fs::read_to_string(default_toml())
+        .unwrap()
+        .replace("fit_probability = 0.55", "fit_probability = 1.5")
+        .replace(
+            "min = 6, mode = 12, max = 36",
+            "min = 6, mode = 40, max = 36",
+        )
+        .replace("overrun_p90 = 1.15", "overrun_p90 = 0.5");
+    let (_d, p) = scenario_file("range.toml", &body);
+    let err = rejected(&p);
+    let fit_line = body
+        .lines()
+        .position(|l| l.starts_with("fit_probability"))
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("range.toml:{fit_line}:")), "{err}");
+    assert!(
+        err.contains("ideas.fit_probability") && err.contains("between 0 and 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ideas.planned_duration_months") && err.contains("min <= mode <= max"),
+        "{err}"
+    );
+    assert!(
+        err.contains("risk.overrun_p90") && err.contains("at least the median"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_model_list_is_rejected() {
+    let body = std::fs::read_to_string(default_toml()).unwrap();
+    let cut = body.find("[models.waterfall]").unwrap();
+    let (_d, p) = scenario_file("nomodels.toml", &format!("{}[models]\n", &body[..cut]));
+    let err = rejected(&p);
+    assert!(err.contains("no funding models"), "{err}");
+    assert!(
+        err.contains("[models.waterfall]"),
+        "help should show how to add one: {err}"
+    );
+}
+
+#[test]
+fn a_missing_extends_file_is_named() {
+    let (_d, p) = scenario_file(
+        "orphan.toml",
+        "extends = \"missing-parent.toml\"\nname = \"o\"\n",
+    );
+    let err = rejected(&p);
+    assert!(err.contains("orphan.toml:1:"), "{err}");
+    assert!(err.contains("missing-parent.toml"), "{err}");
+}
+
+#[test]
+fn bad_set_overrides_exit_2() {
+    for set in [
+        "models.stage_gated.stages.9.duration_months=2",
+        "simulation.portfolios=lots",
+        "noequals",
+        "vendors.bid_probability=2",
+    ] {
+        let out = budgetsim(&["run", "--portfolios", "10", "--set", set]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--set {set}: {err}");
+        assert!(err.contains("--set"), "--set {set}: {err}");
+    }
+}
+
+#[test]
+fn a_missing_scenario_file_exits_2() {
+    let out = budgetsim(&["run", "no-such-scenario.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such-scenario.toml"));
+}
