@@ -64,6 +64,17 @@ pub fn render(a: &Analysis) -> String {
         }
         out.push('\n');
     }
+    out.push_str(
+        "\nStage funnel (mean ideas per portfolio entering / killed at the gate before)\n",
+    );
+    for m in &a.models {
+        let stages: Vec<String> = m
+            .stages
+            .iter()
+            .map(|s| format!("{} {:.1} / {:.1}", s.stage, s.entered_mean, s.killed_mean))
+            .collect();
+        let _ = writeln!(out, "  {:<30}{}", m.label, stages.join("  ->  "));
+    }
     let Some(base) = a.models.first() else {
         return out;
     };
