@@ -1,11 +1,19 @@
-//! The commands: load a scenario, run the engine, analyse, print. `main` only maps the
-//! result to an exit code.
+//! The commands: load a scenario, run the engine, analyse, print, write the run
+//! folder. `main` only maps the result to an exit code.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
 
-use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::analysis::{self, frames};
+use crate::cli::{Cli, Command, NewArgs, RunArgs, ValidateArgs};
+use crate::engine;
+use crate::export::folder::Staging;
+use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
+use crate::export::{json, run_folder, table};
 use crate::scenario::{self, Loaded, ScenarioError};
-use crate::{analysis, engine, export};
 
 /// Why a command failed; decides the exit code.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +45,15 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         None => run_scenario(&RunArgs::default()),
         Some(Command::Run(args)) => run_scenario(&args),
         Some(Command::Validate(args)) => validate(&args),
+        Some(Command::Schema) => print(&scenario::schema_json()),
+        Some(Command::New(args)) => new_scenario(&args),
     }
+}
+
+fn print(text: &str) -> Result<(), AppError> {
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| AppError::Runtime(format!("cannot write to stdout: {e}")))
 }
 
 /// Loads the scenario named by `args` (or the embedded default) with its overrides.
@@ -56,9 +72,36 @@ pub fn load(args: &RunArgs) -> Result<Loaded, ScenarioError> {
     }
 }
 
+/// Status lines on stderr, unless quiet.
+struct Status {
+    quiet: bool,
+}
+
+impl Status {
+    fn say(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
 fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let status = Status { quiet: args.quiet };
     let loaded = load(args)?;
     let s = &loaded.scenario;
+    let dest = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(loaded.slug()));
+    // Create the staging folder first: an unwritable destination fails before the work.
+    let staging = Staging::new(&dest).map_err(|e| {
+        AppError::Runtime(format!(
+            "cannot write the run folder `{}`: {e} (choose another with --out)",
+            dest.display()
+        ))
+    })?;
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(t) = args.threads {
@@ -67,24 +110,102 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         b.build()
             .map_err(|e| AppError::Runtime(format!("cannot start worker threads: {e}")))?
     };
-    let results = pool.install(|| engine::run(s, 0..s.simulation.portfolios));
-    let analysis = analysis::analyse(s, &results);
-    let text = if args.json {
-        export::json::to_string(&analysis).map_err(|e| AppError::Runtime(e.to_string()))? + "\n"
+    let n = s.simulation.portfolios;
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
     } else {
-        export::table::render(&analysis)
+        let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "simulating {bar:30} {pos}/{len} portfolios  {per_sec}  ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| AppError::Runtime(format!("cannot write to stdout: {e}")))
+    let results = pool.install(|| engine::run_with_progress(s, 0..n, &|k| bar.inc(k)));
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+
+    status.say(&format!(
+        "analysing {n} portfolios x {} models...",
+        s.models.len()
+    ));
+    let analysed = Instant::now();
+    let mut tables = frames::tables(s, &results)
+        .map_err(|e| AppError::Runtime(format!("analysis failed: {e}")))?;
+    let analysis = analysis::from_tables(s, &results, &tables)
+        .map_err(|e| AppError::Runtime(format!("analysis failed: {e}")))?;
+    let analyse_seconds = analysed.elapsed().as_secs_f64();
+    // Print before writing: if the disk fails, the numbers are not lost.
+    if args.json {
+        let text = json::to_string(&analysis).map_err(|e| AppError::Runtime(e.to_string()))?;
+        print(&(text + "\n"))?;
+    } else {
+        print(&table::render(&analysis))?;
+    }
+
+    status.say(&format!("writing {}...", dest.display()));
+    let written = Instant::now();
+    let resolved = loaded.resolved_toml();
+    let mut manifest = Manifest {
+        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: s.name.clone(),
+        scenario: ScenarioSource {
+            path: loaded.origin.clone(),
+            sha256: sha256_hex(loaded.text.as_bytes()),
+            resolved_sha256: sha256_hex(resolved.as_bytes()),
+        },
+        resolved_scenario: resolved.clone(),
+        seed: s.simulation.seed,
+        portfolios: n,
+        threads: pool.current_num_threads(),
+        command_line: std::env::args().collect(),
+        started: rfc3339(started),
+        finished: String::new(),
+        wall_seconds: 0.0,
+        phases: Phases {
+            simulate_seconds,
+            analyse_seconds,
+            write_seconds: 0.0,
+        },
+        files: Vec::new(),
+    };
+    run_folder::write(
+        &staging,
+        &mut tables,
+        &resolved,
+        &mut manifest,
+        clock,
+        written,
+    )
+    .and_then(|()| staging.commit())
+    .map_err(|e| {
+        AppError::Runtime(format!(
+            "cannot write the run folder `{}`: {e}; previous results there are unchanged",
+            dest.display()
+        ))
+    })?;
+    status.say(&format!(
+        "wrote {} ({} files) in {:.1} s",
+        dest.display(),
+        run_folder::FILES.len(),
+        clock.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }
 
 fn validate(args: &ValidateArgs) -> Result<(), AppError> {
     let mut errors = Vec::new();
     for path in &args.scenarios {
         match scenario::load_file(path, &args.set) {
-            Ok(l) => println!(
-                "{}: ok ({} models: {})",
+            Ok(l) if args.resolved => {
+                if args.scenarios.len() > 1 {
+                    print(&format!("# {}\n", path.display()))?;
+                }
+                print(&l.resolved_toml())?;
+            }
+            Ok(l) => print(&format!(
+                "{}: ok ({} models: {})\n",
                 path.display(),
                 l.scenario.models.len(),
                 l.scenario
@@ -93,7 +214,7 @@ fn validate(args: &ValidateArgs) -> Result<(), AppError> {
                     .map(|m| m.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
+            ))?,
             Err(e) => errors.extend(e.diagnostics),
         }
     }
@@ -104,4 +225,94 @@ fn validate(args: &ValidateArgs) -> Result<(), AppError> {
             diagnostics: errors,
         }))
     }
+}
+
+/// Path of `target` relative to folder `from` (both made absolute), for `extends`.
+fn relative(target: &Path, from: &Path) -> PathBuf {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (t, f) = (abs(target), abs(from));
+    let common = t
+        .components()
+        .zip(f.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in f.components().skip(common) {
+        out.push("..");
+    }
+    for c in t.components().skip(common) {
+        out.push(c);
+    }
+    out
+}
+
+fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
+    let mut path = args.name.clone();
+    if path.extension().is_none_or(|e| e != "toml") {
+        path.set_extension("toml");
+    }
+    if path.exists() {
+        return Err(AppError::Usage(format!(
+            "`{}` already exists; choose another name (budgetsim new never overwrites)",
+            path.display()
+        )));
+    }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let text = match &args.from {
+        None => {
+            // The default scenario, renamed (only its top-level `name`, the first one).
+            let mut renamed = false;
+            scenario::DEFAULT_SCENARIO
+                .lines()
+                .filter(|l| !l.starts_with("#:schema"))
+                .map(|l| {
+                    if !renamed && l.starts_with("name = ") {
+                        renamed = true;
+                        format!("name = {name:?}\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect::<String>()
+        }
+        Some(parent) => {
+            // Check the parent now, so the new file starts from something valid.
+            scenario::load_file(parent, &[])?;
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let rel = relative(parent, dir);
+            format!(
+                "# {name}: a variant of {parent}. Fields set here override it; everything else\n\
+                 # comes from it (tables merge key by key, arrays such as stages are replaced).\n\
+                 # Run it with: budgetsim run {path}\n\n\
+                 extends = {rel:?}\n\
+                 name = {name:?}\n\n\
+                 # Common changes, uncomment to use:\n\
+                 # [simulation]\n\
+                 # portfolios = 5000\n\
+                 # [fund]\n\
+                 # budget = 20_000_000          # dollars over the horizon\n\
+                 # [ideas]\n\
+                 # business_case_noise = 0.5    # sd of the business case's error on log value\n\
+                 # [models.stage_gated]\n\
+                 # hurdle = 1.2                 # expected value must beat 1.2 x expected cost\n",
+                parent = parent.display(),
+                path = path.display(),
+                rel = rel.to_string_lossy(),
+            )
+        }
+    };
+    std::fs::write(&path, text)
+        .map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", path.display())))?;
+    eprintln!(
+        "wrote {}; check it with: budgetsim validate {}",
+        path.display(),
+        path.display()
+    );
+    Ok(())
 }

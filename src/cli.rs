@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 /// Compare waterfall and stage-gated funding of government digital services by Monte Carlo.
 ///
-/// With no command, runs the embedded default scenario and prints the comparison.
+/// With no command, runs the embedded default scenario, prints the comparison and
+/// writes the run folder output/default/.
 #[derive(Debug, Parser)]
 #[command(name = "budgetsim", version, about, long_about = None)]
 pub struct Cli {
@@ -18,10 +19,14 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and print the comparison of its funding models.
+    /// Simulate a scenario, print the comparison and write the run folder.
     Run(RunArgs),
     /// Check scenario files without simulating; exits 0 if all are valid, 2 otherwise.
     Validate(ValidateArgs),
+    /// Print the JSON Schema of scenario files (for editors and TOML language servers).
+    Schema,
+    /// Write a commented scenario file to start from.
+    New(NewArgs),
 }
 
 /// Options of `budgetsim run`.
@@ -45,6 +50,12 @@ pub struct RunArgs {
     /// Print the statistics as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Run folder to write (default: output/<scenario file stem>). Replaced whole.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar or status lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options of `budgetsim validate`.
@@ -56,4 +67,18 @@ pub struct ValidateArgs {
     /// Overrides applied before validation, as for `run`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Print each fully resolved scenario (after `extends` and `--set`) as TOML.
+    #[arg(long)]
+    pub resolved: bool,
+}
+
+/// Options of `budgetsim new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// File to write (`.toml` is added if missing). Never overwritten.
+    pub name: PathBuf,
+    /// Start from this scenario (the new file extends it); default: a full copy of the
+    /// default scenario with every field commented.
+    #[arg(long, value_name = "SCENARIO")]
+    pub from: Option<PathBuf>,
 }

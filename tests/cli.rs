@@ -4,9 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs the binary in a fresh temporary working folder (runs write output/ there);
+/// `run` gets `--quiet` to keep test output readable.
 fn budgetsim(args: &[&str]) -> Output {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut all: Vec<&str> = args.to_vec();
+    if all.first() == Some(&"run") {
+        all.insert(1, "--quiet");
+    }
     match Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
+        .args(&all)
+        .current_dir(cwd.path())
         .output()
     {
         Ok(o) => o,

@@ -13,7 +13,7 @@ mod common;
 
 use budgetsim::engine;
 use budgetsim::metrics::Metric;
-use budgetsim::model::{Commitment, Dist, FundingModel, Scenario};
+use budgetsim::model::{Commitment, Dist, FundingModel, Scenario, Selection};
 use common::*;
 
 const PORTFOLIOS: u64 = 40_000;
@@ -44,6 +44,7 @@ fn one_idea_gate(mu: f64, s: f64, noise: f64, p_fit: f64, detection: f64) -> Sce
         label: "gated".into(),
         stages: vec![pilot, build],
         commitment: Commitment::Stage,
+        selection: Selection::Rank,
         contingency: 0.0,
         gate_review_cost: 0.0,
         gate_delay_months: 0.0,

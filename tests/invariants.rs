@@ -112,6 +112,7 @@ fn scenario(k: &Knobs) -> Scenario {
     s.vendors.small_contract_cap = k.small_cap;
     s.vendors.bid_probability = k.bid;
     s.vendors.switching_cost_share = k.switching;
+    s.vendors.overrun_markup = k.contingency;
     let n = k.stages.len();
     let mut released = 0.0;
     let stages = k
@@ -186,9 +187,19 @@ proptest! {
             let ended = g(Metric::IdeasDelivered) + g(Metric::IdeasKilled) + g(Metric::IdeasCancelled);
             prop_assert!(ended <= g(Metric::IdeasStarted));
             prop_assert!(g(Metric::IdeasStarted) <= g(Metric::IdeasConsidered));
-            let killed: u32 = o.stage_killed.iter().sum();
+            let killed: u32 = o.stages.iter().map(|st| st.killed).sum();
             prop_assert_eq!(f64::from(killed), g(Metric::IdeasKilled));
-            prop_assert_eq!(o.stage_killed[0], 0);
+            prop_assert_eq!(o.stages.last().map(|st| st.killed), Some(0), "no gate after the last stage");
+            prop_assert_eq!(f64::from(o.stages[0].entered), g(Metric::IdeasStarted));
+            let stage_spend: f64 = o.stages.iter().map(|st| st.spend).sum();
+            prop_assert!((stage_spend - spend).abs() <= tol, "stage spend {stage_spend} vs {spend}");
+            for (k, st) in o.stages.iter().enumerate() {
+                prop_assert!(st.passed + st.killed + st.cancelled <= st.entered, "stage {k}: {st:?}");
+            }
+            let last_month = *o.spend_by_month.last().unwrap_or(&0.0) as f64;
+            prop_assert!((last_month - spend).abs() <= 1e-4 * spend.max(1.0) || s.simulation.horizon_months.fract() != 0.0);
+            prop_assert!(o.spend_by_month.windows(2).all(|w| w[0] <= w[1]), "cumulative spend must not fall");
+            prop_assert!(o.value_by_month.windows(2).all(|w| w[0] <= w[1]), "cumulative value must not fall");
             for p in &run.projects {
                 if !p.fit || p.released == 0.0 {
                     prop_assert_eq!(p.value, 0.0, "project {} {:?} delivered value", p.id, p.status);

@@ -53,23 +53,30 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// Mean and sample sd of sorted values, summed in order. Summing sorted values one by
+/// one makes the result depend only on the values, never on how they were gathered,
+/// so statistics are bit-identical across runs and machines. sd is 0 for one value;
+/// both are NaN for none.
+pub fn mean_sd(sorted: &[f64]) -> (f64, f64) {
+    let n = sorted.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = sorted.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    (mean, sd)
+}
+
 /// Summarises the finite values of `xs`.
 pub fn summarize(xs: &[f64]) -> Summary {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let mean = if n > 0 {
-        v.iter().sum::<f64>() / n as f64
-    } else {
-        f64::NAN
-    };
-    let sd = if n > 1 {
-        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else if n == 1 {
-        0.0
-    } else {
-        f64::NAN
-    };
+    let (mean, sd) = mean_sd(&v);
     let se = if n > 0 {
         sd / (n as f64).sqrt()
     } else {

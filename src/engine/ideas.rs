@@ -43,6 +43,11 @@ pub struct IdeaSet {
 }
 
 impl IdeaSet {
+    /// Number of stages with per-stage draws.
+    pub fn stages(&self) -> usize {
+        self.stages
+    }
+
     /// Draws every idea of portfolio `portfolio`, with per-stage draws for up to `stages` stages.
     pub fn draw(s: &Scenario, portfolio: u64, stages: usize) -> IdeaSet {
         let seed = s.simulation.seed;
@@ -60,12 +65,22 @@ impl IdeaSet {
         for id in 0..rounds * per {
             let key = u64::from(id);
             let mut r = stream(seed, portfolio, key, Purpose::Fundamentals, 0);
-            // Fixed draw order: fit, log value, cost, duration, business-case error.
+            // Fixed draw order of parameter-free draws: fit, log value, business-case error.
+            // Costs and durations have their own streams, so changing their distributions
+            // leaves every other draw of the idea as it was (paired sweeps).
             let fit = r.random::<f64>() < i.fit_probability;
             let zx: f64 = StandardNormal.sample(&mut r);
-            let cost = i.planned_cost.sample(&mut r);
-            let duration = i.planned_duration_months.sample(&mut r);
             let e0: f64 = StandardNormal.sample(&mut r);
+            let cost = i
+                .planned_cost
+                .sample(&mut stream(seed, portfolio, key, Purpose::Cost, 0));
+            let duration = i.planned_duration_months.sample(&mut stream(
+                seed,
+                portfolio,
+                key,
+                Purpose::Duration,
+                0,
+            ));
             let log_value = i.log_value_mean + i.log_value_sd * zx;
             let risk_z =
                 StandardNormal.sample(&mut stream(seed, portfolio, key, Purpose::IdeaRisk, 0));

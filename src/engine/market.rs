@@ -86,6 +86,7 @@ mod tests {
             bid_probability: 0.3,
             markup: 0.3,
             sole_source_markup: 0.5,
+            overrun_markup: 0.5,
             incumbent_advantage: 0.5,
             switching_cost_share: 0.33,
         }

@@ -10,8 +10,8 @@ use super::ideas::IdeaSet;
 use super::market::{self, Award};
 use super::risk;
 use super::rng::{Purpose, stream};
-use crate::metrics::{METRIC_COUNT, Metric, Outcome};
-use crate::model::{Commitment, FundingModel, Scenario};
+use crate::metrics::{METRIC_COUNT, Metric, Outcome, StageOutcome};
+use crate::model::{Commitment, FundingModel, Scenario, Selection};
 
 /// How an idea stands at the horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub enum Status {
     Held,
     /// Completed its last stage.
     Delivered,
-    /// Stopped at the gate before this stage.
+    /// Stopped at the gate after this stage.
     Killed(usize),
     /// A contract of this stage passed the escalation cap.
     Cancelled(usize),
@@ -111,6 +111,7 @@ impl Ord for Event {
 #[derive(Debug, Clone, Copy)]
 struct Payment {
     idea: usize,
+    stage: usize,
     vendor: Option<usize>,
     amount: f64,
     start: f64,
@@ -153,6 +154,8 @@ struct Track {
     reserve: f64,
     replanned: f64,
     booked: f64,
+    /// Contract costs booked so far (the base of switching costs).
+    contract_spend: f64,
     /// Running contract: (commitment, cost, work multiplier, cancelled, payment index).
     contract: Option<(f64, f64, f64, bool, usize)>,
 }
@@ -172,10 +175,21 @@ struct Sim<'a> {
     largest_price: f64,
     entered: Vec<u32>,
     killed: Vec<u32>,
+    /// Value releases: (month, dollars), for the time series.
+    releases: Vec<(f64, f64)>,
 }
 
-/// Runs one portfolio under one funding model.
+/// Runs one portfolio under one funding model. `ideas` must come from
+/// `IdeaSet::draw(s, portfolio, ..)`; if it holds fewer per-stage draws than the model
+/// has stages, the ideas are drawn again with enough.
 pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64) -> Run {
+    let redrawn;
+    let ideas = if ideas.stages() < m.stages.len() {
+        redrawn = IdeaSet::draw(s, portfolio, m.stages.len());
+        &redrawn
+    } else {
+        ideas
+    };
     let i = &s.ideas;
     let tracks = ideas
         .ideas
@@ -200,6 +214,7 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
                 reserve: 0.0,
                 replanned: 0.0,
                 booked: 0.0,
+                contract_spend: 0.0,
                 contract: None,
             }
         })
@@ -220,6 +235,7 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
         largest_price: 0.0,
         entered: vec![0; n],
         killed: vec![0; n],
+        releases: Vec::new(),
     };
     if !ideas.ideas.is_empty() {
         sim.push(0.0, EventKind::Intake, 0);
@@ -231,7 +247,13 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
         }
         match e.kind {
             EventKind::Intake => sim.intake(e.time, e.target as u32),
-            EventKind::ContractEnd => sim.contract_end(e.time, e.target),
+            EventKind::ContractEnd => {
+                sim.contract_end(e.time, e.target);
+                // Money came back: ideas waiting at a gate get another chance.
+                if sim.tracks.iter().any(|t| t.status == Status::Held) {
+                    sim.decide(e.time, &[]);
+                }
+            }
             EventKind::Gate => sim.decide(e.time, &[e.target]),
         }
     }
@@ -288,7 +310,7 @@ impl Sim<'_> {
 
     /// A decision point: `fresh` ideas (new arrivals or one idea at its gate) plus every
     /// idea held for money are checked against their hurdle, ranked by expected value per
-    /// expected dollar, and funded in order while money lasts.
+    /// expected dollar (or taken in arrival order), and funded in order while money lasts.
     fn decide(&mut self, t: f64, fresh: &[usize]) {
         let held = self
             .tracks
@@ -304,12 +326,17 @@ impl Sim<'_> {
             let value = (1.0 - tr.released) * tr.belief.expected_value();
             let cost = self.expected_remaining_cost(id, k);
             if value >= self.m.stages[k].hurdle * cost && value > 0.0 {
-                ranked.push((value / cost, id));
+                let priority = match self.m.selection {
+                    Selection::Rank => value / cost,
+                    // Arrival order: earlier ideas (lower ids) first.
+                    Selection::Arrival => 0.0,
+                };
+                ranked.push((priority, id));
             } else if tr.stages_entered == 0 {
                 self.tracks[id].status = Status::Rejected;
             } else {
-                self.killed[k] += 1;
-                self.end(id, Status::Killed(k));
+                self.killed[k - 1] += 1;
+                self.end(id, Status::Killed(k - 1));
             }
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -348,9 +375,14 @@ impl Sim<'_> {
         let idea = &self.ideas.ideas[id];
         let work = m.stage_cost(k, idea.cost);
         let months = m.stage_duration(k, idea.duration);
-        let competed = k == 0 || m.stages[k].recompete;
-        let key = k as u64;
         let tr = &self.tracks[id];
+        // A follow-on stage the incumbent may not take (a small vendor above its cap) is
+        // competed after all.
+        let incumbent_ok = tr
+            .vendor
+            .is_some_and(|v| market::eligible(&s.vendors, v, work));
+        let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
+        let key = k as u64;
         let award = if competed {
             let mut rng = stream(
                 s.simulation.seed,
@@ -370,7 +402,9 @@ impl Sim<'_> {
             }
         };
         let switching = match tr.vendor {
-            Some(v) if competed && v != award.vendor => s.vendors.switching_cost_share * tr.booked,
+            Some(v) if competed && v != award.vendor => {
+                s.vendors.switching_cost_share * tr.contract_spend
+            }
             _ => 0.0,
         };
         let procurement = if competed { m.procurement_cost } else { 0.0 };
@@ -417,13 +451,14 @@ impl Sim<'_> {
         let cancelled = d.cost > cap;
         let work_mult = d.cost.min(cap);
         let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
-            + work * (work_mult - 1.0).max(0.0) * (1.0 + s.vendors.sole_source_markup);
+            + work * (work_mult - 1.0).max(0.0) * (1.0 + s.vendors.overrun_markup);
         let elapsed = months * d.schedule * if cancelled { cap / d.cost } else { 1.0 };
         let end = start + elapsed;
         for (amount, vendor) in [(procurement, None), (switching, Some(award.vendor))] {
             if amount > 0.0 {
                 self.payments.push(Payment {
                     idea: id,
+                    stage: k,
                     vendor,
                     amount,
                     start: t,
@@ -436,6 +471,7 @@ impl Sim<'_> {
         }
         self.payments.push(Payment {
             idea: id,
+            stage: k,
             vendor: Some(award.vendor),
             amount: cost,
             start,
@@ -481,9 +517,11 @@ impl Sim<'_> {
         self.booked += cost + review;
         self.excess += (cost + review - commit).max(0.0);
         self.tracks[id].booked += cost + review;
+        self.tracks[id].contract_spend += cost;
         if review > 0.0 {
             self.payments.push(Payment {
                 idea: id,
+                stage: k,
                 vendor: None,
                 amount: review,
                 start: t,
@@ -501,6 +539,7 @@ impl Sim<'_> {
         let signal = self.ideas.stage_signal(id, k, stage.signal_noise);
         let found = self.ideas.detects_misfit(id, k, stage.misfit_detection);
         let idea = &self.ideas.ideas[id];
+        let mut release = None;
         let tr = &mut self.tracks[id];
         tr.belief.observe(signal, stage.signal_noise);
         tr.belief.check_fit(stage.misfit_detection, found);
@@ -516,8 +555,10 @@ impl Sim<'_> {
                 let frozen = t - tr.replanned;
                 let drift = 0.5f64.powf(frozen / s.risk.requirements_half_life_months);
                 let discount = (1.0 + s.simulation.discount_rate).powf(-t / 12.0);
-                tr.value += share * idea.log_value.exp() * drift * discount;
+                let released = share * idea.log_value.exp() * drift * discount;
+                tr.value += released;
                 tr.first_value.get_or_insert(t);
+                release = Some((t, released));
             }
         }
         if last {
@@ -527,6 +568,7 @@ impl Sim<'_> {
             tr.stage = k + 1;
             self.push(t + m.gate_delay_months, EventKind::Gate, id);
         }
+        self.releases.extend(release);
     }
 
     /// Ends an idea and frees its unused reserve.
@@ -545,10 +587,27 @@ impl Sim<'_> {
         let (mut spend, mut overhead, mut sole) = (0.0, 0.0, 0.0);
         let (mut price_done, mut cost_done, mut plan_months, mut real_months) =
             (0.0, 0.0, 0.0, 0.0);
+        let mut stages: Vec<StageOutcome> = self
+            .entered
+            .iter()
+            .zip(&self.killed)
+            .map(|(&entered, &killed)| StageOutcome {
+                entered,
+                killed,
+                ..StageOutcome::default()
+            })
+            .collect();
+        // Cumulative spend at each whole month 0..=H, and value released by then.
+        let months = h.floor() as usize + 1;
+        let mut spend_by_month = vec![0.0f64; months];
         for p in &self.payments {
             let paid = p.paid_by(h);
             spend += paid;
             idea_spend[p.idea] += paid;
+            stages[p.stage].spend += paid;
+            for (m, cum) in spend_by_month.iter_mut().enumerate() {
+                *cum += p.paid_by(m as f64);
+            }
             if p.overhead {
                 overhead += paid;
             }
@@ -565,6 +624,14 @@ impl Sim<'_> {
                 cost_done += p.amount;
                 plan_months += planned;
                 real_months += actual;
+                stages[p.stage].months += actual;
+                stages[p.stage].finished += 1;
+            }
+        }
+        let mut value_by_month = vec![0.0f64; months];
+        for &(t, v) in &self.releases {
+            for cum in value_by_month.iter_mut().skip(t.ceil() as usize) {
+                *cum += v;
             }
         }
         let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
@@ -601,7 +668,10 @@ impl Sim<'_> {
             }
             match tr.status {
                 Status::Killed(_) => counts[2] += 1,
-                Status::Cancelled(_) => counts[3] += 1,
+                Status::Cancelled(k) => {
+                    counts[3] += 1;
+                    stages[k].cancelled += 1;
+                }
                 Status::Delivered => {
                     counts[4] += 1;
                     counts[5] += u32::from(!idea.fit);
@@ -679,8 +749,20 @@ impl Sim<'_> {
         Run {
             outcome: Outcome {
                 values,
-                stage_entered: self.entered,
-                stage_killed: self.killed,
+                stages: {
+                    // Passing a stage: entering the next one, or delivery after the last.
+                    let n = stages.len();
+                    for k in 0..n {
+                        stages[k].passed = if k + 1 < n {
+                            stages[k + 1].entered
+                        } else {
+                            counts[4]
+                        };
+                    }
+                    stages
+                },
+                spend_by_month: spend_by_month.into_iter().map(|x| x as f32).collect(),
+                value_by_month: value_by_month.into_iter().map(|x| x as f32).collect(),
             },
             projects,
             escalation_excess: excess,

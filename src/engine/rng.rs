@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
-    /// Fit, log value, planned cost and duration, business-case error.
+    /// Fit, log value and business-case error (parameter-free draws only).
     Fundamentals = 1,
     /// The idea-level component of cost overrun shared by all its contracts.
     IdeaRisk = 2,
@@ -21,6 +21,11 @@ pub enum Purpose {
     Contract = 5,
     /// Bids and award of a contract (index: contract key).
     Bids = 6,
+    /// Planned cost (its own stream: samplers with rejection steps would otherwise shift
+    /// every later draw when the cost distribution changes).
+    Cost = 7,
+    /// Planned duration (own stream, as for cost).
+    Duration = 8,
 }
 
 /// The generator behind every stream. Xoshiro256++ is specified by its algorithm, so

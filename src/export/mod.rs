@@ -1,5 +1,10 @@
-//! Exports of an analysis: the terminal table and JSON on stdout.
+//! Exports: the terminal table and JSON on stdout, and the run folder (CSV, Parquet,
+//! resolved scenario, manifest) written atomically.
 
+pub mod folder;
 pub mod format;
 pub mod json;
+pub mod manifest;
+pub mod run_folder;
 pub mod table;
+pub mod tables;

@@ -65,7 +65,7 @@ pub fn render(a: &Analysis) -> String {
         out.push('\n');
     }
     out.push_str(
-        "\nStage funnel (mean ideas per portfolio entering / killed at the gate before)\n",
+        "\nStage funnel (mean ideas per portfolio: entering / killed at the gate after)\n",
     );
     for m in &a.models {
         let stages: Vec<String> = m

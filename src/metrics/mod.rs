@@ -94,11 +94,11 @@ metrics! {
     LockinExposure => "lockin_exposure", "share of spend", Lower,
         "Cost to change vendor on delivered and running ideas (switching share x their spend) over spend.";
     VendorHhi => "vendor_hhi", "index 0..10000", Lower,
-        "Herfindahl-Hirschman index of vendors' shares of contract spend (above 2500: highly concentrated).";
+        "Herfindahl-Hirschman index of vendors' shares of vendor spend (contracts and switching; above 2500: highly concentrated).";
     SmallVendorShare => "small_vendor_share", "share 0..1", Higher,
-        "Share of contract spend paid to small vendors.";
+        "Share of vendor spend (contracts and switching) paid to small vendors.";
     SoleSourceShare => "sole_source_share", "share 0..1", Lower,
-        "Share of contract spend on awards that drew no bids.";
+        "Share of vendor spend on contracts awarded with no bids.";
     LargestContractShare => "largest_contract_share", "share of budget", Lower,
         "Largest awarded contract price as a share of the fund's budget.";
 }
@@ -113,16 +113,37 @@ impl Metric {
     }
 }
 
-/// One portfolio under one funding model: every metric, plus counts per stage.
+/// What happened at one stage of one portfolio under one model.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageOutcome {
+    /// Ideas that started the stage.
+    pub entered: u32,
+    /// Ideas that went on: entered the next stage (or, for the last stage, were delivered).
+    pub passed: u32,
+    /// Ideas stopped at the gate after the stage.
+    pub killed: u32,
+    /// Ideas whose contract for this stage was cancelled at the escalation cap.
+    pub cancelled: u32,
+    /// Spend on the stage by the horizon (contracts and overheads), dollars.
+    pub spend: f64,
+    /// Total actual months of the stage's contracts that finished by the horizon.
+    pub months: f64,
+    /// Number of the stage's contracts that finished by the horizon.
+    pub finished: u32,
+}
+
+/// One portfolio under one funding model: every metric, per-stage counts and the
+/// cumulative spend and value month by month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// Metric values indexed by `Metric as usize`.
     pub values: [f64; METRIC_COUNT],
-    /// Ideas that entered each stage.
-    pub stage_entered: Vec<u32>,
-    /// Ideas killed at the gate before each stage (index 0 is always 0: rejection at
-    /// intake is not a kill).
-    pub stage_killed: Vec<u32>,
+    /// One entry per stage of the model.
+    pub stages: Vec<StageOutcome>,
+    /// Cumulative spend paid by month 0, 1, ..., floor(horizon), dollars.
+    pub spend_by_month: Vec<f32>,
+    /// Cumulative delivered value (discounted) released by each month, dollars.
+    pub value_by_month: Vec<f32>,
 }
 
 impl Outcome {

@@ -115,14 +115,16 @@ pub struct Vendors {
     pub large: u32,
     /// Number of small vendors (small firms, start-ups, non-profits).
     pub small: u32,
-    /// Largest contract price a small vendor can take, dollars.
+    /// Largest contract (planned work cost, dollars) a small vendor can take.
     pub small_contract_cap: f64,
     /// Probability that an eligible vendor bids on a contract (0..1).
     pub bid_probability: f64,
     /// Markup with a single bid; with n bids the markup is markup / n (share of cost).
     pub markup: f64,
-    /// Markup of a sole-source award, also applied to overrun work after award.
+    /// Markup of a sole-source award (no bids).
     pub sole_source_markup: f64,
+    /// Markup on overrun work after award, when there is no competition (share of cost).
+    pub overrun_markup: f64,
     /// Extra chance that a bidding incumbent wins a re-competition (0..1).
     pub incumbent_advantage: f64,
     /// Cost of changing vendor, as a share of spend to date on the project (0..1+).
@@ -148,6 +150,15 @@ pub enum Commitment {
     Project,
     /// One stage at a time.
     Stage,
+}
+
+/// In what order ideas that pass their hurdle are funded when money is short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Best expected value per expected dollar first ("rank and fund").
+    Rank,
+    /// In arrival order (idea id), whatever their expected return.
+    Arrival,
 }
 
 /// How much work a stage is.
@@ -201,6 +212,8 @@ pub struct FundingModel {
     pub stages: Vec<Stage>,
     /// When money is committed.
     pub commitment: Commitment,
+    /// Order of funding among ideas that pass their hurdle.
+    pub selection: Selection,
     /// Contingency committed on top of each contract price (share, 0.1 = 10%).
     pub contingency: f64,
     /// Cost of the review at each gate between stages, dollars.

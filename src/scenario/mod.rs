@@ -30,6 +30,48 @@ pub struct Loaded {
     pub resolved: Table,
     /// The file path (or embedded label) the scenario came from.
     pub origin: String,
+    /// The text of that file as read (before `extends` and `--set`).
+    pub text: String,
+}
+
+impl Loaded {
+    /// The resolved scenario as TOML text.
+    pub fn resolved_toml(&self) -> String {
+        toml::to_string(&self.resolved).unwrap_or_default()
+    }
+
+    /// A folder-friendly name: the file stem (`default` for the embedded scenario),
+    /// lower case, with runs of other characters turned into single dashes.
+    pub fn slug(&self) -> String {
+        let stem = if self.origin == DEFAULT_LABEL {
+            "default".to_string()
+        } else {
+            Path::new(&self.origin)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let mut slug = String::new();
+        for c in stem.chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+        let slug = slug.trim_matches('-').to_string();
+        if slug.is_empty() {
+            "scenario".into()
+        } else {
+            slug
+        }
+    }
+}
+
+/// The JSON Schema of scenario files, pretty-printed.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(raw::RawScenario);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 /// One segment of a field path.
@@ -109,6 +151,7 @@ pub fn load_text(
         scenario,
         resolved: table,
         origin: label.to_string(),
+        text: text.to_string(),
     })
 }
 

@@ -3,124 +3,212 @@
 //! Unknown fields are rejected here (the loader turns serde's message into a suggestion);
 //! ranges and cross-field rules are checked later in `validate`.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, de};
 
-/// The whole file, after `extends` and `--set` have been applied.
-#[derive(Debug, Deserialize)]
+/// A budgetsim scenario file.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "budgetsim scenario")]
 pub struct RawScenario {
+    /// Parent scenario to deep-merge under this one (path relative to this file).
+    // The loader applies and removes it before deserializing.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// Short name shown in tables and reports.
     pub name: String,
+    /// What the scenario represents.
     #[serde(default)]
     pub description: String,
+    /// Monte Carlo settings.
     pub simulation: RawSimulation,
+    /// The fund's budget and intake of ideas.
     pub fund: RawFund,
+    /// How candidate ideas are drawn.
     pub ideas: RawIdeas,
+    /// Delivery risk of contracts.
     pub risk: RawRisk,
+    /// The vendor market.
     pub vendors: RawVendors,
-    /// Model tables in file order; each is deserialized separately so its path is known.
+    /// Funding models to compare, one table each, in file order; the first is the baseline.
+    // Each is deserialized separately so its path is known.
+    #[schemars(with = "std::collections::BTreeMap<String, RawModel>")]
     pub models: toml::Table,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
+    /// Number of portfolios (Monte Carlo replications).
     pub portfolios: i64,
+    /// Master seed: the same seed gives the same results on any machine.
     pub seed: i64,
+    /// The fund's life, months.
     pub horizon_months: f64,
+    /// Annual discount rate on delivered value (0.035 = 3.5%).
     pub discount_rate: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFund {
+    /// Money available over the horizon, dollars.
     pub budget: f64,
+    /// Months between intake rounds.
     pub intake_every_months: f64,
+    /// Intake rounds held (rounds at or after the horizon are skipped).
     pub intake_rounds: i64,
+    /// New ideas arriving per round.
     pub ideas_per_round: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdeas {
+    /// Share of ideas that meet a real user need (0..1).
     pub fit_probability: f64,
+    /// Present value of benefits if delivered in full, dollars (lognormal).
     pub value: RawDist,
+    /// Planned cost of the whole project, dollars.
     pub planned_cost: RawDist,
+    /// Planned duration of the whole project, months.
     pub planned_duration_months: RawDist,
+    /// Sd of the business case's error on log value (0 exact, inf uninformative).
     pub business_case_noise: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRisk {
+    /// Median cost-overrun multiplier of the body, at the reference duration.
     pub overrun_median: f64,
+    /// 90th percentile of the body's cost-overrun multiplier (>= median).
     pub overrun_p90: f64,
+    /// Black-swan probability of a contract of the reference duration (0..1).
     pub black_swan_probability: f64,
+    /// Smallest black-swan overrun (0.5 = +50%).
     pub tail_min: f64,
+    /// Pareto exponent of the black-swan tail (near 1 for IT).
     pub tail_alpha: f64,
+    /// Largest black-swan overrun (truncation; 20 = +2000%).
     pub tail_max: f64,
+    /// Black-swan schedule overrun per unit of cost overrun.
     pub tail_schedule_ratio: f64,
+    /// Median schedule multiplier of the body (1.2 = 20% late).
     pub schedule_median: f64,
+    /// 90th percentile of the body's schedule multiplier (>= median).
     pub schedule_p90: f64,
+    /// Correlation of log cost and log schedule overrun in the body (-1..1).
     pub schedule_correlation: f64,
+    /// Share of log cost-overrun variance shared by an idea's contracts (0..1).
     pub idea_correlation: f64,
+    /// Contract duration at which the risk figures apply, months.
     pub reference_duration_months: f64,
+    /// Duration effect exponent: spread and black-swan odds scale with (months / reference)^exponent; 0 = off.
     pub duration_exponent: f64,
+    /// Value halves every this many months of frozen requirements (inf = no drift).
     pub requirements_half_life_months: f64,
+    /// Cancel a contract when its work cost passes this multiple of plan (inf = never).
     pub escalation_cap: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVendors {
+    /// Number of large vendors.
     pub large: i64,
+    /// Number of small vendors (small firms, start-ups, non-profits).
     pub small: i64,
+    /// Largest contract (planned cost, dollars) a small vendor may take.
     pub small_contract_cap: f64,
+    /// Chance an eligible vendor bids on a contract (0..1).
     pub bid_probability: f64,
+    /// Markup with one bid; n bids leave markup / n.
     pub markup: f64,
+    /// Markup of an award that drew no bids.
     pub sole_source_markup: f64,
+    /// Markup on overrun work after award.
+    pub overrun_markup: f64,
+    /// Extra chance a bidding incumbent keeps the work in a re-competition (0..1).
     pub incumbent_advantage: f64,
+    /// Cost of changing vendor, as a share of contract spend to date on the project.
     pub switching_cost_share: f64,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+/// When a funding model commits money.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawCommitment {
+    /// Every stage at selection; kills free the rest.
     Project,
+    /// One stage at a time.
     Stage,
 }
 
-#[derive(Debug, Deserialize)]
+/// Funding order among ideas that pass their hurdle when money is short.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSelection {
+    /// Best expected value per expected dollar first.
+    Rank,
+    /// First come, first served.
+    Arrival,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
+    /// Display label (default: the table name).
     pub label: Option<String>,
+    /// When money is committed: "project" or "stage".
     pub commitment: RawCommitment,
+    /// Funding order when money is short: "rank" (default) or "arrival".
+    pub selection: Option<RawSelection>,
+    /// Contingency committed on top of each contract price (0.1 = 10%).
     pub contingency: f64,
+    /// Cost of each gate review between stages, dollars.
     pub gate_review_cost: f64,
+    /// Months from a stage's end to its gate decision.
     pub gate_delay_months: f64,
+    /// Cost of running a competition, dollars.
     pub procurement_cost: f64,
+    /// Months from a decision to the start of a competed contract.
     pub procurement_delay_months: f64,
-    /// Default hurdle for every stage that does not set its own.
+    /// Default hurdle for every stage that does not set its own (default 1).
     pub hurdle: Option<f64>,
+    /// Ordered stages; waterfall is one stage with the whole scope.
     pub stages: Vec<RawStage>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
+    /// Stage name (e.g. "discovery").
     pub name: String,
+    /// Share of the idea's planned cost (or set `cost`).
     pub scope_share: Option<f64>,
+    /// Fixed planned cost, dollars (or set `scope_share`).
     pub cost: Option<f64>,
+    /// Share of the idea's planned duration (or set `duration_months`).
     pub duration_share: Option<f64>,
+    /// Fixed planned duration, months (or set `duration_share`).
     pub duration_months: Option<f64>,
+    /// Sd of what the stage reveals about log value (default inf: nothing).
     pub signal_noise: Option<f64>,
+    /// Chance the stage shows there is no user need (default 0).
     pub misfit_detection: Option<f64>,
+    /// Share of value released when the stage ends (not on the last stage).
     pub value_share: Option<f64>,
+    /// Compete the stage's contract again (default false).
     pub recompete: Option<bool>,
+    /// Hurdle to enter this stage (default: the model's hurdle).
     pub hurdle: Option<f64>,
 }
 
 /// Distribution kinds as written in `dist = "..."`.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DistKind {
     Constant,
@@ -133,18 +221,29 @@ pub enum DistKind {
 
 /// A distribution as written: a bare number (constant) or a table with `dist` and its
 /// parameters. Which parameters are required is checked in `validate`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDistTable {
+    /// Kind: constant (value), lognormal (median and p90, or mean and cv), normal (mean
+    /// and sd), uniform (min and max), triangular or pert (min, mode and max).
     pub dist: Option<DistKind>,
+    /// Constant value.
     pub value: Option<f64>,
+    /// Median (lognormal).
     pub median: Option<f64>,
+    /// 90th percentile (lognormal).
     pub p90: Option<f64>,
+    /// Mean (lognormal, normal).
     pub mean: Option<f64>,
+    /// Coefficient of variation (lognormal).
     pub cv: Option<f64>,
+    /// Standard deviation (normal).
     pub sd: Option<f64>,
+    /// Lower bound (uniform, triangular, pert).
     pub min: Option<f64>,
+    /// Most likely value (triangular, pert).
     pub mode: Option<f64>,
+    /// Upper bound (uniform, triangular, pert).
     pub max: Option<f64>,
 }
 
@@ -180,5 +279,19 @@ impl<'de> Deserialize<'de> for RawDist {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawDist {
+    fn schema_name() -> Cow<'static, str> {
+        "Distribution".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let table = generator.subschema_for::<RawDistTable>();
+        json_schema!({
+            "description": "A number (constant) or a distribution table such as { dist = \"lognormal\", median = 1e6, p90 = 3e6 }.",
+            "anyOf": [{ "type": "number" }, table]
+        })
     }
 }

@@ -332,6 +332,7 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             v.sole_source_markup,
             false,
         ),
+        overrun_markup: c.non_negative("vendors.overrun_markup", v.overrun_markup, false),
         incumbent_advantage: c.unit("vendors.incumbent_advantage", v.incumbent_advantage),
         switching_cost_share: c.non_negative(
             "vendors.switching_cost_share",
@@ -459,6 +460,10 @@ pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
         commitment: match raw.commitment {
             RawCommitment::Project => Commitment::Project,
             RawCommitment::Stage => Commitment::Stage,
+        },
+        selection: match raw.selection.unwrap_or(RawSelection::Rank) {
+            RawSelection::Rank => Selection::Rank,
+            RawSelection::Arrival => Selection::Arrival,
         },
         contingency: c.non_negative(&p("contingency"), raw.contingency, false),
         gate_review_cost: c.non_negative(&p("gate_review_cost"), raw.gate_review_cost, false),

@@ -1,0 +1,135 @@
+//! `manifest.json`: what produced a run folder (version, scenario and its hashes, seed,
+//! command line, timings) and a SHA-256 of every file in it, so a result can be traced
+//! and checked.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Hex SHA-256 of a file's contents.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    Ok(sha256_hex(&std::fs::read(path)?))
+}
+
+/// UTC time as RFC 3339 (`2026-11-28T15:37:00.123Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let secs = d.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+/// One output file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    /// File name within the run folder.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Hex SHA-256 of its contents.
+    pub sha256: String,
+}
+
+/// Where the scenario came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioSource {
+    /// Path as given, or the embedded default's label.
+    pub path: String,
+    /// SHA-256 of that file's text (before `extends` and `--set`).
+    pub sha256: String,
+    /// SHA-256 of the fully resolved scenario (scenario.toml in the folder).
+    pub resolved_sha256: String,
+}
+
+/// Seconds spent in each phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phases {
+    /// Simulating portfolios.
+    pub simulate_seconds: f64,
+    /// Statistics in polars.
+    pub analyse_seconds: f64,
+    /// Writing files.
+    pub write_seconds: f64,
+}
+
+/// The manifest of one run folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// budgetsim version that wrote the folder.
+    pub budgetsim_version: String,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Scenario file and hashes.
+    pub scenario: ScenarioSource,
+    /// The resolved scenario (after `extends` and `--set`) as TOML text.
+    pub resolved_scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Portfolios simulated.
+    pub portfolios: u64,
+    /// Worker threads used for the simulation.
+    pub threads: usize,
+    /// The command line, argument by argument.
+    pub command_line: Vec<String>,
+    /// Start time (UTC, RFC 3339).
+    pub started: String,
+    /// End time (UTC, RFC 3339).
+    pub finished: String,
+    /// Wall time of the whole run, seconds.
+    pub wall_seconds: f64,
+    /// Time per phase.
+    pub phases: Phases,
+    /// Every other file of the folder with its hash.
+    pub files: Vec<FileEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + Duration::from_millis(1_795_881_420_250);
+        assert_eq!(rfc3339(t), "2026-11-28T15:57:00.250Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn hashes_match_the_standard_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

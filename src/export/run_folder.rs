@@ -1,0 +1,119 @@
+//! Writes a run's files into its staging folder: tables as CSV and Parquet, the
+//! resolved scenario, and last the manifest with every file's hash.
+
+use std::io;
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use super::folder::Staging;
+use super::manifest::{FileEntry, Manifest, rfc3339, sha256_file};
+use super::tables::{Format, TableWriter};
+use crate::analysis::frames::Tables;
+
+/// Names of the files a run folder holds, in the order they are written.
+pub const FILES: &[&str] = &[
+    "portfolios.csv",
+    "portfolios.parquet",
+    "summary.csv",
+    "comparison.csv",
+    "stages.csv",
+    "timeseries.csv",
+    "scenario.toml",
+    "manifest.json",
+];
+
+/// Test hook: fail with a simulated disk-full error after writing this many files
+/// (read from `BUDGETSIM_FAULT_AFTER_FILES`), to check that a failed write leaves the
+/// previous results intact.
+fn fault_after() -> Option<usize> {
+    std::env::var("BUDGETSIM_FAULT_AFTER_FILES")
+        .ok()?
+        .parse()
+        .ok()
+}
+
+struct Writer<'a> {
+    dir: &'a Staging,
+    files: Vec<FileEntry>,
+    fault: Option<usize>,
+}
+
+impl Writer<'_> {
+    fn record(&mut self, name: &str) -> io::Result<()> {
+        let path = self.dir.path(name);
+        self.files.push(FileEntry {
+            name: name.to_string(),
+            bytes: std::fs::metadata(&path)?.len(),
+            sha256: sha256_file(&path)?,
+        });
+        if self.fault.is_some_and(|n| self.files.len() >= n) {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device (simulated by BUDGETSIM_FAULT_AFTER_FILES)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn table(
+        &mut self,
+        stem: &str,
+        df: &mut polars::prelude::DataFrame,
+        format: Format,
+    ) -> io::Result<()> {
+        let name = format!("{stem}.{}", format.extension());
+        format.write(df, &self.dir.path(&name))?;
+        self.record(&name)
+    }
+
+    fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
+        std::fs::write(self.dir.path(name), text)?;
+        self.record(name)
+    }
+}
+
+/// Writes every file of a run into `dir`; `manifest` receives the file list.
+/// `run_started` and `write_started` time the whole run and the write phase.
+pub fn write(
+    dir: &Staging,
+    tables: &mut Tables,
+    resolved_toml: &str,
+    manifest: &mut Manifest,
+    run_started: Instant,
+    write_started: Instant,
+) -> io::Result<()> {
+    let mut w = Writer {
+        dir,
+        files: Vec::new(),
+        fault: fault_after(),
+    };
+    w.table("portfolios", &mut tables.portfolios, Format::Csv)?;
+    w.table("portfolios", &mut tables.portfolios, Format::Parquet)?;
+    w.table("summary", &mut tables.summary, Format::Csv)?;
+    w.table("comparison", &mut tables.comparison, Format::Csv)?;
+    w.table("stages", &mut tables.stages, Format::Csv)?;
+    w.table("timeseries", &mut tables.timeseries, Format::Csv)?;
+    w.text("scenario.toml", resolved_toml)?;
+    manifest.files = std::mem::take(&mut w.files);
+    manifest.phases.write_seconds = write_started.elapsed().as_secs_f64();
+    manifest.wall_seconds = run_started.elapsed().as_secs_f64();
+    manifest.finished = rfc3339(SystemTime::now());
+    let json = serde_json::to_string_pretty(manifest).map_err(io::Error::other)? + "\n";
+    std::fs::write(dir.path("manifest.json"), json)
+}
+
+/// Checks that `dir` holds every file listed in its manifest with the recorded hash.
+pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("manifest.json"))?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
+    let mut problems = Vec::new();
+    for f in m["files"].as_array().into_iter().flatten() {
+        let name = f["name"].as_str().unwrap_or_default();
+        match sha256_file(&dir.join(name)) {
+            Ok(h) if Some(h.as_str()) == f["sha256"].as_str() => {}
+            Ok(_) => problems.push(format!("{name}: hash differs from the manifest")),
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    Ok(problems)
+}
