@@ -376,6 +376,11 @@ impl Sim<'_> {
         let work = m.stage_cost(k, idea.cost);
         let months = m.stage_duration(k, idea.duration);
         let tr = &self.tracks[id];
+        // Cheap lower bound on the money needed (no markup, no overheads): when even that
+        // is not there, skip the competition draw. Held ideas are retried often.
+        if work * (1.0 + m.contingency) > self.available() + tr.reserve + 1e-9 {
+            return false;
+        }
         // A follow-on stage the incumbent may not take (a small vendor above its cap) is
         // competed after all.
         let incumbent_ok = tr
@@ -600,13 +605,27 @@ impl Sim<'_> {
         // Cumulative spend at each whole month 0..=H, and value released by then.
         let months = h.floor() as usize + 1;
         let mut spend_by_month = vec![0.0f64; months];
+        // Amounts fully paid from a month on; summed into `spend_by_month` afterwards.
+        let mut paid_from = vec![0.0f64; months];
         for p in &self.payments {
             let paid = p.paid_by(h);
             spend += paid;
             idea_spend[p.idea] += paid;
             stages[p.stage].spend += paid;
-            for (m, cum) in spend_by_month.iter_mut().enumerate() {
+            // Months while the payment is under way get their share; later months get
+            // it all (through `paid_from`), so the cost is the contract's length, not H.
+            let first_full = p.end.max(p.start).ceil().max(0.0) as usize;
+            let first = (p.start.ceil().max(0.0) as usize).min(first_full);
+            for (m, cum) in spend_by_month
+                .iter_mut()
+                .enumerate()
+                .take(first_full)
+                .skip(first)
+            {
                 *cum += p.paid_by(m as f64);
+            }
+            if let Some(slot) = paid_from.get_mut(first_full) {
+                *slot += p.amount;
             }
             if p.overhead {
                 overhead += paid;
@@ -627,6 +646,11 @@ impl Sim<'_> {
                 stages[p.stage].months += actual;
                 stages[p.stage].finished += 1;
             }
+        }
+        let mut running = 0.0;
+        for (cum, from) in spend_by_month.iter_mut().zip(&paid_from) {
+            running += from;
+            *cum += running;
         }
         let mut value_by_month = vec![0.0f64; months];
         for &(t, v) in &self.releases {
