@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{self, frames};
-use crate::cli::{Cli, Command, NewArgs, RunArgs, ValidateArgs};
+use crate::cli::{Cli, Command, NewArgs, ReportArgs, RunArgs, ValidateArgs};
 use crate::engine;
 use crate::export::folder::Staging;
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
@@ -47,6 +47,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Validate(args)) => validate(&args),
         Some(Command::Schema) => print(&scenario::schema_json()),
         Some(Command::New(args)) => new_scenario(&args),
+        Some(Command::Report(args)) => rebuild_report(&args),
     }
 }
 
@@ -175,6 +176,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         &mut tables,
         &resolved,
         &mut manifest,
+        &args.lang.list(),
         clock,
         written,
     )
@@ -188,7 +190,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     status.say(&format!(
         "wrote {} ({} files) in {:.1} s",
         dest.display(),
-        run_folder::FILES.len(),
+        manifest.files.len() + 1,
         clock.elapsed().as_secs_f64()
     ));
     Ok(())
@@ -314,5 +316,39 @@ fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
         path.display(),
         path.display()
     );
+    Ok(())
+}
+
+/// `budgetsim report DIR`: charts and reports again from the folder's files, then the
+/// manifest's file list and hashes brought up to date.
+fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
+    let dir = &args.dir;
+    let manifest_path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        AppError::Usage(format!(
+            "`{}` is not a run folder ({}: {e}); run `budgetsim run --out {}` first",
+            dir.display(),
+            manifest_path.display(),
+            dir.display()
+        ))
+    })?;
+    let written = crate::report::build(dir, &args.lang.list(), None).map_err(|e| {
+        AppError::Runtime(format!(
+            "cannot build the report in `{}`: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut manifest: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| AppError::Runtime(format!("{}: {e}", manifest_path.display())))?;
+    let files = run_folder::file_entries(dir)
+        .map_err(|e| AppError::Runtime(format!("cannot hash `{}`: {e}", dir.display())))?;
+    manifest["files"] =
+        serde_json::to_value(files).map_err(|e| AppError::Runtime(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| AppError::Runtime(e.to_string()))?
+        + "\n";
+    std::fs::write(&manifest_path, json)
+        .map_err(|e| AppError::Runtime(format!("{}: {e}", manifest_path.display())))?;
+    eprintln!("wrote {} files in {}", written.len(), dir.display());
     Ok(())
 }

@@ -27,6 +27,18 @@ pub enum Command {
     Schema,
     /// Write a commented scenario file to start from.
     New(NewArgs),
+    /// Rebuild the charts and reports of an existing run folder from its files.
+    Report(ReportArgs),
+}
+
+/// Options of `budgetsim report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Run folder written by `budgetsim run`.
+    pub dir: PathBuf,
+    /// Languages of charts and reports.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim run`.
@@ -56,6 +68,9 @@ pub struct RunArgs {
     /// No progress bar or status lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Languages of charts and reports.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim validate`.

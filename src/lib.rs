@@ -12,4 +12,5 @@ pub mod engine;
 pub mod export;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod scenario;

@@ -175,3 +175,15 @@ fn kills_free_money_for_more_ideas_under_stage_commitment() {
         "stage minus project commitment: {more} +- {se}"
     );
 }
+
+#[test]
+fn any_range_of_portfolios_gives_the_same_per_portfolio_results() {
+    // Shards can run apart (another machine, another day) and merge.
+    let s = default_scenario();
+    let whole = engine::run(&s, 0..120);
+    let shard = engine::run(&s, 70..95);
+    assert_eq!(shard.first, 70);
+    for m in 0..s.models.len() {
+        assert_eq!(shard.outcomes[m][..], whole.outcomes[m][70..95]);
+    }
+}

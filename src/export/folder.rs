@@ -94,6 +94,11 @@ impl Staging {
         self.tmp.join(name)
     }
 
+    /// The folder being written (the temporary one until commit).
+    pub fn root(&self) -> &Path {
+        &self.tmp
+    }
+
     /// The final destination.
     pub fn dest(&self) -> &Path {
         &self.dest

@@ -22,6 +22,42 @@ pub const FILES: &[&str] = &[
     "manifest.json",
 ];
 
+/// Every file of `dir` but the manifest, relative, sorted (charts in subfolders too).
+pub fn listing(dir: &Path) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                let name = rel.to_string_lossy().replace('\\', "/");
+                if name != "manifest.json" {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Hashes every file of `dir` but the manifest, for the manifest's file list.
+pub fn file_entries(dir: &Path) -> io::Result<Vec<FileEntry>> {
+    listing(dir)?
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(&name);
+            Ok(FileEntry {
+                bytes: std::fs::metadata(&path)?.len(),
+                sha256: sha256_file(&path)?,
+                name,
+            })
+        })
+        .collect()
+}
+
 /// Test hook: fail with a simulated disk-full error after writing this many files
 /// (read from `BUDGETSIM_FAULT_AFTER_FILES`), to check that a failed write leaves the
 /// previous results intact.
@@ -79,6 +115,7 @@ pub fn write(
     tables: &mut Tables,
     resolved_toml: &str,
     manifest: &mut Manifest,
+    langs: &[crate::report::Lang],
     run_started: Instant,
     write_started: Instant,
 ) -> io::Result<()> {
@@ -94,7 +131,15 @@ pub fn write(
     w.table("stages", &mut tables.stages, Format::Csv)?;
     w.table("timeseries", &mut tables.timeseries, Format::Csv)?;
     w.text("scenario.toml", resolved_toml)?;
-    manifest.files = std::mem::take(&mut w.files);
+    let provenance = crate::report::Provenance {
+        version: manifest.budgetsim_version.clone(),
+        seed: manifest.seed,
+        portfolios: manifest.portfolios,
+        resolved_sha256: manifest.scenario.resolved_sha256.clone(),
+        scenario_path: manifest.scenario.path.clone(),
+    };
+    crate::report::build(dir.root(), langs, Some(provenance)).map_err(io::Error::other)?;
+    manifest.files = file_entries(dir.root())?;
     manifest.phases.write_seconds = write_started.elapsed().as_secs_f64();
     manifest.wall_seconds = run_started.elapsed().as_secs_f64();
     manifest.finished = rfc3339(SystemTime::now());

@@ -1,0 +1,30 @@
+// Opens HTML files in headless Chromium (Debian's /usr/bin/chromium) with
+// playwright-core, records console errors, page errors and failed requests, and saves
+// a full-page screenshot of each. Usage: node check.mjs OUT_DIR FILE.html...
+// Prints one JSON line per file: {"file", "screenshot", "problems": [...]}.
+import { chromium } from "playwright-core";
+import path from "node:path";
+
+const [outDir, ...files] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  for (const file of files) {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    const problems = [];
+    page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+    page.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) problems.push(`fetched from the network: ${r.url()}`); });
+    await page.goto("file://" + path.resolve(file), { waitUntil: "load" });
+    const screenshot = path.join(outDir, path.basename(file) + ".png");
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(JSON.stringify({ file, screenshot, problems }));
+    await page.close();
+  }
+} finally {
+  await browser.close();
+}

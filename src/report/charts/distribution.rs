@@ -1,0 +1,131 @@
+//! Distribution of a money metric per model (delivered value, waste): box plots from
+//! the summary's percentiles (box p25-p75, whiskers p5-p95, median line, mean dot).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{err, legend};
+use crate::report::data::ReportData;
+use crate::report::i18n::{Lang, fill};
+use crate::report::style::{LABEL, colour, money, percent};
+
+/// "Delivered value per fund: X highest, at $Y on average".
+pub fn value_title(d: &ReportData, lang: Lang) -> String {
+    let b = d.best("delivered_value");
+    fill(
+        lang.t("t_value_dist"),
+        &[
+            &d.labels[b],
+            &money(lang, d.stat(b, "delivered_value").mean),
+        ],
+    )
+}
+
+/// "B wasted 41% less than A (95% CI 38% to 44%)", relative to the baseline's mean.
+pub fn waste_title(d: &ReportData, lang: Lang) -> String {
+    let c = d.challenger();
+    if c == 0 {
+        return lang.t("m_waste").to_string();
+    }
+    let base = d.stat(0, "waste").mean;
+    let diff = d.diff(c, 0, "waste");
+    let rel = |x: f64| if base != 0.0 { x / base } else { f64::NAN };
+    let (word, sign) = if diff.mean <= 0.0 {
+        ("less", -1.0)
+    } else {
+        ("more", 1.0)
+    };
+    let (a, b) = (sign * rel(diff.ci.0), sign * rel(diff.ci.1));
+    fill(
+        lang.t("t_waste_dist"),
+        &[
+            &d.labels[c],
+            &percent(lang, sign * rel(diff.mean), 0),
+            lang.t(word),
+            &d.labels[0],
+            &percent(lang, a.min(b), 0),
+            &percent(lang, a.max(b), 0),
+        ],
+    )
+}
+
+/// Draws the box plots of `metric`.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+    lang: Lang,
+    metric: &str,
+) -> Result<(), String> {
+    let (plot, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let n = d.models.len();
+    let stats: Vec<_> = (0..n).map(|m| d.stat(m, metric)).collect();
+    let lo = stats
+        .iter()
+        .map(|s| s.quantiles[0])
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::min);
+    let hi = stats
+        .iter()
+        .map(|s| s.quantiles[4])
+        .filter(|x| x.is_finite())
+        .fold(1.0, f64::max);
+    let axis = lang.t(if metric == "waste" {
+        "m_waste"
+    } else {
+        "m_delivered_value"
+    });
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(20)
+        .build_cartesian_2d(lo..hi * 1.05, -0.5f64..(n as f64 - 0.5))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc(axis)
+        .x_label_formatter(&|x| money(lang, *x))
+        .label_style(("sans-serif", LABEL))
+        .draw()
+        .map_err(err)?;
+    for (i, s) in stats.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let [p5, p25, p50, p75, p95] = s.quantiles;
+        let c = colour(i);
+        chart
+            .draw_series([
+                PathElement::new(vec![(p5, y), (p25, y)], BLACK.stroke_width(2)),
+                PathElement::new(vec![(p75, y), (p95, y)], BLACK.stroke_width(2)),
+                PathElement::new(vec![(p5, y - 0.12), (p5, y + 0.12)], BLACK.stroke_width(2)),
+                PathElement::new(
+                    vec![(p95, y - 0.12), (p95, y + 0.12)],
+                    BLACK.stroke_width(2),
+                ),
+            ])
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(p25, y - 0.28), (p75, y + 0.28)],
+                c.mix(0.8).filled(),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series([PathElement::new(
+                vec![(p50, y - 0.28), (p50, y + 0.28)],
+                BLACK.stroke_width(3),
+            )])
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new((s.mean, y), 5, WHITE.filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (s.mean, y),
+                5,
+                BLACK.stroke_width(2),
+            )))
+            .map_err(err)?;
+    }
+    legend(&foot, d)
+}

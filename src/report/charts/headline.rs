@@ -1,0 +1,54 @@
+//! The headline comparison: mean and 95% CI of waste, lock-in exposure, delivered
+//! value, net value, small-vendor share and months to first value, one panel each.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Bars, bars, legend};
+use crate::report::data::ReportData;
+use crate::report::i18n::Lang;
+use crate::report::style::{money, number, percent};
+
+/// Metrics shown, with their string keys.
+pub const METRICS: [(&str, &str); 6] = [
+    ("waste", "m_waste"),
+    ("lockin_exposure", "m_lockin_exposure"),
+    ("delivered_value", "m_delivered_value"),
+    ("net_value", "m_net_value"),
+    ("small_vendor_share", "m_small_vendor_share"),
+    ("months_to_first_value", "m_months_to_first_value"),
+];
+
+/// Draws the six panels and the legend.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+    lang: Lang,
+) -> Result<(), String> {
+    let (grid, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let money_fmt = |x: f64| money(lang, x);
+    let share_fmt = |x: f64| percent(lang, x, 0);
+    let months_fmt = |x: f64| number(lang, x, 0);
+    for ((metric, key), panel) in METRICS.iter().zip(grid.split_evenly((2, 3))) {
+        let fmt: &dyn Fn(f64) -> String = match *metric {
+            "lockin_exposure" | "small_vendor_share" => &share_fmt,
+            "months_to_first_value" => &months_fmt,
+            _ => &money_fmt,
+        };
+        let values = (0..d.models.len())
+            .map(|m| {
+                let s = d.stat(m, metric);
+                (s.mean, s.ci.0, s.ci.1)
+            })
+            .collect();
+        bars(
+            &panel,
+            &Bars {
+                heading: lang.t(key).to_string(),
+                values,
+                fmt,
+            },
+        )?;
+    }
+    legend(&foot, d)
+}

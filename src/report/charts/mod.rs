@@ -1,0 +1,309 @@
+//! The charts of a run, one file per chart kind, each drawn from the analysis tables
+//! into any plotters backend (PNG and SVG). Titles state the finding, computed from the
+//! data. Shared pieces (title band, bars with confidence intervals, box plots) live here.
+
+pub mod distribution;
+pub mod funnel;
+pub mod headline;
+pub mod paired;
+pub mod scatter;
+pub mod timeseries;
+pub mod vendors;
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::ReportData;
+use super::i18n::Lang;
+use super::style::{self, LABEL, SIZE, TITLE, colour};
+
+/// Closed set of charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Distribution of delivered value per model.
+    ValueDistribution,
+    /// Distribution of waste per model.
+    WasteDistribution,
+    /// Mean and 95% CI of the headline metrics.
+    Headline,
+    /// Per-portfolio paired difference in net value.
+    Paired,
+    /// Stage funnel per model.
+    Funnel,
+    /// Cumulative spend and value over time.
+    TimeSeries,
+    /// Vendor concentration and small-vendor share.
+    Vendors,
+    /// Value against waste.
+    Scatter,
+}
+
+impl ChartKind {
+    /// All charts, in report order.
+    pub const ALL: [ChartKind; 8] = [
+        ChartKind::Headline,
+        ChartKind::Paired,
+        ChartKind::ValueDistribution,
+        ChartKind::WasteDistribution,
+        ChartKind::Scatter,
+        ChartKind::Funnel,
+        ChartKind::TimeSeries,
+        ChartKind::Vendors,
+    ];
+
+    /// File stem.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::ValueDistribution => "value-distribution",
+            ChartKind::WasteDistribution => "waste-distribution",
+            ChartKind::Headline => "headline",
+            ChartKind::Paired => "paired-difference",
+            ChartKind::Funnel => "stage-funnel",
+            ChartKind::TimeSeries => "spend-and-value-over-time",
+            ChartKind::Vendors => "vendor-concentration",
+            ChartKind::Scatter => "value-vs-waste",
+        }
+    }
+
+    /// Key of the one-line caption in the string tables.
+    pub fn caption_key(self) -> &'static str {
+        match self {
+            ChartKind::ValueDistribution => "c_value_dist",
+            ChartKind::WasteDistribution => "c_waste_dist",
+            ChartKind::Headline => "c_headline",
+            ChartKind::Paired => "c_paired",
+            ChartKind::Funnel => "c_funnel",
+            ChartKind::TimeSeries => "c_time",
+            ChartKind::Vendors => "c_vendors",
+            ChartKind::Scatter => "c_scatter",
+        }
+    }
+
+    /// The title: the chart's finding, computed from the data.
+    pub fn title(self, d: &ReportData, lang: Lang) -> String {
+        match self {
+            ChartKind::ValueDistribution => distribution::value_title(d, lang),
+            ChartKind::WasteDistribution => distribution::waste_title(d, lang),
+            ChartKind::Headline => lang.t("t_headline").to_string(),
+            ChartKind::Paired => paired::title(d, lang),
+            ChartKind::Funnel => funnel::title(d, lang),
+            ChartKind::TimeSeries => lang.t("t_time").to_string(),
+            ChartKind::Vendors => vendors::title(d, lang),
+            ChartKind::Scatter => scatter::title(d, lang),
+        }
+    }
+
+    /// Draws the chart on `root`.
+    pub fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        d: &ReportData,
+        lang: Lang,
+    ) -> Result<(), String> {
+        let area = titled(root, &self.title(d, lang))?;
+        match self {
+            ChartKind::ValueDistribution => distribution::draw(&area, d, lang, "delivered_value"),
+            ChartKind::WasteDistribution => distribution::draw(&area, d, lang, "waste"),
+            ChartKind::Headline => headline::draw(&area, d, lang),
+            ChartKind::Paired => paired::draw(&area, d, lang),
+            ChartKind::Funnel => funnel::draw(&area, d, lang),
+            ChartKind::TimeSeries => timeseries::draw(&area, d, lang),
+            ChartKind::Vendors => vendors::draw(&area, d, lang),
+            ChartKind::Scatter => scatter::draw(&area, d, lang),
+        }?;
+        root.present().map_err(err)
+    }
+}
+
+/// Any plotters error as text.
+pub fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Writes every chart as PNG and SVG into `dir` (created); returns the files written.
+pub fn render_all(dir: &Path, d: &ReportData, lang: Lang) -> Result<Vec<PathBuf>, String> {
+    if !style::register() {
+        return Err("cannot load the embedded font".into());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for kind in ChartKind::ALL {
+        let png = dir.join(format!("{}.png", kind.name()));
+        {
+            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            kind.draw(&root, d, lang)
+                .map_err(|e| format!("{}: {e}", png.display()))?;
+        }
+        files.push(png);
+        let svg = dir.join(format!("{}.svg", kind.name()));
+        std::fs::write(&svg, render_svg(kind, d, lang)?)
+            .map_err(|e| format!("{}: {e}", svg.display()))?;
+        files.push(svg);
+    }
+    Ok(files)
+}
+
+/// The chart as SVG text.
+pub fn render_svg(kind: ChartKind, d: &ReportData, lang: Lang) -> Result<String, String> {
+    if !style::register() {
+        return Err("cannot load the embedded font".into());
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        kind.draw(&root, d, lang)?;
+    }
+    Ok(svg)
+}
+
+/// Splits a long title into lines of at most `width` characters at spaces.
+pub fn wrap(title: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in title.split(' ') {
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    lines
+}
+
+/// Fills the background, writes the title (wrapped to two lines if long), returns the
+/// area below it.
+pub fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(err)?;
+    let long = title.chars().count() > 72;
+    let (size, lines) = if long {
+        (TITLE - 4, wrap(title, 86))
+    } else {
+        (TITLE, vec![title.to_string()])
+    };
+    let line_height = size as i32 + 6;
+    let (top, rest) = root.split_vertically(22 + line_height * lines.len() as i32);
+    for (i, line) in lines.iter().enumerate() {
+        top.draw(&Text::new(
+            line.clone(),
+            (20, 12 + line_height * i as i32),
+            ("sans-serif", size)
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&BLACK),
+        ))
+        .map_err(err)?;
+    }
+    Ok(rest)
+}
+
+/// One value per model with its 95% CI, as bars with whiskers.
+pub struct Bars<'a> {
+    /// Panel heading.
+    pub heading: String,
+    /// (mean, ci_low, ci_high) per model.
+    pub values: Vec<(f64, f64, f64)>,
+    /// Tick formatter.
+    pub fmt: &'a dyn Fn(f64) -> String,
+}
+
+/// Draws bars with CI whiskers, one per model, in model colours.
+pub fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Bars<'_>) -> Result<(), String> {
+    let n = b.values.len();
+    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+    let hi = b
+        .values
+        .iter()
+        .map(|v| finite(v.2).max(finite(v.0)))
+        .fold(0.0, f64::max);
+    let lo = b
+        .values
+        .iter()
+        .map(|v| finite(v.1).min(finite(v.0)))
+        .fold(0.0, f64::min);
+    let pad = (hi - lo).abs().max(1e-9) * 0.12;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&b.heading, ("sans-serif", LABEL + 2))
+        .margin(8)
+        .x_label_area_size(10)
+        .y_label_area_size(62)
+        .build_cartesian_2d(
+            -0.5f64..(n as f64 - 0.5),
+            (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad),
+        )
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&|y| (b.fmt)(*y))
+        .label_style(("sans-serif", LABEL - 2))
+        .draw()
+        .map_err(err)?;
+    for (i, &(mean, ci_lo, ci_hi)) in b.values.iter().enumerate() {
+        let x = i as f64;
+        let c = colour(i);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.35, 0.0), (x + 0.35, finite(mean))],
+                c.mix(0.85).filled(),
+            )))
+            .map_err(err)?;
+        if ci_lo.is_finite() && ci_hi.is_finite() {
+            chart
+                .draw_series([
+                    PathElement::new(vec![(x, ci_lo), (x, ci_hi)], BLACK.stroke_width(2)),
+                    PathElement::new(
+                        vec![(x - 0.1, ci_lo), (x + 0.1, ci_lo)],
+                        BLACK.stroke_width(2),
+                    ),
+                    PathElement::new(
+                        vec![(x - 0.1, ci_hi), (x + 0.1, ci_hi)],
+                        BLACK.stroke_width(2),
+                    ),
+                ])
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// A legend strip of model labels in model colours along the bottom of `area`.
+pub fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+) -> Result<(), String> {
+    let mut x = 20;
+    for (i, label) in d.labels.iter().enumerate() {
+        area.draw(&Rectangle::new([(x, 8), (x + 16, 24)], colour(i).filled()))
+            .map_err(err)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 22, 8),
+            ("sans-serif", LABEL).into_font(),
+        ))
+        .map_err(err)?;
+        x += 40 + (label.chars().count() as i32) * 9;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_titles_wrap_at_spaces() {
+        let lines = wrap("one two three four five", 9);
+        assert_eq!(lines, ["one two", "three", "four five"]);
+    }
+}

@@ -1,0 +1,74 @@
+//! Cumulative spend and delivered value over the fund's life: median per model with
+//! the p10-p90 band across portfolios.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{err, legend};
+use crate::report::data::ReportData;
+use crate::report::i18n::Lang;
+use crate::report::style::{LABEL, colour, money};
+
+/// Two panels, spend and value.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+    lang: Lang,
+) -> Result<(), String> {
+    let (plots, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let panels = plots.split_evenly((1, 2));
+    for (p, (panel, key)) in panels
+        .iter()
+        .zip(["cumulative_spend", "cumulative_value"])
+        .enumerate()
+    {
+        let pick = |r: &crate::report::data::MonthRow| if p == 0 { r.spend } else { r.value };
+        let months = d
+            .timeseries
+            .values()
+            .flatten()
+            .map(|r| r.month)
+            .fold(1.0, f64::max);
+        let top = d
+            .timeseries
+            .values()
+            .flatten()
+            .map(|r| pick(r)[2])
+            .filter(|x| x.is_finite())
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("{} ({})", lang.t(key), lang.t("median_band")),
+                ("sans-serif", LABEL + 1),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..months, 0f64..top * 1.05)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(lang.t("month"))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| money(lang, *y))
+            .label_style(("sans-serif", LABEL - 1))
+            .draw()
+            .map_err(err)?;
+        for (m, name) in d.models.iter().enumerate() {
+            let rows = d.timeseries.get(name).cloned().unwrap_or_default();
+            let c = colour(m);
+            let mut band: Vec<(f64, f64)> = rows.iter().map(|r| (r.month, pick(r)[2])).collect();
+            band.extend(rows.iter().rev().map(|r| (r.month, pick(r)[0])));
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, c.mix(0.22).filled())))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    rows.iter().map(|r| (r.month, pick(r)[1])),
+                    c.stroke_width(3),
+                ))
+                .map_err(err)?;
+        }
+    }
+    legend(&foot, d)
+}

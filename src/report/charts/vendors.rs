@@ -1,0 +1,58 @@
+//! Vendor concentration (HHI) and small vendors' share of spend per model, with CIs.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Bars, bars, legend};
+use crate::report::data::ReportData;
+use crate::report::i18n::{Lang, fill};
+use crate::report::style::{number, percent};
+
+/// "Small vendors received 44% of vendor spend under B".
+pub fn title(d: &ReportData, lang: Lang) -> String {
+    let b = d.best("small_vendor_share");
+    fill(
+        lang.t("t_vendors"),
+        &[
+            &percent(lang, d.stat(b, "small_vendor_share").mean, 0),
+            &d.labels[b],
+        ],
+    )
+}
+
+/// Two bar panels and the legend.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+    lang: Lang,
+) -> Result<(), String> {
+    let (plots, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let panels = plots.split_evenly((1, 2));
+    let hhi_fmt = |x: f64| number(lang, x, 0);
+    let share_fmt = |x: f64| percent(lang, x, 0);
+    let fmts: [&dyn Fn(f64) -> String; 2] = [&hhi_fmt, &share_fmt];
+    for ((panel, (metric, key)), fmt) in panels
+        .iter()
+        .zip([
+            ("vendor_hhi", "m_vendor_hhi"),
+            ("small_vendor_share", "m_small_vendor_share"),
+        ])
+        .zip(fmts)
+    {
+        let values = (0..d.models.len())
+            .map(|m| {
+                let s = d.stat(m, metric);
+                (s.mean, s.ci.0, s.ci.1)
+            })
+            .collect();
+        bars(
+            panel,
+            &Bars {
+                heading: lang.t(key).to_string(),
+                values,
+                fmt,
+            },
+        )?;
+    }
+    legend(&foot, d)
+}

@@ -1,0 +1,319 @@
+//! What the charts and reports are drawn from: the analysis tables of a run folder
+//! (summary, comparison, stages, timeseries, per-portfolio net value), its manifest and
+//! its resolved scenario, read back from the files so `budgetsim report DIR` needs no
+//! simulation.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::model::Scenario;
+use crate::scenario;
+
+/// Statistics of one metric for one model (from summary.csv).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stat {
+    /// Mean.
+    pub mean: f64,
+    /// 95% CI of the mean.
+    pub ci: (f64, f64),
+    /// p5, p25, p50, p75, p95.
+    pub quantiles: [f64; 5],
+}
+
+/// Paired comparison A - B (from comparison.csv).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Diff {
+    /// Mean difference.
+    pub mean: f64,
+    /// 95% CI.
+    pub ci: (f64, f64),
+    /// P(A better).
+    pub prob_better: f64,
+}
+
+/// One stage's mean counts (from stages.csv).
+#[derive(Debug, Clone)]
+pub struct StageRow {
+    /// Stage name.
+    pub stage: String,
+    /// Mean ideas entering.
+    pub entering: f64,
+    /// Mean ideas killed at the gate after.
+    pub killed: f64,
+}
+
+/// One month of a model's time series (from timeseries.csv): spend and value p10/p50/p90.
+#[derive(Debug, Clone, Copy)]
+pub struct MonthRow {
+    /// Month.
+    pub month: f64,
+    /// Cumulative spend p10, p50, p90.
+    pub spend: [f64; 3],
+    /// Cumulative value p10, p50, p90.
+    pub value: [f64; 3],
+}
+
+/// Provenance (from manifest.json).
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// budgetsim version.
+    pub version: String,
+    /// Seed.
+    pub seed: u64,
+    /// Portfolios.
+    pub portfolios: u64,
+    /// SHA-256 of the resolved scenario.
+    pub resolved_sha256: String,
+    /// Scenario path as given.
+    pub scenario_path: String,
+}
+
+/// Everything a report needs.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// The resolved scenario (names, labels, assumptions).
+    pub scenario: Scenario,
+    /// Model names in scenario order.
+    pub models: Vec<String>,
+    /// Display labels, same order.
+    pub labels: Vec<String>,
+    /// (model, metric) -> statistics.
+    pub summary: HashMap<(String, String), Stat>,
+    /// (model_a, model_b, metric) -> paired difference.
+    pub comparison: HashMap<(String, String, String), Diff>,
+    /// model -> stages in order.
+    pub stages: HashMap<String, Vec<StageRow>>,
+    /// model -> months in order.
+    pub timeseries: HashMap<String, Vec<MonthRow>>,
+    /// model -> net value per portfolio, in portfolio order.
+    pub net_value: HashMap<String, Vec<f64>>,
+    /// Where the run came from.
+    pub provenance: Provenance,
+}
+
+/// A CSV file as header plus rows.
+struct Csv {
+    header: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Csv {
+    fn read(dir: &Path, name: &str) -> Result<Csv, String> {
+        let path = dir.join(name);
+        let mut r =
+            csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let header = r
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = r
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Csv { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Result<usize, String> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("column `{name}` missing"))
+    }
+
+    /// Float at (row, column); empty fields (undefined values) are NaN.
+    fn f(&self, row: &csv::StringRecord, col: usize) -> f64 {
+        row.get(col)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    fn s(&self, row: &csv::StringRecord, col: usize) -> String {
+        row.get(col).unwrap_or_default().to_string()
+    }
+}
+
+/// Reads the report data of run folder `dir`.
+pub fn read(dir: &Path) -> Result<ReportData, String> {
+    let resolved_path = dir.join("scenario.toml");
+    let text = std::fs::read_to_string(&resolved_path)
+        .map_err(|e| format!("{}: {e}", resolved_path.display()))?;
+    let scenario = scenario::load_text(&resolved_path.display().to_string(), &text, None, &[])
+        .map_err(|e| e.to_string())?
+        .scenario;
+    let models: Vec<String> = scenario.models.iter().map(|m| m.name.clone()).collect();
+    let labels = scenario.models.iter().map(|m| m.label.clone()).collect();
+
+    let sm = Csv::read(dir, "summary.csv")?;
+    let c = |n| sm.col(n);
+    let (cm, cmet, cmean, clo, chi) = (
+        c("model")?,
+        c("metric")?,
+        c("mean")?,
+        c("ci_low")?,
+        c("ci_high")?,
+    );
+    let cq = [c("p5")?, c("p25")?, c("p50")?, c("p75")?, c("p95")?];
+    let mut summary = HashMap::new();
+    for r in &sm.rows {
+        summary.insert(
+            (sm.s(r, cm), sm.s(r, cmet)),
+            Stat {
+                mean: sm.f(r, cmean),
+                ci: (sm.f(r, clo), sm.f(r, chi)),
+                quantiles: cq.map(|q| sm.f(r, q)),
+            },
+        );
+    }
+
+    let cp = Csv::read(dir, "comparison.csv")?;
+    let c = |n| cp.col(n);
+    let (ca, cb, cmet, cd, clo, chi, cpb) = (
+        c("model_a")?,
+        c("model_b")?,
+        c("metric")?,
+        c("mean_diff")?,
+        c("ci_low")?,
+        c("ci_high")?,
+        c("prob_a_better")?,
+    );
+    let mut comparison = HashMap::new();
+    for r in &cp.rows {
+        comparison.insert(
+            (cp.s(r, ca), cp.s(r, cb), cp.s(r, cmet)),
+            Diff {
+                mean: cp.f(r, cd),
+                ci: (cp.f(r, clo), cp.f(r, chi)),
+                prob_better: cp.f(r, cpb),
+            },
+        );
+    }
+
+    let st = Csv::read(dir, "stages.csv")?;
+    let (cm, cs, ce, ck) = (
+        st.col("model")?,
+        st.col("stage")?,
+        st.col("entering")?,
+        st.col("killed")?,
+    );
+    let mut stages: HashMap<String, Vec<StageRow>> = HashMap::new();
+    for r in &st.rows {
+        stages.entry(st.s(r, cm)).or_default().push(StageRow {
+            stage: st.s(r, cs),
+            entering: st.f(r, ce),
+            killed: st.f(r, ck),
+        });
+    }
+
+    let ts = Csv::read(dir, "timeseries.csv")?;
+    let cm = ts.col("model")?;
+    let cmo = ts.col("month")?;
+    let sp = [
+        ts.col("spend_p10")?,
+        ts.col("spend_p50")?,
+        ts.col("spend_p90")?,
+    ];
+    let va = [
+        ts.col("value_p10")?,
+        ts.col("value_p50")?,
+        ts.col("value_p90")?,
+    ];
+    let mut timeseries: HashMap<String, Vec<MonthRow>> = HashMap::new();
+    for r in &ts.rows {
+        timeseries.entry(ts.s(r, cm)).or_default().push(MonthRow {
+            month: ts.f(r, cmo),
+            spend: sp.map(|c| ts.f(r, c)),
+            value: va.map(|c| ts.f(r, c)),
+        });
+    }
+
+    let pf = Csv::read(dir, "portfolios.csv")?;
+    let (cm, cn) = (pf.col("model")?, pf.col("net_value")?);
+    let mut net_value: HashMap<String, Vec<f64>> = HashMap::new();
+    for r in &pf.rows {
+        net_value.entry(pf.s(r, cm)).or_default().push(pf.f(r, cn));
+    }
+
+    let manifest_path = dir.join("manifest.json");
+    let provenance = match std::fs::read_to_string(&manifest_path) {
+        Ok(text) => {
+            let m: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+            Provenance {
+                version: m["budgetsim_version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                seed: m["seed"].as_u64().unwrap_or(scenario.simulation.seed),
+                portfolios: m["portfolios"].as_u64().unwrap_or(0),
+                resolved_sha256: m["scenario"]["resolved_sha256"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                scenario_path: m["scenario"]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        }
+        // While a run is being written the manifest comes last; the caller fills it in.
+        Err(_) => Provenance::default(),
+    };
+    Ok(ReportData {
+        scenario,
+        models,
+        labels,
+        summary,
+        comparison,
+        stages,
+        timeseries,
+        net_value,
+        provenance,
+    })
+}
+
+impl ReportData {
+    /// Statistics of `metric` for model index `m` (zeros if absent).
+    pub fn stat(&self, m: usize, metric: &str) -> Stat {
+        self.summary
+            .get(&(self.models[m].clone(), metric.to_string()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Paired difference model `a` minus model `b` on `metric`.
+    pub fn diff(&self, a: usize, b: usize, metric: &str) -> Diff {
+        self.comparison
+            .get(&(
+                self.models[a].clone(),
+                self.models[b].clone(),
+                metric.to_string(),
+            ))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Index of the model with the highest mean of `metric`.
+    pub fn best(&self, metric: &str) -> usize {
+        (0..self.models.len())
+            .max_by(|&a, &b| {
+                self.stat(a, metric)
+                    .mean
+                    .total_cmp(&self.stat(b, metric).mean)
+            })
+            .unwrap_or(0)
+    }
+
+    /// The model compared against the baseline (model 0) in titles and sentences: the
+    /// best other model on net value, or the baseline itself when it is alone.
+    pub fn challenger(&self) -> usize {
+        (1..self.models.len())
+            .max_by(|&a, &b| {
+                self.stat(a, "net_value")
+                    .mean
+                    .total_cmp(&self.stat(b, "net_value").mean)
+            })
+            .unwrap_or(0)
+    }
+}

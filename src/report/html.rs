@@ -1,0 +1,338 @@
+//! The one-page HTML report leadership reads: the question and the answer in three
+//! sentences, a table of headline metrics, every chart (inline SVG) with a caption, the
+//! assumptions and how to reproduce. One self-contained file per language: no scripts,
+//! no fonts or images fetched, readable printed. All scenario text is HTML-escaped.
+
+use super::charts::{ChartKind, render_svg};
+use super::data::ReportData;
+use super::i18n::{Lang, fill};
+use super::style::{css_colour, money, number, percent};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = include_str!("report.css");
+
+/// Metrics of the headline table, with their string keys.
+const TABLE: [(&str, &str); 11] = [
+    ("delivered_value", "m_delivered_value"),
+    ("net_value", "m_net_value"),
+    ("spend", "m_spend"),
+    ("waste", "m_waste"),
+    ("waste_share", "m_waste_share"),
+    ("overhead", "m_overhead"),
+    ("ideas_delivered", "m_ideas_delivered"),
+    ("months_to_first_value", "m_months_to_first_value"),
+    ("lockin_exposure", "m_lockin_exposure"),
+    ("small_vendor_share", "m_small_vendor_share"),
+    ("largest_contract_share", "m_largest_contract_share"),
+];
+
+fn format_metric(lang: Lang, metric: &str, x: f64) -> String {
+    match metric {
+        "waste_share" | "lockin_exposure" | "small_vendor_share" | "largest_contract_share" => {
+            percent(lang, x, 1)
+        }
+        "months_to_first_value" | "ideas_delivered" => number(lang, x, 1),
+        _ => money(lang, x),
+    }
+}
+
+/// The three sentences answering the question (escaped HTML).
+pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
+    let (b, c) = (0, d.challenger());
+    let n = d
+        .provenance
+        .portfolios
+        .max(d.net_value.values().map(Vec::len).max().unwrap_or(0) as u64);
+    let net = d.diff(c, b, "net_value");
+    let wins = (net.prob_better * n as f64).round();
+    let key = if net.mean >= 0.0 {
+        "answer_net"
+    } else {
+        "answer_net_less"
+    };
+    let first = fill(
+        lang.t(key),
+        &[
+            &d.labels[c],
+            &money(lang, net.mean.abs()),
+            &d.labels[b],
+            &money(lang, net.ci.0),
+            &money(lang, net.ci.1),
+            &number(lang, wins, 0),
+            &number(lang, n as f64, 0),
+        ],
+    );
+    let waste = d.diff(c, b, "waste_share");
+    let second = fill(
+        lang.t("answer_waste"),
+        &[
+            &percent(lang, d.stat(c, "waste_share").mean, 0),
+            &percent(lang, d.stat(b, "waste_share").mean, 0),
+            &number(lang, 100.0 * waste.mean, 1),
+            &number(lang, 100.0 * waste.ci.0, 1),
+            &number(lang, 100.0 * waste.ci.1, 1),
+            &percent(lang, d.stat(c, "small_vendor_share").mean, 0),
+            &percent(lang, d.stat(b, "small_vendor_share").mean, 0),
+        ],
+    );
+    let third = fill(
+        lang.t("answer_time"),
+        &[
+            &number(lang, d.stat(c, "months_to_first_value").mean, 1),
+            &number(lang, d.stat(b, "months_to_first_value").mean, 1),
+            &percent(lang, d.stat(c, "largest_contract_share").mean, 1),
+            &percent(lang, d.stat(b, "largest_contract_share").mean, 1),
+        ],
+    );
+    [first, second, third].iter().map(|s| escape(s)).collect()
+}
+
+fn assumptions(d: &ReportData, lang: Lang) -> Vec<(String, String, String)> {
+    let s = &d.scenario;
+    let months = lang.t("months");
+    let mut rows = vec![
+        ("a_budget", money(lang, s.fund.budget), "src_scenario"),
+        (
+            "a_horizon",
+            format!("{} {months}", number(lang, s.simulation.horizon_months, 0)),
+            "src_scenario",
+        ),
+        (
+            "a_ideas",
+            number(
+                lang,
+                f64::from(s.fund.intake_rounds * s.fund.ideas_per_round),
+                0,
+            ),
+            "src_scenario",
+        ),
+        (
+            "a_fit",
+            percent(lang, s.ideas.fit_probability, 0),
+            "src_10x",
+        ),
+        (
+            "a_noise",
+            number(lang, s.ideas.business_case_noise, 2),
+            "src_assumption",
+        ),
+        (
+            "a_overrun",
+            percent(lang, s.risk.black_swan_probability, 1),
+            "src_hbr",
+        ),
+        (
+            "a_drift",
+            if s.risk.requirements_half_life_months.is_finite() {
+                format!(
+                    "{} {months}",
+                    number(lang, s.risk.requirements_half_life_months, 0)
+                )
+            } else {
+                "∞".into()
+            },
+            "src_assumption",
+        ),
+        (
+            "a_cap",
+            if s.risk.escalation_cap.is_finite() {
+                number(lang, s.risk.escalation_cap, 1)
+            } else {
+                "∞".into()
+            },
+            "src_assumption",
+        ),
+        (
+            "a_switching",
+            percent(lang, s.vendors.switching_cost_share, 0),
+            "src_peukert",
+        ),
+        (
+            "a_small_cap",
+            money(lang, s.vendors.small_contract_cap),
+            "src_scenario",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v, src)| (lang.t(k).to_string(), v, lang.t(src).to_string()))
+    .collect::<Vec<_>>();
+    for m in &s.models {
+        rows.push((
+            format!("{} – {}", m.label, lang.t("a_gates")),
+            format!(
+                "{} / {} {months}",
+                money(lang, m.gate_review_cost),
+                number(lang, m.gate_delay_months, 1)
+            ),
+            lang.t("src_assumption").to_string(),
+        ));
+    }
+    rows
+}
+
+/// The whole page in `lang`.
+pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
+    let name = escape(&d.scenario.name);
+    let mut h = String::new();
+    let push = |h: &mut String, s: &str| h.push_str(s);
+    push(
+        &mut h,
+        &format!(
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n",
+            lang.code(),
+            escape(lang.t("report_title")),
+            name,
+            CSS
+        ),
+    );
+    push(
+        &mut h,
+        &format!(
+            "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+            escape(lang.t("report_title")),
+            name
+        ),
+    );
+    if !d.scenario.description.is_empty() {
+        push(
+            &mut h,
+            &format!(
+                "<p class=\"description\">{}</p>\n",
+                escape(&d.scenario.description)
+            ),
+        );
+    }
+    push(
+        &mut h,
+        &format!(
+            "<section class=\"answer\">\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n</section>\n",
+            escape(lang.t("question")),
+            escape(&fill(lang.t("question_text"), &[&d.scenario.name])),
+            escape(lang.t("answer")),
+            answer(d, lang).join(" ")
+        ),
+    );
+    // Headline table.
+    push(
+        &mut h,
+        &format!(
+            "<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th>",
+            escape(lang.t("headline_table")),
+            escape(lang.t("metric"))
+        ),
+    );
+    for (i, l) in d.labels.iter().enumerate() {
+        push(
+            &mut h,
+            &format!(
+                "<th><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
+                css_colour(i),
+                escape(l)
+            ),
+        );
+    }
+    push(&mut h, "</tr></thead>\n<tbody>\n");
+    for (metric, key) in TABLE {
+        push(
+            &mut h,
+            &format!("<tr><th scope=\"row\">{}</th>", escape(lang.t(key))),
+        );
+        for m in 0..d.models.len() {
+            let s = d.stat(m, metric);
+            push(
+                &mut h,
+                &format!(
+                    "<td>{} <span class=\"ci\">[{} ; {}]</span></td>",
+                    escape(&format_metric(lang, metric, s.mean)),
+                    escape(&format_metric(lang, metric, s.ci.0)),
+                    escape(&format_metric(lang, metric, s.ci.1))
+                ),
+            );
+        }
+        push(&mut h, "</tr>\n");
+    }
+    push(&mut h, "</tbody>\n</table>\n");
+    // Charts.
+    push(&mut h, &format!("<h2>{}</h2>\n", escape(lang.t("charts"))));
+    for kind in ChartKind::ALL {
+        let svg = render_svg(kind, d, lang)?;
+        push(
+            &mut h,
+            &format!(
+                "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                kind.name(),
+                svg,
+                escape(lang.t(kind.caption_key()))
+            ),
+        );
+    }
+    // Assumptions.
+    push(
+        &mut h,
+        &format!(
+            "<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            escape(lang.t("assumptions")),
+            escape(lang.t("parameter")),
+            escape(lang.t("value")),
+            escape(lang.t("source"))
+        ),
+    );
+    for (k, v, src) in assumptions(d, lang) {
+        push(
+            &mut h,
+            &format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&k),
+                escape(&v),
+                escape(&src)
+            ),
+        );
+    }
+    push(&mut h, "</tbody>\n</table>\n");
+    // Reproduce.
+    let p = &d.provenance;
+    let command = format!(
+        "budgetsim run {} --seed {} --portfolios {}",
+        if p.scenario_path.is_empty() {
+            "SCENARIO"
+        } else {
+            p.scenario_path.as_str()
+        },
+        p.seed,
+        p.portfolios
+    );
+    push(
+        &mut h,
+        &format!(
+            "<h2>{}</h2>\n<p>{}</p>\n<pre>{}</pre>\n<dl>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd><code>{}</code></dd>\n<dt>{}</dt><dd>{}</dd>\n</dl>\n",
+            escape(lang.t("reproduce")),
+            escape(&fill(lang.t("reproduce_text"), &[&p.version])),
+            escape(&command),
+            escape(lang.t("seed")),
+            p.seed,
+            escape(lang.t("portfolios")),
+            p.portfolios,
+            escape(lang.t("scenario_hash")),
+            escape(&p.resolved_sha256),
+            escape(lang.t("version")),
+            escape(&p.version)
+        ),
+    );
+    push(&mut h, "</main>\n</body>\n</html>\n");
+    Ok(h)
+}

@@ -1,0 +1,408 @@
+//! Every word the charts and reports show, in English and French: one table per
+//! language with the same keys (a test checks), looked up by key.
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// French.
+    Fr,
+}
+
+impl Lang {
+    /// Both languages, English first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    fn table(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Lang::En => EN,
+            Lang::Fr => FR,
+        }
+    }
+
+    /// The string for `key`; the key itself if missing (tests keep tables complete).
+    pub fn t(self, key: &'static str) -> &'static str {
+        self.table()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(key, |(_, v)| *v)
+    }
+
+    /// Keys of this language's table.
+    pub fn keys(self) -> Vec<&'static str> {
+        self.table().iter().map(|(k, _)| *k).collect()
+    }
+}
+
+/// English strings. `{}` marks are filled in order by the caller.
+pub const EN: &[(&str, &str)] = &[
+    ("report_title", "Funding models compared"),
+    ("question", "Question"),
+    ("answer", "Answer"),
+    (
+        "question_text",
+        "Which way of funding digital services gives the most value for the least waste in “{}”?",
+    ),
+    (
+        "answer_net",
+        "{} delivered {} more net value per fund than {} (95% CI {} to {}), and did better in {} of the {} simulated funds.",
+    ),
+    (
+        "answer_net_less",
+        "{} delivered {} less net value per fund than {} (95% CI {} to {}), and did better in only {} of the {} simulated funds.",
+    ),
+    (
+        "answer_waste",
+        "It wasted {} of its spend against {} ({} points; 95% CI {} to {}), and small vendors received {} of vendor spend against {}.",
+    ),
+    (
+        "answer_time",
+        "First value came after {} months against {}, and the largest contract took {} of the budget against {}.",
+    ),
+    (
+        "headline_table",
+        "Headline metrics (mean and 95% confidence interval per fund)",
+    ),
+    ("metric", "Metric"),
+    ("charts", "Charts"),
+    ("assumptions", "Assumptions that drive the result"),
+    ("reproduce", "How to reproduce"),
+    (
+        "reproduce_text",
+        "Run this command with budgetsim {} to obtain the same numbers:",
+    ),
+    ("scenario_hash", "Scenario (resolved) SHA-256"),
+    ("seed", "Seed"),
+    ("portfolios", "Simulated funds"),
+    ("version", "budgetsim version"),
+    ("source", "Source"),
+    ("value", "Value"),
+    ("parameter", "Parameter"),
+    ("months", "months"),
+    ("funds", "funds"),
+    ("model", "Funding model"),
+    ("stage", "Stage"),
+    ("month", "Month"),
+    ("ideas_per_fund", "Ideas per fund"),
+    ("entering", "entering"),
+    ("killed", "stopped at the gate after"),
+    ("median_band", "median, band p10–p90"),
+    ("cumulative_spend", "Cumulative spend"),
+    ("cumulative_value", "Cumulative delivered value"),
+    ("zero", "no difference"),
+    ("m_delivered_value", "Delivered value"),
+    ("m_net_value", "Net value"),
+    ("m_waste", "Waste"),
+    ("m_waste_share", "Waste share of spend"),
+    ("m_spend", "Spend"),
+    ("m_lockin_exposure", "Lock-in exposure"),
+    ("m_small_vendor_share", "Small-vendor share"),
+    ("m_months_to_first_value", "Months to first value"),
+    ("m_vendor_hhi", "Vendor concentration (HHI)"),
+    (
+        "m_largest_contract_share",
+        "Largest contract, share of budget",
+    ),
+    ("m_ideas_delivered", "Ideas delivered"),
+    ("m_overhead", "Gate and procurement overhead"),
+    (
+        "t_value_dist",
+        "Delivered value per fund: {} highest, at {} on average",
+    ),
+    ("t_waste_dist", "{} wasted {} {} than {} (95% CI {} to {})"),
+    (
+        "t_headline",
+        "Headline metrics: mean and 95% CI per funding model",
+    ),
+    ("t_paired", "{} beat {} on net value in {} of funds"),
+    (
+        "t_funnel",
+        "Stage gates stopped {} of ideas before their last stage",
+    ),
+    ("t_time", "Cumulative spend and value over the fund's life"),
+    (
+        "t_vendors",
+        "Small vendors received {} of vendor spend under {}",
+    ),
+    ("t_scatter", "Value against waste: {} sits highest on value"),
+    ("less", "less"),
+    ("more", "more"),
+    (
+        "c_value_dist",
+        "Box: 25th–75th percentile of funds; whiskers: 5th–95th; line: median.",
+    ),
+    (
+        "c_waste_dist",
+        "Waste is spend on ideas that ended without value: killed, cancelled or useless once delivered.",
+    ),
+    (
+        "c_headline",
+        "Each panel shows one metric; bars are means, whiskers the 95% confidence interval.",
+    ),
+    (
+        "c_paired",
+        "Distribution over funds of the difference in net value (same ideas, same risks); the line marks no difference.",
+    ),
+    (
+        "c_funnel",
+        "Mean ideas per fund entering each stage, and stopped at the gate after it.",
+    ),
+    (
+        "c_time",
+        "Median across funds with the 10th–90th percentile band.",
+    ),
+    (
+        "c_vendors",
+        "Vendor concentration (HHI, above 2,500 is highly concentrated) and small vendors' share of spend; 95% CI.",
+    ),
+    (
+        "c_scatter",
+        "Mean delivered value against mean waste per fund, with 95% CIs.",
+    ),
+    ("a_budget", "Fund budget"),
+    ("a_horizon", "Horizon"),
+    ("a_ideas", "Ideas arriving"),
+    ("a_fit", "Ideas meeting a real need"),
+    ("a_noise", "Business-case error (sd of log value)"),
+    (
+        "a_overrun",
+        "Black swans among contracts of reference length",
+    ),
+    ("a_drift", "Requirements half-life"),
+    ("a_cap", "Escalation cap (multiple of plan)"),
+    ("a_switching", "Switching cost (share of spend to date)"),
+    ("a_small_cap", "Largest contract a small vendor can take"),
+    ("a_gates", "Gate review cost / delay"),
+    (
+        "src_scenario",
+        "scenario file; see its comments for sources",
+    ),
+    ("src_hbr", "Flyvbjerg & Budzier, HBR 2011"),
+    ("src_10x", "GSA 10x FY21 impact report"),
+    ("src_peukert", "Peukert 2019"),
+    ("src_assumption", "assumption"),
+];
+
+/// French strings, same keys as [`EN`].
+pub const FR: &[(&str, &str)] = &[
+    ("report_title", "Comparaison des modes de financement"),
+    ("question", "Question"),
+    ("answer", "Réponse"),
+    (
+        "question_text",
+        "Quel mode de financement des services numériques donne le plus de valeur pour le moins de gaspillage dans « {} » ?",
+    ),
+    (
+        "answer_net",
+        "{} a produit {} de valeur nette de plus par fonds que {} (IC à 95 % de {} à {}) et a fait mieux dans {} des {} fonds simulés.",
+    ),
+    (
+        "answer_net_less",
+        "{} a produit {} de valeur nette de moins par fonds que {} (IC à 95 % de {} à {}) et n’a fait mieux que dans {} des {} fonds simulés.",
+    ),
+    (
+        "answer_waste",
+        "Il a gaspillé {} de ses dépenses contre {} ({} points ; IC à 95 % de {} à {}), et les petits fournisseurs ont reçu {} des dépenses contre {}.",
+    ),
+    (
+        "answer_time",
+        "La première valeur est arrivée après {} mois contre {}, et le plus gros contrat a pris {} du budget contre {}.",
+    ),
+    (
+        "headline_table",
+        "Indicateurs principaux (moyenne et intervalle de confiance à 95 % par fonds)",
+    ),
+    ("metric", "Indicateur"),
+    ("charts", "Graphiques"),
+    ("assumptions", "Hypothèses qui déterminent le résultat"),
+    ("reproduce", "Comment reproduire"),
+    (
+        "reproduce_text",
+        "Lancez cette commande avec budgetsim {} pour obtenir les mêmes chiffres :",
+    ),
+    ("scenario_hash", "SHA-256 du scénario (résolu)"),
+    ("seed", "Graine"),
+    ("portfolios", "Fonds simulés"),
+    ("version", "Version de budgetsim"),
+    ("source", "Source"),
+    ("value", "Valeur"),
+    ("parameter", "Paramètre"),
+    ("months", "mois"),
+    ("funds", "fonds"),
+    ("model", "Mode de financement"),
+    ("stage", "Étape"),
+    ("month", "Mois"),
+    ("ideas_per_fund", "Idées par fonds"),
+    ("entering", "entrées"),
+    ("killed", "arrêtées à la porte suivante"),
+    ("median_band", "médiane, bande p10–p90"),
+    ("cumulative_spend", "Dépenses cumulées"),
+    ("cumulative_value", "Valeur livrée cumulée"),
+    ("zero", "aucune différence"),
+    ("m_delivered_value", "Valeur livrée"),
+    ("m_net_value", "Valeur nette"),
+    ("m_waste", "Gaspillage"),
+    ("m_waste_share", "Part des dépenses gaspillée"),
+    ("m_spend", "Dépenses"),
+    ("m_lockin_exposure", "Exposition à la dépendance"),
+    ("m_small_vendor_share", "Part des petits fournisseurs"),
+    ("m_months_to_first_value", "Mois avant la première valeur"),
+    ("m_vendor_hhi", "Concentration des fournisseurs (IHH)"),
+    (
+        "m_largest_contract_share",
+        "Plus gros contrat, part du budget",
+    ),
+    ("m_ideas_delivered", "Idées livrées"),
+    ("m_overhead", "Frais de portes et d’achats"),
+    (
+        "t_value_dist",
+        "Valeur livrée par fonds : {} en tête, à {} en moyenne",
+    ),
+    (
+        "t_waste_dist",
+        "{} a gaspillé {} {} que {} (IC à 95 % de {} à {})",
+    ),
+    (
+        "t_headline",
+        "Indicateurs principaux : moyenne et IC à 95 % par mode",
+    ),
+    (
+        "t_paired",
+        "{} a battu {} en valeur nette dans {} des fonds",
+    ),
+    (
+        "t_funnel",
+        "Les portes ont arrêté {} des idées avant leur dernière étape",
+    ),
+    (
+        "t_time",
+        "Dépenses et valeur cumulées sur la durée du fonds",
+    ),
+    (
+        "t_vendors",
+        "Les petits fournisseurs ont reçu {} des dépenses sous {}",
+    ),
+    (
+        "t_scatter",
+        "Valeur et gaspillage : {} offre la plus forte valeur",
+    ),
+    ("less", "de moins"),
+    ("more", "de plus"),
+    (
+        "c_value_dist",
+        "Boîte : 25e–75e centile des fonds ; moustaches : 5e–95e ; trait : médiane.",
+    ),
+    (
+        "c_waste_dist",
+        "Le gaspillage est la dépense sur des idées terminées sans valeur : arrêtées, annulées ou inutiles une fois livrées.",
+    ),
+    (
+        "c_headline",
+        "Chaque panneau montre un indicateur ; barres : moyennes, moustaches : IC à 95 %.",
+    ),
+    (
+        "c_paired",
+        "Répartition sur les fonds de l’écart de valeur nette (mêmes idées, mêmes risques) ; le trait marque l’absence d’écart.",
+    ),
+    (
+        "c_funnel",
+        "Nombre moyen d’idées par fonds entrant dans chaque étape et arrêtées à la porte qui la suit.",
+    ),
+    (
+        "c_time",
+        "Médiane sur les fonds avec la bande du 10e au 90e centile.",
+    ),
+    (
+        "c_vendors",
+        "Concentration des fournisseurs (IHH, au-delà de 2 500 : très concentré) et part des petits fournisseurs ; IC à 95 %.",
+    ),
+    (
+        "c_scatter",
+        "Valeur livrée moyenne et gaspillage moyen par fonds, avec IC à 95 %.",
+    ),
+    ("a_budget", "Budget du fonds"),
+    ("a_horizon", "Horizon"),
+    ("a_ideas", "Idées reçues"),
+    ("a_fit", "Idées répondant à un vrai besoin"),
+    (
+        "a_noise",
+        "Erreur des dossiers d’affaires (é.-t. du log de la valeur)",
+    ),
+    (
+        "a_overrun",
+        "Cygnes noirs parmi les contrats de durée de référence",
+    ),
+    ("a_drift", "Demi-vie des besoins"),
+    ("a_cap", "Plafond d’escalade (multiple du plan)"),
+    (
+        "a_switching",
+        "Coût de changement (part des dépenses engagées)",
+    ),
+    (
+        "a_small_cap",
+        "Plus gros contrat accessible à un petit fournisseur",
+    ),
+    ("a_gates", "Coût / délai d’une porte"),
+    (
+        "src_scenario",
+        "fichier de scénario ; ses commentaires citent les sources",
+    ),
+    ("src_hbr", "Flyvbjerg et Budzier, HBR 2011"),
+    ("src_10x", "Rapport d’impact GSA 10x, exercice 2021"),
+    ("src_peukert", "Peukert 2019"),
+    ("src_assumption", "hypothèse"),
+];
+
+/// Fills `{}` marks in order.
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut parts = template.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push_str(args.get(i).copied().unwrap_or(""));
+        out.push_str(part);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_tables_have_the_same_keys_and_placeholders() {
+        let (en, fr) = (Lang::En.keys(), Lang::Fr.keys());
+        assert_eq!(
+            en, fr,
+            "English and French tables must list the same keys in the same order"
+        );
+        for (k, v) in EN {
+            let fr = Lang::Fr.t(k);
+            assert_eq!(
+                v.matches("{}").count(),
+                fr.matches("{}").count(),
+                "placeholders differ for {k}"
+            );
+        }
+        let mut sorted = en.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), en.len(), "duplicate keys");
+    }
+
+    #[test]
+    fn fill_replaces_in_order() {
+        assert_eq!(fill("{} beat {}", &["A", "B"]), "A beat B");
+    }
+}

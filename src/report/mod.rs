@@ -1,0 +1,78 @@
+//! Charts and the HTML report of a run, drawn from the analysis tables of the run
+//! folder (so `budgetsim report DIR` can rebuild them without simulating), in English
+//! and French.
+
+pub mod charts;
+pub mod data;
+pub mod html;
+pub mod i18n;
+pub mod style;
+
+use std::path::{Path, PathBuf};
+
+pub use data::Provenance;
+pub use i18n::Lang;
+
+/// Which languages to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Langs {
+    /// English only.
+    En,
+    /// French only.
+    Fr,
+    /// Both (default).
+    #[default]
+    Both,
+}
+
+impl Langs {
+    /// The languages, English first.
+    pub fn list(self) -> Vec<Lang> {
+        match self {
+            Langs::En => vec![Lang::En],
+            Langs::Fr => vec![Lang::Fr],
+            Langs::Both => Lang::ALL.to_vec(),
+        }
+    }
+}
+
+/// Chart folder of a language, relative to the run folder.
+pub fn chart_dir(lang: Lang) -> PathBuf {
+    match lang {
+        Lang::En => PathBuf::from("charts"),
+        Lang::Fr => PathBuf::from("charts").join("fr"),
+    }
+}
+
+/// Report file name of a language.
+pub fn report_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "report.html",
+        Lang::Fr => "report.fr.html",
+    }
+}
+
+/// Writes charts and reports into run folder `dir` from its tables. `provenance`
+/// overrides the manifest (used while a run is still writing its folder). Returns the
+/// files written, relative to `dir`.
+pub fn build(
+    dir: &Path,
+    langs: &[Lang],
+    provenance: Option<Provenance>,
+) -> Result<Vec<PathBuf>, String> {
+    let mut d = data::read(dir)?;
+    if let Some(p) = provenance {
+        d.provenance = p;
+    }
+    let mut written = Vec::new();
+    for &lang in langs {
+        for f in charts::render_all(&dir.join(chart_dir(lang)), &d, lang)? {
+            written.push(f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f));
+        }
+        let page = html::page(&d, lang)?;
+        let path = dir.join(report_name(lang));
+        std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(PathBuf::from(report_name(lang)));
+    }
+    Ok(written)
+}

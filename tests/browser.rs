@@ -1,0 +1,97 @@
+//! Both reports open in headless Chromium with no console errors, page errors or
+//! network requests, and render a page that is not blank. Needs Debian's chromium and
+//! playwright-core (`npm ci --prefix .ci/browser`); `.ci/run` installs both and sets
+//! BUDGETSIM_REQUIRE_BROWSER=1, so there the test cannot be skipped.
+
+use std::path::Path;
+use std::process::Command;
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// Share of pixels that are not near-white, and number of distinct colours.
+fn ink(png_path: &Path) -> (f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let px = &buf[..info.buffer_size()];
+    let mut colours = std::collections::HashSet::new();
+    let mut inked = 0usize;
+    let n = px.len() / channels;
+    for p in px.chunks(channels) {
+        if p[..3].iter().any(|&c| c < 235) {
+            inked += 1;
+        }
+        colours.insert((p[0] >> 3, p[1] >> 3, p[2] >> 3));
+    }
+    (inked as f64 / n as f64, colours.len())
+}
+
+#[test]
+fn reports_load_in_headless_chromium_and_are_not_blank() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/browser");
+    let ready = chromium().is_some() && dir.join("node_modules/playwright-core").is_dir();
+    if !ready {
+        assert!(
+            std::env::var_os("BUDGETSIM_REQUIRE_BROWSER").is_none(),
+            "chromium and .ci/browser/node_modules are required here (see .ci/run)"
+        );
+        eprintln!("skipped: needs /usr/bin/chromium and `npm ci --prefix .ci/browser`");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--portfolios",
+            "200",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports = [out.join("report.html"), out.join("report.fr.html")];
+    let o = Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .arg(tmp.path())
+        .args(&reports)
+        .output()
+        .expect("node must be installed to run the browser check");
+    assert!(
+        o.status.success(),
+        "browser check failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        let file = line["file"].as_str().unwrap();
+        let problems = line["problems"].as_array().unwrap();
+        assert!(problems.is_empty(), "{file}: {problems:?}");
+        let shot = Path::new(line["screenshot"].as_str().unwrap());
+        let (share, colours) = ink(shot);
+        assert!(
+            share > 0.05 && colours > 20,
+            "{file}: screenshot looks blank ({share:.3} inked, {colours} colours)"
+        );
+        // Kept for people to look at after a CI run.
+        let keep = std::env::temp_dir().join(format!(
+            "budgetsim-{}",
+            shot.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::copy(shot, keep).ok();
+    }
+}
