@@ -28,3 +28,15 @@ fn readme_gives_the_run_and_test_commands() {
     let ci = read(".ci/run");
     assert!(ci.contains("cargo test") && ci.contains("cargo fmt --check") && ci.contains("clippy"));
 }
+
+#[test]
+fn readme_shows_the_committed_headline_chart() {
+    let readme = read("README.md");
+    assert!(readme.contains("](docs/headline.png)"));
+    let png = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/headline.png");
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG"),
+        "docs/headline.png is not a PNG"
+    );
+}

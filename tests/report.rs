@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use budgetsim::report::Lang;
 use budgetsim::report::charts::ChartKind;
 use budgetsim::report::i18n::{EN, FR};
 use budgetsim::report::style::SIZE;
@@ -48,6 +49,7 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     default_run(&out, &[]);
+    let data = budgetsim::report::data::read(&out).unwrap();
     for (dir, lang) in [("charts", "en"), ("charts/fr", "fr")] {
         for kind in ChartKind::ALL {
             let png = out.join(dir).join(format!("{}.png", kind.name()));
@@ -63,13 +65,16 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
                 .filter_map(|n| n.text())
                 .collect::<Vec<_>>()
                 .join(" ");
-            // The title's first words are in the SVG's text.
-            let first = text
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ");
-            assert!(!first.is_empty(), "{lang} {} has no text", kind.name());
+            // The computed title is in the SVG's text, word for word.
+            let language = if lang == "fr" { Lang::Fr } else { Lang::En };
+            let title = kind.title(&data, language);
+            for word in title.split_whitespace() {
+                assert!(
+                    text.contains(word),
+                    "{lang} {}: `{word}` of `{title}` missing",
+                    kind.name()
+                );
+            }
         }
     }
     for report in ["report.html", "report.fr.html"] {

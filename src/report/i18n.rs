@@ -121,14 +121,17 @@ pub const EN: &[(&str, &str)] = &[
     ("t_waste_dist", "{} wasted {} {} than {} (95% CI {} to {})"),
     (
         "t_headline",
-        "Headline metrics: mean and 95% CI per funding model",
+        "{} against {}: {} net value per fund (95% CI {} to {})",
     ),
     ("t_paired", "{} beat {} on net value in {} of funds"),
     (
         "t_funnel",
         "Stage gates stopped {} of ideas before their last stage",
     ),
-    ("t_time", "Cumulative spend and value over the fund's life"),
+    (
+        "t_time",
+        "By month {}, {} had released {} of value and spent {} (medians)",
+    ),
     (
         "t_vendors",
         "Small vendors received {} of vendor spend under {}",
@@ -273,7 +276,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "t_headline",
-        "Indicateurs principaux : moyenne et IC à 95 % par mode",
+        "{} face à {} : {} de valeur nette par fonds (IC à 95 % de {} à {})",
     ),
     (
         "t_paired",
@@ -285,7 +288,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "t_time",
-        "Dépenses et valeur cumulées sur la durée du fonds",
+        "Au mois {}, {} avait livré {} de valeur et dépensé {} (médianes)",
     ),
     (
         "t_vendors",

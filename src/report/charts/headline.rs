@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{Bars, bars, legend};
 use crate::report::data::ReportData;
-use crate::report::i18n::Lang;
+use crate::report::i18n::{Lang, fill};
 use crate::report::style::{money, number, percent};
 
 /// Metrics shown, with their string keys.
@@ -18,6 +18,26 @@ pub const METRICS: [(&str, &str); 6] = [
     ("small_vendor_share", "m_small_vendor_share"),
     ("months_to_first_value", "m_months_to_first_value"),
 ];
+
+/// "B against A: +$34M net value per fund (95% CI $32M to $36M)".
+pub fn title(d: &ReportData, lang: Lang) -> String {
+    let c = d.challenger();
+    let diff = d.diff(c, 0, "net_value");
+    let signed = |x: f64| {
+        let m = money(lang, x);
+        if x > 0.0 { format!("+{m}") } else { m }
+    };
+    fill(
+        lang.t("t_headline"),
+        &[
+            &d.labels[c],
+            &d.labels[0],
+            &signed(diff.mean),
+            &signed(diff.ci.0),
+            &signed(diff.ci.1),
+        ],
+    )
+}
 
 /// Draws the six panels and the legend.
 pub fn draw<DB: DrawingBackend>(

@@ -86,10 +86,10 @@ impl ChartKind {
         match self {
             ChartKind::ValueDistribution => distribution::value_title(d, lang),
             ChartKind::WasteDistribution => distribution::waste_title(d, lang),
-            ChartKind::Headline => lang.t("t_headline").to_string(),
+            ChartKind::Headline => headline::title(d, lang),
             ChartKind::Paired => paired::title(d, lang),
             ChartKind::Funnel => funnel::title(d, lang),
-            ChartKind::TimeSeries => lang.t("t_time").to_string(),
+            ChartKind::TimeSeries => timeseries::title(d, lang),
             ChartKind::Vendors => vendors::title(d, lang),
             ChartKind::Scatter => scatter::title(d, lang),
         }

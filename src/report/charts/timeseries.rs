@@ -6,8 +6,36 @@ use plotters::prelude::*;
 
 use super::{err, legend};
 use crate::report::data::ReportData;
-use crate::report::i18n::Lang;
+use crate::report::i18n::{Lang, fill};
 use crate::report::style::{LABEL, colour, money};
+
+/// "By month 60, B had released $85M of value and spent $34M (medians)", for the model
+/// with the most value released by the last month.
+pub fn title(d: &ReportData, lang: Lang) -> String {
+    let last = |m: usize| {
+        d.timeseries
+            .get(&d.models[m])
+            .and_then(|rows| rows.last().copied())
+    };
+    let best = (0..d.models.len())
+        .max_by(|&a, &b| {
+            let v = |m| last(m).map_or(f64::NEG_INFINITY, |r| r.value[1]);
+            v(a).total_cmp(&v(b))
+        })
+        .unwrap_or(0);
+    match last(best) {
+        Some(r) => fill(
+            lang.t("t_time"),
+            &[
+                &format!("{:.0}", r.month),
+                &d.labels[best],
+                &money(lang, r.value[1]),
+                &money(lang, r.spend[1]),
+            ],
+        ),
+        None => lang.t("cumulative_value").to_string(),
+    }
+}
 
 /// Two panels, spend and value.
 pub fn draw<DB: DrawingBackend>(
