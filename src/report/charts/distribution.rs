@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{err, legend};
+use super::{err, legend, with_legend_strip};
 use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{LABEL, colour, money, percent};
@@ -56,7 +56,7 @@ pub fn draw<DB: DrawingBackend>(
     lang: Lang,
     metric: &str,
 ) -> Result<(), String> {
-    let (plot, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let (plot, foot) = with_legend_strip(area);
     let n = d.models.len();
     let stats: Vec<_> = (0..n).map(|m| d.stat(m, metric)).collect();
     let lo = stats

@@ -277,6 +277,37 @@ pub fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Bars<'_>) -> 
     Ok(())
 }
 
+/// One panel of bars for `metric`: mean and 95% CI per model, from the summary.
+pub fn metric_bars<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    d: &ReportData,
+    heading: &str,
+    metric: &str,
+    fmt: &dyn Fn(f64) -> String,
+) -> Result<(), String> {
+    let values = (0..d.models.len())
+        .map(|m| {
+            let s = d.stat(m, metric);
+            (s.mean, s.ci.0, s.ci.1)
+        })
+        .collect();
+    bars(
+        panel,
+        &Bars {
+            heading: heading.to_string(),
+            values,
+            fmt,
+        },
+    )
+}
+
+/// Splits off a 40-pixel strip at the bottom of `area` for the legend.
+pub fn with_legend_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    area.split_vertically(area.dim_in_pixel().1 as i32 - 40)
+}
+
 /// A legend strip of model labels in model colours along the bottom of `area`.
 pub fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

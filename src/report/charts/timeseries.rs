@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{err, legend};
+use super::{err, legend, with_legend_strip};
 use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{LABEL, colour, money};
@@ -43,7 +43,7 @@ pub fn draw<DB: DrawingBackend>(
     d: &ReportData,
     lang: Lang,
 ) -> Result<(), String> {
-    let (plots, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let (plots, foot) = with_legend_strip(area);
     let panels = plots.split_evenly((1, 2));
     for (p, (panel, key)) in panels
         .iter()

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Bars, bars, legend};
+use super::{legend, metric_bars, with_legend_strip};
 use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{number, percent};
@@ -26,7 +26,7 @@ pub fn draw<DB: DrawingBackend>(
     d: &ReportData,
     lang: Lang,
 ) -> Result<(), String> {
-    let (plots, foot) = area.split_vertically(area.dim_in_pixel().1 as i32 - 40);
+    let (plots, foot) = with_legend_strip(area);
     let panels = plots.split_evenly((1, 2));
     let hhi_fmt = |x: f64| number(lang, x, 0);
     let share_fmt = |x: f64| percent(lang, x, 0);
@@ -39,20 +39,7 @@ pub fn draw<DB: DrawingBackend>(
         ])
         .zip(fmts)
     {
-        let values = (0..d.models.len())
-            .map(|m| {
-                let s = d.stat(m, metric);
-                (s.mean, s.ci.0, s.ci.1)
-            })
-            .collect();
-        bars(
-            panel,
-            &Bars {
-                heading: lang.t(key).to_string(),
-                values,
-                fmt,
-            },
-        )?;
+        metric_bars(panel, d, lang.t(key), metric, fmt)?;
     }
     legend(&foot, d)
 }
