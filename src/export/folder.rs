@@ -108,9 +108,7 @@ impl Staging {
     /// that finish at the same moment take turns (a lock file beside the folder); each
     /// replacement is one rename, so readers see the old folder or the new one, whole.
     pub fn commit(mut self) -> io::Result<PathBuf> {
-        for entry in fs::read_dir(&self.tmp)? {
-            File::open(entry?.path())?.sync_all()?;
-        }
+        sync_tree(&self.tmp)?;
         let lock = File::create(hidden(&self.dest, "lock")?)?;
         lock.lock()?;
         if self.dest.exists() {
@@ -132,6 +130,19 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.tmp);
         }
     }
+}
+
+/// Flushes every file below `dir` (and the folders themselves) to disk.
+fn sync_tree(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            File::open(&path)?.sync_all()?;
+        }
+    }
+    File::open(dir)?.sync_all()
 }
 
 /// Atomically swaps two paths (Linux renameat2 with RENAME_EXCHANGE).
