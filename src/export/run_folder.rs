@@ -70,19 +70,15 @@ fn fault_after() -> Option<usize> {
 
 struct Writer<'a> {
     dir: &'a Staging,
-    files: Vec<FileEntry>,
+    written: usize,
     fault: Option<usize>,
 }
 
 impl Writer<'_> {
-    fn record(&mut self, name: &str) -> io::Result<()> {
-        let path = self.dir.path(name);
-        self.files.push(FileEntry {
-            name: name.to_string(),
-            bytes: std::fs::metadata(&path)?.len(),
-            sha256: sha256_file(&path)?,
-        });
-        if self.fault.is_some_and(|n| self.files.len() >= n) {
+    /// Counts a finished file (hashes are taken once, for the manifest, at the end).
+    fn record(&mut self) -> io::Result<()> {
+        self.written += 1;
+        if self.fault.is_some_and(|n| self.written >= n) {
             return Err(io::Error::new(
                 io::ErrorKind::StorageFull,
                 "no space left on device (simulated by BUDGETSIM_FAULT_AFTER_FILES)",
@@ -99,12 +95,12 @@ impl Writer<'_> {
     ) -> io::Result<()> {
         let name = format!("{stem}.{}", format.extension());
         format.write(df, &self.dir.path(&name))?;
-        self.record(&name)
+        self.record()
     }
 
     fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
         std::fs::write(self.dir.path(name), text)?;
-        self.record(name)
+        self.record()
     }
 }
 
@@ -121,7 +117,7 @@ pub fn write(
 ) -> io::Result<()> {
     let mut w = Writer {
         dir,
-        files: Vec::new(),
+        written: 0,
         fault: fault_after(),
     };
     w.table("portfolios", &mut tables.portfolios, Format::Csv)?;
