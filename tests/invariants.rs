@@ -215,3 +215,48 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever a user writes in `--set`, loading answers with a scenario or an error,
+    /// never a panic.
+    #[test]
+    fn any_set_override_loads_or_errors_without_panicking(
+        path in prop_oneof![
+            Just("simulation.portfolios".to_string()),
+            Just("fund.budget".to_string()),
+            Just("ideas.value".to_string()),
+            Just("ideas.planned_cost.p90".to_string()),
+            Just("risk.escalation_cap".to_string()),
+            Just("models.stage_gated.stages.0.duration_months".to_string()),
+            Just("models.stage_gated.stages".to_string()),
+            Just("models.waterfall".to_string()),
+            Just("models".to_string()),
+            "[a-z_.0-9]{1,30}",
+        ],
+        value in prop_oneof![
+            Just("-1".to_string()),
+            Just("0".to_string()),
+            Just("inf".to_string()),
+            Just("nan".to_string()),
+            Just("-inf".to_string()),
+            Just("[]".to_string()),
+            Just("{}".to_string()),
+            Just("{ dist = \"pert\", min = 3, mode = 2, max = 1 }".to_string()),
+            Just("true".to_string()),
+            Just("9999999999999999999999".to_string()),
+            "[ -~]{0,20}",
+        ],
+    ) {
+        let set = format!("{path}={value}");
+        match budgetsim::scenario::load_default(std::slice::from_ref(&set)) {
+            Ok(l) => prop_assert!(!l.scenario.models.is_empty()),
+            Err(e) => {
+                let text = e.to_string();
+                prop_assert!(text.starts_with("error: "), "{text}");
+                prop_assert!(!e.diagnostics.is_empty());
+            }
+        }
+    }
+}

@@ -222,6 +222,17 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
         intake_rounds: c.count("fund.intake_rounds", f.intake_rounds, 1, 10_000) as u32,
         ideas_per_round: c.count("fund.ideas_per_round", f.ideas_per_round, 1, 100_000) as u32,
     };
+    let ideas_total = u64::from(fund.intake_rounds) * u64::from(fund.ideas_per_round);
+    if ideas_total > 1_000_000 {
+        c.error(
+            "fund.ideas_per_round",
+            format!(
+                "{} rounds of {} ideas is {ideas_total} ideas per portfolio, more than the 1,000,000 budgetsim simulates",
+                fund.intake_rounds, fund.ideas_per_round
+            ),
+            Some("lower fund.intake_rounds or fund.ideas_per_round".into()),
+        );
+    }
     let i = &raw.ideas;
     let (log_value_mean, log_value_sd) = match dist(c, "ideas.value", &i.value) {
         Dist::LogNormal { mu, sigma } => (mu, sigma),
