@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command, NewArgs, ReportArgs, RunArgs, ValidateArgs};
 use crate::engine;
 use crate::export::folder::Staging;
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
-use crate::export::{json, run_folder, table};
+use crate::export::{format, json, run_folder, table};
 use crate::scenario::{self, Loaded, ScenarioError};
 
 /// Why a command failed; decides the exit code.
@@ -86,43 +86,60 @@ impl Status {
     }
 }
 
-fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let status = Status { quiet: args.quiet };
-    let loaded = load(args)?;
-    let s = &loaded.scenario;
+/// The run folder `args` asks for, created as a staging folder first, so an unwritable
+/// destination fails before any work.
+fn staging(args: &RunArgs, loaded: &Loaded) -> Result<(PathBuf, Staging), AppError> {
     let dest = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(loaded.slug()));
-    // Create the staging folder first: an unwritable destination fails before the work.
     let staging = Staging::new(&dest).map_err(|e| {
         AppError::Runtime(format!(
             "cannot write the run folder `{}`: {e} (choose another with --out)",
             dest.display()
         ))
     })?;
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = args.threads {
-            b = b.num_threads(usize::from(t));
-        }
-        b.build()
-            .map_err(|e| AppError::Runtime(format!("cannot start worker threads: {e}")))?
-    };
+    Ok((dest, staging))
+}
+
+/// The engine's thread pool (`--threads`, default all cores).
+fn thread_pool(args: &RunArgs) -> Result<rayon::ThreadPool, AppError> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        b = b.num_threads(usize::from(t));
+    }
+    b.build()
+        .map_err(|e| AppError::Runtime(format!("cannot start worker threads: {e}")))
+}
+
+/// A progress bar on stderr, shown only on a terminal and unless quiet.
+fn progress_bar(args: &RunArgs, len: u64, what: &str) -> ProgressBar {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "simulating {{bar:30}} {{pos}}/{{len}} {what}  {{per_sec}}  ETA {{eta}}"
+    )) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let status = Status { quiet: args.quiet };
+    let mut loaded = load(args)?;
+    scenario::add_sweeps(&mut loaded, &args.sweep)?;
+    if !loaded.sweep.is_empty() {
+        return run_sweep(args, &loaded, started, clock, &status);
+    }
+    let s = &loaded.scenario;
+    let (dest, staging) = staging(args, &loaded)?;
+    let pool = thread_pool(args)?;
     let n = s.simulation.portfolios;
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "simulating {bar:30} {pos}/{len} portfolios  {per_sec}  ETA {eta}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    };
+    let bar = progress_bar(args, n, "portfolios");
     let results = pool.install(|| engine::run_with_progress(s, 0..n, &|k| bar.inc(k)));
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
@@ -350,5 +367,122 @@ fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
     std::fs::write(&manifest_path, json)
         .map_err(|e| AppError::Runtime(format!("{}: {e}", manifest_path.display())))?;
     eprintln!("wrote {} files in {}", written.len(), dir.display());
+    Ok(())
+}
+
+/// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
+/// point) and `sweep_comparison.csv` (paired differences per point).
+fn run_sweep(
+    args: &RunArgs,
+    loaded: &Loaded,
+    started: SystemTime,
+    clock: Instant,
+    status: &Status,
+) -> Result<(), AppError> {
+    let points = scenario::sweep_points(loaded)?;
+    let (dest, staging) = staging(args, loaded)?;
+    let pool = thread_pool(args)?;
+    let analysis_error =
+        |e: polars::prelude::PolarsError| AppError::Runtime(format!("analysis failed: {e}"));
+    let bar = progress_bar(args, points.len() as u64, "sweep points");
+    let (mut summaries, mut comparisons) = (Vec::new(), Vec::new());
+    let mut lines = String::new();
+    for p in &points {
+        let s = &p.scenario;
+        let r = pool.install(|| engine::run(s, 0..s.simulation.portfolios));
+        let (summary, comparison) = frames::summary_and_comparison(&r).map_err(analysis_error)?;
+        let models = frames::strings(&summary, "model").map_err(analysis_error)?;
+        let metrics = frames::strings(&summary, "metric").map_err(analysis_error)?;
+        let (mean, lo, hi) = (
+            frames::f64s(&summary, "mean").map_err(analysis_error)?,
+            frames::f64s(&summary, "ci_low").map_err(analysis_error)?,
+            frames::f64s(&summary, "ci_high").map_err(analysis_error)?,
+        );
+        let settings: Vec<String> = p
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={}", scenario::value_text(v)))
+            .collect();
+        lines.push_str(&settings.join(" "));
+        for (i, m) in models
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| metrics[*i] == "net_value")
+        {
+            lines.push_str(&format!(
+                "  {m}: {} [{}, {}]",
+                format::money(mean[i]),
+                format::money(lo[i]),
+                format::money(hi[i])
+            ));
+        }
+        lines.push('\n');
+        summaries.push(summary);
+        comparisons.push(comparison);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    print(&format!(
+        "{}: sweep of {} points, {} portfolios each, seed {}\nnet_value mean [95% CI] per model\n{lines}",
+        loaded.scenario.name,
+        points.len(),
+        loaded.scenario.simulation.portfolios,
+        loaded.scenario.simulation.seed
+    ))?;
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    status.say(&format!("writing {}...", dest.display()));
+    let written = Instant::now();
+    let mut sweep = analysis::sweep::stack(&points, &summaries).map_err(analysis_error)?;
+    let mut sweep_comparison =
+        analysis::sweep::stack(&points, &comparisons).map_err(analysis_error)?;
+    let resolved = loaded.resolved_toml();
+    let mut write = || -> std::io::Result<Vec<crate::export::manifest::FileEntry>> {
+        use crate::export::tables::{Format, TableWriter};
+        Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
+        Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
+        std::fs::write(staging.path("scenario.toml"), &resolved)?;
+        run_folder::file_entries(staging.root())
+    };
+    let files = write()
+        .map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", dest.display())))?;
+    let manifest = Manifest {
+        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: loaded.scenario.name.clone(),
+        scenario: ScenarioSource {
+            path: loaded.origin.clone(),
+            sha256: sha256_hex(loaded.text.as_bytes()),
+            resolved_sha256: sha256_hex(resolved.as_bytes()),
+        },
+        resolved_scenario: resolved.clone(),
+        seed: loaded.scenario.simulation.seed,
+        portfolios: loaded.scenario.simulation.portfolios,
+        threads: pool.current_num_threads(),
+        command_line: std::env::args().collect(),
+        started: rfc3339(started),
+        finished: rfc3339(SystemTime::now()),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        phases: Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: written.elapsed().as_secs_f64(),
+        },
+        files,
+    };
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| AppError::Runtime(e.to_string()))?
+        + "\n";
+    std::fs::write(staging.path("manifest.json"), json)
+        .and_then(|()| staging.commit().map(|_| ()))
+        .map_err(|e| {
+            AppError::Runtime(format!(
+                "cannot write the run folder `{}`: {e}; previous results there are unchanged",
+                dest.display()
+            ))
+        })?;
+    status.say(&format!(
+        "wrote {} in {:.1} s",
+        dest.display(),
+        clock.elapsed().as_secs_f64()
+    ));
     Ok(())
 }

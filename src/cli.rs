@@ -62,6 +62,10 @@ pub struct RunArgs {
     /// Print the statistics as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Sweep a field over values (repeatable; several form a grid), e.g.
+    /// --sweep models.stage_gated.hurdle=0.8,1,1.2. Writes sweep.csv.
+    #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
+    pub sweep: Vec<String>,
     /// Run folder to write (default: output/<scenario file stem>). Replaced whole.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -466,6 +466,12 @@ fn timeseries(r: &Results) -> PolarsResult<DataFrame> {
     DataFrame::new(g.height(), cols)
 }
 
+/// Summary and paired comparison only (what a sweep point needs).
+pub fn summary_and_comparison(r: &Results) -> PolarsResult<(DataFrame, DataFrame)> {
+    let long = long(r)?;
+    Ok((summary(&long, &r.models)?, comparison(&long, &r.models)?))
+}
+
 /// Builds every table of a run.
 pub fn tables(s: &Scenario, r: &Results) -> PolarsResult<Tables> {
     let long = long(r)?;

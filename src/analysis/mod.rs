@@ -7,6 +7,7 @@
 
 pub mod frames;
 pub mod stats;
+pub mod sweep;
 
 use serde::Serialize;
 

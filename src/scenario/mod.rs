@@ -32,6 +32,140 @@ pub struct Loaded {
     pub origin: String,
     /// The text of that file as read (before `extends` and `--set`).
     pub text: String,
+    /// Sweep axes from `[[sweep]]` and `--sweep`, in order (empty: a single run).
+    pub sweep: Vec<SweepAxis>,
+}
+
+/// One swept parameter: a field path and the values it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAxis {
+    /// Dotted path, as for `--set`.
+    pub path: String,
+    /// Values in order.
+    pub values: Vec<Value>,
+}
+
+/// One point of a sweep grid: the values set and the scenario they give.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// (path, value) per axis, in axis order.
+    pub settings: Vec<(String, Value)>,
+    /// The validated scenario at this point.
+    pub scenario: Scenario,
+}
+
+/// Most points a sweep may have.
+pub const MAX_SWEEP_POINTS: usize = 10_000;
+
+/// Text of a TOML value as a user would write it (`1.5`, `true`, `"x"`).
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Adds `--sweep PATH=V1,V2,...` axes (values read as for `--set`).
+pub fn add_sweeps(loaded: &mut Loaded, specs: &[String]) -> Result<(), ScenarioError> {
+    for spec in specs {
+        let label = format!("--sweep {spec}");
+        let Some((path, values)) = spec.split_once('=') else {
+            return Err(ScenarioError::source(
+                label,
+                "expected PATH=V1,V2,..., e.g. --sweep models.stage_gated.hurdle=0.8,1,1.2",
+            ));
+        };
+        let values: Vec<Value> = values
+            .split(',')
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| parse_set(&format!("{path}={v}")).map(|o| o.value))
+            .collect::<Result<_, _>>()?;
+        if path.trim().is_empty() || values.is_empty() {
+            return Err(ScenarioError::source(
+                label,
+                "give a path and at least one value",
+            ));
+        }
+        loaded.sweep.push(SweepAxis {
+            path: path.trim().to_string(),
+            values,
+        });
+    }
+    check_points(&loaded.sweep)
+}
+
+fn check_points(axes: &[SweepAxis]) -> Result<(), ScenarioError> {
+    let n = axes.iter().map(|a| a.values.len()).product::<usize>();
+    if n > MAX_SWEEP_POINTS {
+        return Err(ScenarioError::source(
+            "sweep",
+            format!(
+                "the sweep grid has {n} points, more than {MAX_SWEEP_POINTS}; use fewer values or axes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every point of the sweep grid (the first axis varies slowest), each validated.
+pub fn sweep_points(loaded: &Loaded) -> Result<Vec<SweepPoint>, ScenarioError> {
+    let mut base = loaded.resolved.clone();
+    base.remove("sweep");
+    let mut points = vec![Vec::<(String, Value)>::new()];
+    for axis in &loaded.sweep {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                axis.values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push((axis.path.clone(), v.clone()));
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+        .into_iter()
+        .map(|settings| {
+            let mut table = base.clone();
+            let label = settings
+                .iter()
+                .map(|(p, v)| format!("{p}={}", value_text(v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            for (path, value) in &settings {
+                let o = SetOverride {
+                    text: format!("{path}={}", value_text(value)),
+                    path: parse_path(path),
+                    value: value.clone(),
+                };
+                apply_set(&mut table, &o).map_err(|mut e| {
+                    for d in &mut e.diagnostics {
+                        d.location = Some(Location {
+                            source: format!("sweep point {label}"),
+                            line: None,
+                            column: None,
+                        });
+                    }
+                    e
+                })?;
+            }
+            let (scenario, _) = build(&table).map_err(|diags| ScenarioError {
+                diagnostics: diags
+                    .into_iter()
+                    .map(|mut d| {
+                        d.location = Some(Location {
+                            source: format!("sweep point {label}"),
+                            line: None,
+                            column: None,
+                        });
+                        d
+                    })
+                    .collect(),
+            })?;
+            Ok(SweepPoint { settings, scenario })
+        })
+        .collect()
 }
 
 impl Loaded {
@@ -146,12 +280,14 @@ pub fn load_text(
         files,
         sets: parsed_sets,
     };
-    let scenario = build(&table).map_err(|diags| locate_all(&inputs, diags))?;
+    let (scenario, sweep) = build(&table).map_err(|diags| locate_all(&inputs, diags))?;
+    check_points(&sweep)?;
     Ok(Loaded {
         scenario,
         resolved: table,
         origin: label.to_string(),
         text: text.to_string(),
+        sweep,
     })
 }
 
@@ -428,7 +564,7 @@ fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>
 }
 
 /// Deserializes and validates the merged table.
-fn build(table: &Table) -> Result<Scenario, Vec<Diagnostic>> {
+fn build(table: &Table) -> Result<(Scenario, Vec<SweepAxis>), Vec<Diagnostic>> {
     let raw: raw::RawScenario = serde_path_to_error::deserialize(Value::Table(table.clone()))
         .map_err(|e| vec![serde_diagnostic("", e)])?;
     let mut checker = validate::Checker::default();
@@ -442,8 +578,9 @@ fn build(table: &Table) -> Result<Scenario, Vec<Diagnostic>> {
         }
     }
     let scenario = validate::scenario(&mut checker, &raw, models);
+    let sweep = validate::sweep(&mut checker, &raw.sweep);
     if checker.diagnostics.is_empty() {
-        Ok(scenario)
+        Ok((scenario, sweep))
     } else {
         Err(checker.diagnostics)
     }

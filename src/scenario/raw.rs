@@ -36,6 +36,27 @@ pub struct RawScenario {
     // Each is deserialized separately so its path is known.
     #[schemars(with = "std::collections::BTreeMap<String, RawModel>")]
     pub models: toml::Table,
+    /// Parameters to sweep: each entry is one axis; several entries form a grid. Every
+    /// point runs with the same seed, so differences between points are not noise.
+    #[serde(default)]
+    pub sweep: Vec<RawSweep>,
+}
+
+/// One sweep axis: a field path (as for `--set`) and its values.
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Dotted field path, e.g. `models.stage_gated.hurdle`.
+    pub path: String,
+    /// The values to try (or give from, to and steps).
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub values: Option<Vec<toml::Value>>,
+    /// First value of an evenly spaced range.
+    pub from: Option<f64>,
+    /// Last value of an evenly spaced range.
+    pub to: Option<f64>,
+    /// Number of values in the range (at least 2).
+    pub steps: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -487,3 +487,44 @@ pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
         ),
     }
 }
+
+/// Validates `[[sweep]]` entries into axes.
+pub fn sweep(c: &mut Checker, raw: &[RawSweep]) -> Vec<super::SweepAxis> {
+    let mut axes = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let p = |f: &str| format!("sweep.{i}.{f}");
+        if r.path.trim().is_empty() {
+            c.error(
+                &p("path"),
+                "give the dotted path of the field to sweep",
+                Some("e.g. models.stage_gated.hurdle".into()),
+            );
+            continue;
+        }
+        let values = match (&r.values, r.from, r.to, r.steps) {
+            (Some(v), None, None, None) if !v.is_empty() => v.clone(),
+            (None, Some(from), Some(to), Some(steps)) => {
+                if !(2..=10_000).contains(&steps) || !from.is_finite() || !to.is_finite() {
+                    c.error(&p("steps"), format!("need finite from/to and 2 to 10000 steps, got from = {from}, to = {to}, steps = {steps}"), None);
+                    continue;
+                }
+                (0..steps)
+                    .map(|k| toml::Value::Float(from + (to - from) * k as f64 / (steps - 1) as f64))
+                    .collect()
+            }
+            _ => {
+                c.error(
+                    &format!("sweep.{i}"),
+                    "give either `values = [...]` (not empty) or all of `from`, `to` and `steps`",
+                    None,
+                );
+                continue;
+            }
+        };
+        axes.push(super::SweepAxis {
+            path: r.path.trim().to_string(),
+            values,
+        });
+    }
+    axes
+}

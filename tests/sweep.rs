@@ -1,0 +1,130 @@
+//! Sweeps: grids expand to every combination, every point runs the same portfolios
+//! (common random numbers across points), and bad sweep entries are clear errors.
+
+use std::path::Path;
+use std::process::Command;
+
+use budgetsim::engine;
+use budgetsim::scenario::{self, SweepAxis};
+
+fn repo(p: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+#[test]
+fn a_two_by_three_grid_gives_six_points_in_order() {
+    let mut loaded = scenario::load_default(&[]).unwrap();
+    scenario::add_sweeps(
+        &mut loaded,
+        &[
+            "ideas.business_case_noise=0.5,1.5".into(),
+            "models.stage_gated.hurdle=0.8,1,1.2".into(),
+        ],
+    )
+    .unwrap();
+    let points = scenario::sweep_points(&loaded).unwrap();
+    assert_eq!(points.len(), 6);
+    let first: Vec<String> = points
+        .iter()
+        .map(|p| scenario::value_text(&p.settings[0].1))
+        .collect();
+    assert_eq!(first, ["0.5", "0.5", "0.5", "1.5", "1.5", "1.5"]);
+    assert_eq!(points[4].scenario.ideas.business_case_noise, 1.5);
+    assert_eq!(points[4].scenario.models[1].stages[2].hurdle, 1.0);
+}
+
+#[test]
+fn sweep_points_are_paired() {
+    // Sweeping the stage-gated hurdle must leave the waterfall model's results exactly
+    // as they were at every point: same ideas, same risks, same portfolios.
+    let mut loaded = scenario::load_default(&["simulation.portfolios=60".into()]).unwrap();
+    loaded.sweep.push(SweepAxis {
+        path: "models.stage_gated.hurdle".into(),
+        values: vec![toml::Value::Float(0.7), toml::Value::Float(1.6)],
+    });
+    let points = scenario::sweep_points(&loaded).unwrap();
+    let a = engine::run(&points[0].scenario, 0..60);
+    let b = engine::run(&points[1].scenario, 0..60);
+    assert_eq!(
+        a.outcomes[0], b.outcomes[0],
+        "waterfall changed between sweep points"
+    );
+    assert_ne!(
+        a.outcomes[1], b.outcomes[1],
+        "the swept model did not change"
+    );
+    for p in 0..60 {
+        let ideas = |s| engine::IdeaSet::draw(s, p, 4).ideas;
+        assert_eq!(ideas(&points[0].scenario), ideas(&points[1].scenario));
+    }
+}
+
+#[test]
+fn ranges_expand_evenly_and_bad_entries_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = repo("scenarios/default.toml");
+    let write = |name: &str, sweep: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!("extends = {:?}\n{sweep}", base.to_str().unwrap()),
+        )
+        .unwrap();
+        p
+    };
+    let ok = write(
+        "range.toml",
+        "[[sweep]]\npath = \"fund.budget\"\nfrom = 1e7\nto = 3e7\nsteps = 3\n",
+    );
+    let loaded = scenario::load_file(&ok, &[]).unwrap();
+    assert_eq!(
+        loaded.sweep[0].values,
+        [1e7, 2e7, 3e7].map(toml::Value::Float)
+    );
+    let empty = write(
+        "empty.toml",
+        "[[sweep]]\npath = \"fund.budget\"\nvalues = []\n",
+    );
+    let e = scenario::load_file(&empty, &[]).unwrap_err().to_string();
+    assert!(e.contains("sweep.0") && e.contains("values"), "{e}");
+    let bad = write(
+        "bad.toml",
+        "[[sweep]]\npath = \"fund.budget\"\nvalues = [1e7, -5]\n",
+    );
+    let loaded = scenario::load_file(&bad, &[]).unwrap();
+    let e = scenario::sweep_points(&loaded).unwrap_err().to_string();
+    assert!(
+        e.contains("sweep point fund.budget=-5") && e.contains("fund.budget"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_shipped_sweep_runs_and_writes_sweep_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--portfolios",
+            "40",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .arg(repo("scenarios/sweep-gate-hurdle.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sweep of 6 points"));
+    let mut r = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
+    assert_eq!(&r.headers().unwrap()[0], "models.stage_gated.hurdle");
+    let rows = r.records().count();
+    assert_eq!(rows, 6 * 2 * budgetsim::metrics::Metric::ALL.len());
+    assert!(out.join("sweep_comparison.csv").is_file());
+    assert!(
+        budgetsim::export::run_folder::verify(&out)
+            .unwrap()
+            .is_empty()
+    );
+}
