@@ -133,6 +133,11 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let mut loaded = load(args)?;
     scenario::add_sweeps(&mut loaded, &args.sweep)?;
     if !loaded.sweep.is_empty() {
+        if args.json {
+            return Err(AppError::Usage(
+                "--json is not available for sweeps; read sweep.csv in the run folder".into(),
+            ));
+        }
         return run_sweep(args, &loaded, started, clock, &status);
     }
     let s = &loaded.scenario;
@@ -223,17 +228,26 @@ fn validate(args: &ValidateArgs) -> Result<(), AppError> {
                 }
                 print(&l.resolved_toml())?;
             }
-            Ok(l) => print(&format!(
-                "{}: ok ({} models: {})\n",
-                path.display(),
-                l.scenario.models.len(),
-                l.scenario
-                    .models
-                    .iter()
-                    .map(|m| m.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))?,
+            Ok(l) => match scenario::sweep_points(&l) {
+                // Every sweep point must be a valid scenario too.
+                Err(e) => errors.extend(e.diagnostics),
+                Ok(points) => print(&format!(
+                    "{}: ok ({} models: {}{})\n",
+                    path.display(),
+                    l.scenario.models.len(),
+                    l.scenario
+                        .models
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if l.sweep.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} sweep points", points.len())
+                    }
+                ))?,
+            },
             Err(e) => errors.extend(e.diagnostics),
         }
     }
