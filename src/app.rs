@@ -126,6 +126,46 @@ fn progress_bar(args: &RunArgs, len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// The manifest of a run folder, before its file list and end time are known.
+fn new_manifest(
+    loaded: &Loaded,
+    resolved: &str,
+    threads: usize,
+    started: SystemTime,
+    phases: Phases,
+) -> Manifest {
+    let s = &loaded.scenario;
+    Manifest {
+        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: s.name.clone(),
+        scenario: ScenarioSource {
+            path: loaded.origin.clone(),
+            sha256: sha256_hex(loaded.text.as_bytes()),
+            resolved_sha256: sha256_hex(resolved.as_bytes()),
+        },
+        resolved_scenario: resolved.to_string(),
+        seed: s.simulation.seed,
+        portfolios: s.simulation.portfolios,
+        threads,
+        command_line: std::env::args().collect(),
+        started: rfc3339(started),
+        finished: String::new(),
+        wall_seconds: 0.0,
+        phases,
+        files: Vec::new(),
+    }
+}
+
+/// The error for a run folder that could not be written.
+fn write_failed(dest: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
+    move |e| {
+        AppError::Runtime(format!(
+            "cannot write the run folder `{}`: {e}; previous results there are unchanged",
+            dest.display()
+        ))
+    }
+}
+
 fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -170,29 +210,17 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     status.say(&format!("writing {}...", dest.display()));
     let written = Instant::now();
     let resolved = loaded.resolved_toml();
-    let mut manifest = Manifest {
-        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: s.name.clone(),
-        scenario: ScenarioSource {
-            path: loaded.origin.clone(),
-            sha256: sha256_hex(loaded.text.as_bytes()),
-            resolved_sha256: sha256_hex(resolved.as_bytes()),
-        },
-        resolved_scenario: resolved.clone(),
-        seed: s.simulation.seed,
-        portfolios: n,
-        threads: pool.current_num_threads(),
-        command_line: std::env::args().collect(),
-        started: rfc3339(started),
-        finished: String::new(),
-        wall_seconds: 0.0,
-        phases: Phases {
+    let mut manifest = new_manifest(
+        &loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
             simulate_seconds,
             analyse_seconds,
             write_seconds: 0.0,
         },
-        files: Vec::new(),
-    };
+    );
     run_folder::write(
         &staging,
         &mut tables,
@@ -203,12 +231,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         written,
     )
     .and_then(|()| staging.commit())
-    .map_err(|e| {
-        AppError::Runtime(format!(
-            "cannot write the run folder `{}`: {e}; previous results there are unchanged",
-            dest.display()
-        ))
-    })?;
+    .map_err(write_failed(&dest))?;
     status.say(&format!(
         "wrote {} ({} files) in {:.1} s",
         dest.display(),
@@ -457,42 +480,27 @@ fn run_sweep(
         std::fs::write(staging.path("scenario.toml"), &resolved)?;
         run_folder::file_entries(staging.root())
     };
-    let files = write()
-        .map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", dest.display())))?;
-    let manifest = Manifest {
-        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: loaded.scenario.name.clone(),
-        scenario: ScenarioSource {
-            path: loaded.origin.clone(),
-            sha256: sha256_hex(loaded.text.as_bytes()),
-            resolved_sha256: sha256_hex(resolved.as_bytes()),
-        },
-        resolved_scenario: resolved.clone(),
-        seed: loaded.scenario.simulation.seed,
-        portfolios: loaded.scenario.simulation.portfolios,
-        threads: pool.current_num_threads(),
-        command_line: std::env::args().collect(),
-        started: rfc3339(started),
-        finished: rfc3339(SystemTime::now()),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        phases: Phases {
+    let files = write().map_err(write_failed(&dest))?;
+    let mut manifest = new_manifest(
+        loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
             simulate_seconds,
             analyse_seconds: 0.0,
             write_seconds: written.elapsed().as_secs_f64(),
         },
-        files,
-    };
+    );
+    manifest.files = files;
+    manifest.finished = rfc3339(SystemTime::now());
+    manifest.wall_seconds = clock.elapsed().as_secs_f64();
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| AppError::Runtime(e.to_string()))?
         + "\n";
     std::fs::write(staging.path("manifest.json"), json)
         .and_then(|()| staging.commit().map(|_| ()))
-        .map_err(|e| {
-            AppError::Runtime(format!(
-                "cannot write the run folder `{}`: {e}; previous results there are unchanged",
-                dest.display()
-            ))
-        })?;
+        .map_err(write_failed(&dest))?;
     status.say(&format!(
         "wrote {} in {:.1} s",
         dest.display(),
