@@ -478,6 +478,8 @@ fn run_sweep(
         Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
         Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
         std::fs::write(staging.path("scenario.toml"), &resolved)?;
+        crate::report::charts::sweep::render_all(staging.root(), &args.lang.list())
+            .map_err(std::io::Error::other)?;
         run_folder::file_entries(staging.root())
     };
     let files = write().map_err(write_failed(&dest))?;

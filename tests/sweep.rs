@@ -122,6 +122,22 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
     let rows = r.records().count();
     assert_eq!(rows, 6 * 2 * budgetsim::metrics::Metric::ALL.len());
     assert!(out.join("sweep_comparison.csv").is_file());
+    // Each headline metric against the swept hurdle, in both languages.
+    for dir in ["charts", "charts/fr"] {
+        for metric in [
+            "net-value",
+            "waste-share",
+            "delivered-value",
+            "small-vendor-share",
+        ] {
+            for ext in ["png", "svg"] {
+                let f = out.join(dir).join(format!("sweep-{metric}.{ext}"));
+                assert!(f.is_file(), "missing {}", f.display());
+            }
+        }
+    }
+    let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
+    assert!(svg.contains("Net value against models.stage_gated.hurdle"));
     assert!(
         budgetsim::export::run_folder::verify(&out)
             .unwrap()

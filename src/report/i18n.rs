@@ -137,6 +137,7 @@ pub const EN: &[(&str, &str)] = &[
         "Small vendors received {} of vendor spend under {}",
     ),
     ("t_scatter", "Value against waste: {} sits highest on value"),
+    ("t_sweep", "{} against {}: mean and 95% CI per model"),
     ("less", "less"),
     ("more", "more"),
     (
@@ -298,6 +299,7 @@ pub const FR: &[(&str, &str)] = &[
         "t_scatter",
         "Valeur et gaspillage : {} offre la plus forte valeur",
     ),
+    ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
     ("less", "de moins"),
     ("more", "de plus"),
     (

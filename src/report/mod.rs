@@ -60,6 +60,13 @@ pub fn build(
     langs: &[Lang],
     provenance: Option<Provenance>,
 ) -> Result<Vec<PathBuf>, String> {
+    if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").is_file() {
+        // A sweep folder: its charts only (a sweep section of the report is still to come).
+        return Ok(charts::sweep::render_all(dir, langs)?
+            .into_iter()
+            .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
+            .collect());
+    }
     let mut d = data::read(dir)?;
     if let Some(p) = provenance {
         d.provenance = p;

@@ -7,6 +7,7 @@ pub mod funnel;
 pub mod headline;
 pub mod paired;
 pub mod scatter;
+pub mod sweep;
 pub mod timeseries;
 pub mod vendors;
 
@@ -311,10 +312,10 @@ pub fn with_legend_strip<DB: DrawingBackend>(
 /// A legend strip of model labels in model colours along the bottom of `area`.
 pub fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    d: &ReportData,
+    labels: &[String],
 ) -> Result<(), String> {
     let mut x = 20;
-    for (i, label) in d.labels.iter().enumerate() {
+    for (i, label) in labels.iter().enumerate() {
         area.draw(&Rectangle::new([(x, 8), (x + 16, 24)], colour(i).filled()))
             .map_err(err)?;
         area.draw(&Text::new(

@@ -98,5 +98,5 @@ pub fn draw<DB: DrawingBackend>(
                 .map_err(err)?;
         }
     }
-    legend(&foot, d)
+    legend(&foot, &d.labels)
 }

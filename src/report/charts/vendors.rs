@@ -41,5 +41,5 @@ pub fn draw<DB: DrawingBackend>(
     {
         metric_bars(panel, d, lang.t(key), metric, fmt)?;
     }
-    legend(&foot, d)
+    legend(&foot, &d.labels)
 }

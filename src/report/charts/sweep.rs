@@ -1,0 +1,196 @@
+//! Sweep charts, drawn from `sweep.csv`: each headline metric against the first swept
+//! field, one line per model with its 95% CI band (other swept fields held at their
+//! first value).
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use super::{err, legend, titled, with_legend_strip};
+use crate::report::i18n::{Lang, fill};
+use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
+
+/// Metrics drawn against the swept field, with their string keys.
+pub const METRICS: [(&str, &str); 4] = [
+    ("net_value", "m_net_value"),
+    ("waste_share", "m_waste_share"),
+    ("delivered_value", "m_delivered_value"),
+    ("small_vendor_share", "m_small_vendor_share"),
+];
+
+/// One model's curve: (x, mean, ci_low, ci_high) by increasing x.
+type Curve = Vec<(f64, f64, f64, f64)>;
+
+/// The first swept field's name and a curve per model (model name, curve).
+type Curves = (String, Vec<(String, Curve)>);
+
+/// Curves per model for `metric` from a sweep.csv, and the first axis name; None when
+/// the first axis is not numeric.
+fn curves(path: &Path, metric: &str) -> Result<Option<Curves>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .ok_or(format!("column `{n}` missing"))
+    };
+    let (cm, cmet, cmean, clo, chi) = (
+        col("model")?,
+        col("metric")?,
+        col("mean")?,
+        col("ci_low")?,
+        col("ci_high")?,
+    );
+    if cm == 0 {
+        return Ok(None);
+    }
+    let mut first_of_others: Option<Vec<String>> = None;
+    let mut out: Vec<(String, Curve)> = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let others: Vec<String> = (1..cm).map(|i| rec[i].to_string()).collect();
+        let fixed = first_of_others.get_or_insert_with(|| others.clone());
+        if &others != fixed || &rec[cmet] != metric {
+            continue;
+        }
+        let Ok(x) = rec[0].parse::<f64>() else {
+            return Ok(None);
+        };
+        let f = |i: usize| rec[i].parse::<f64>().unwrap_or(f64::NAN);
+        let model = rec[cm].to_string();
+        match out.iter_mut().find(|(m, _)| *m == model) {
+            Some((_, c)) => c.push((x, f(cmean), f(clo), f(chi))),
+            None => out.push((model, vec![(x, f(cmean), f(clo), f(chi))])),
+        }
+    }
+    for (_, c) in &mut out {
+        c.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Ok(Some((header[0].clone(), out)))
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    axis: &str,
+    curves: &[(String, Curve)],
+    labels: &[String],
+    fmt: &dyn Fn(f64) -> String,
+) -> Result<(), String> {
+    let area = titled(root, title)?;
+    let (plot, foot) = with_legend_strip(&area);
+    let pts = curves.iter().flat_map(|(_, c)| c.iter());
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, f64::NEG_INFINITY);
+    for &(x, m, lo, hi) in pts {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        for v in [m, lo, hi].into_iter().filter(|v| v.is_finite()) {
+            y0 = y0.min(v);
+            y1 = y1.max(v);
+        }
+    }
+    if !x0.is_finite() || x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    let pad = (y1 - y0).abs().max(1e-9) * 0.08;
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, (y0 - if y0 < 0.0 { pad } else { 0.0 })..(y1 + pad))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axis)
+        .y_label_formatter(&|y| fmt(*y))
+        .label_style(("sans-serif", LABEL))
+        .draw()
+        .map_err(err)?;
+    for (i, (_, c)) in curves.iter().enumerate() {
+        let col = colour(i);
+        let mut band: Vec<(f64, f64)> = c.iter().map(|p| (p.0, p.3)).collect();
+        band.extend(c.iter().rev().map(|p| (p.0, p.2)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, col.mix(0.2).filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                c.iter().map(|p| (p.0, p.1)),
+                col.stroke_width(3),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(c.iter().map(|p| Circle::new((p.0, p.1), 4, col.filled())))
+            .map_err(err)?;
+    }
+    legend(&foot, labels)?;
+    root.present().map_err(err)
+}
+
+/// Writes the sweep charts of run folder `dir` (from its sweep.csv and scenario.toml)
+/// into `charts/` (`charts/fr/` in French); returns the files written. Nothing is drawn
+/// when the first swept field is not numeric.
+pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
+    if !style::register() {
+        return Err("cannot load the embedded font".into());
+    }
+    let resolved = dir.join("scenario.toml");
+    let text =
+        std::fs::read_to_string(&resolved).map_err(|e| format!("{}: {e}", resolved.display()))?;
+    let scenario = crate::scenario::load_text(&resolved.display().to_string(), &text, None, &[])
+        .map_err(|e| e.to_string())?
+        .scenario;
+    let mut files = Vec::new();
+    for &(metric, key) in &METRICS {
+        let Some((axis, curves)) = curves(&dir.join("sweep.csv"), metric)? else {
+            return Ok(files);
+        };
+        let labels: Vec<String> = curves
+            .iter()
+            .map(|(m, _)| {
+                scenario
+                    .models
+                    .iter()
+                    .find(|x| &x.name == m)
+                    .map_or_else(|| m.clone(), |x| x.label.clone())
+            })
+            .collect();
+        for &lang in langs {
+            let out = dir.join(crate::report::chart_dir(lang));
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let title = fill(lang.t("t_sweep"), &[lang.t(key), &axis]);
+            let fmt = |x: f64| {
+                if metric.ends_with("share") {
+                    percent(lang, x, 0)
+                } else if metric.starts_with("months") {
+                    number(lang, x, 0)
+                } else {
+                    money(lang, x)
+                }
+            };
+            let stem = format!("sweep-{}", metric.replace('_', "-"));
+            let png = out.join(format!("{stem}.png"));
+            {
+                let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+                draw(&root, &title, &axis, &curves, &labels, &fmt)?;
+            }
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                draw(&root, &title, &axis, &curves, &labels, &fmt)?;
+            }
+            let svg_path = out.join(format!("{stem}.svg"));
+            std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
+            files.push(png);
+            files.push(svg_path);
+        }
+    }
+    Ok(files)
+}
