@@ -144,3 +144,40 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_two_field_grid_gets_a_heatmap_of_the_paired_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("grid");
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--portfolios",
+            "30",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args([
+            "--sweep",
+            "models.stage_gated.hurdle=0.8,1.2",
+            "--sweep",
+            "ideas.business_case_noise=0.3,1,1.5",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for dir in ["charts", "charts/fr"] {
+        let svg = std::fs::read_to_string(out.join(dir).join("sweep-heatmap.svg")).unwrap();
+        assert!(roxmltree::Document::parse(&svg).is_ok());
+        assert!(out.join(dir).join("sweep-heatmap.png").is_file());
+    }
+    // One cell per point: the six differences appear as cell labels.
+    let mut r = csv::Reader::from_path(out.join("sweep_comparison.csv")).unwrap();
+    let cells = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| &x[2] == "stage_gated" && &x[4] == "net_value")
+        .count();
+    assert_eq!(cells, 6);
+}

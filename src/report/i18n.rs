@@ -138,6 +138,10 @@ pub const EN: &[(&str, &str)] = &[
     ),
     ("t_scatter", "Value against waste: {} sits highest on value"),
     ("t_sweep", "{} against {}: mean and 95% CI per model"),
+    (
+        "t_heatmap",
+        "Net value per fund, {} minus {}, at every point of the grid",
+    ),
     ("less", "less"),
     ("more", "more"),
     (
@@ -300,6 +304,10 @@ pub const FR: &[(&str, &str)] = &[
         "Valeur et gaspillage : {} offre la plus forte valeur",
     ),
     ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
+    (
+        "t_heatmap",
+        "Valeur nette par fonds, {} moins {}, en chaque point de la grille",
+    ),
     ("less", "de moins"),
     ("more", "de plus"),
     (

@@ -147,7 +147,12 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
     let scenario = crate::scenario::load_text(&resolved.display().to_string(), &text, None, &[])
         .map_err(|e| e.to_string())?
         .scenario;
-    let mut files = Vec::new();
+    let names: Vec<(String, String)> = scenario
+        .models
+        .iter()
+        .map(|m| (m.name.clone(), m.label.clone()))
+        .collect();
+    let mut files = render_heatmap(dir, langs, &names)?;
     for &(metric, key) in &METRICS {
         let Some((axis, curves)) = curves(&dir.join("sweep.csv"), metric)? else {
             return Ok(files);
@@ -191,6 +196,178 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
             files.push(png);
             files.push(svg_path);
         }
+    }
+    Ok(files)
+}
+
+/// A two-field grid of the challenger's paired net-value difference against the
+/// baseline, read from sweep_comparison.csv: field names, their values in order, and
+/// the mean difference per cell, by [y][x].
+struct Grid {
+    x_name: String,
+    y_name: String,
+    xs: Vec<String>,
+    ys: Vec<String>,
+    cells: Vec<Vec<f64>>,
+}
+
+fn grid(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Grid>, String> {
+    let path = dir.join("sweep_comparison.csv");
+    let mut r = csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.get(2).map(String::as_str) != Some("model_a") {
+        return Ok(None); // not a two-field grid
+    }
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .ok_or(format!("column `{n}` missing"))
+    };
+    let (ca, cb, cm, cd) = (
+        col("model_a")?,
+        col("model_b")?,
+        col("metric")?,
+        col("mean_diff")?,
+    );
+    let mut g = Grid {
+        x_name: header[0].clone(),
+        y_name: header[1].clone(),
+        xs: Vec::new(),
+        ys: Vec::new(),
+        cells: Vec::new(),
+    };
+    let mut values = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        if &rec[ca] != challenger || &rec[cb] != baseline || &rec[cm] != "net_value" {
+            continue;
+        }
+        let (x, y) = (rec[0].to_string(), rec[1].to_string());
+        if !g.xs.contains(&x) {
+            g.xs.push(x.clone());
+        }
+        if !g.ys.contains(&y) {
+            g.ys.push(y.clone());
+        }
+        values.push((x, y, rec[cd].parse::<f64>().unwrap_or(f64::NAN)));
+    }
+    g.cells = vec![vec![f64::NAN; g.xs.len()]; g.ys.len()];
+    for (x, y, v) in values {
+        let (i, j) = (
+            g.xs.iter().position(|a| *a == x).unwrap_or(0),
+            g.ys.iter().position(|b| *b == y).unwrap_or(0),
+        );
+        g.cells[j][i] = v;
+    }
+    Ok((!g.xs.is_empty()).then_some(g))
+}
+
+fn draw_grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    g: &Grid,
+    lang: Lang,
+) -> Result<(), String> {
+    let area = titled(root, title)?;
+    let (nx, ny) = (g.xs.len(), g.ys.len());
+    let top = g
+        .cells
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1e-9);
+    let mut chart = ChartBuilder::on(&area)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5))
+        .map_err(err)?;
+    let name = |names: &[String], v: f64| {
+        let i = v.round();
+        if (v - i).abs() > 1e-6 || i < 0.0 {
+            return String::new();
+        }
+        names.get(i as usize).cloned().unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(nx)
+        .y_labels(ny)
+        .x_desc(&g.x_name)
+        .y_desc(&g.y_name)
+        .x_label_formatter(&|x| name(&g.xs, *x))
+        .y_label_formatter(&|y| name(&g.ys, *y))
+        .label_style(("sans-serif", LABEL))
+        .draw()
+        .map_err(err)?;
+    for (j, row) in g.cells.iter().enumerate() {
+        for (i, &v) in row.iter().enumerate() {
+            // Blue where the challenger gains, vermillion where it loses, white at zero.
+            let t = if v.is_finite() {
+                (v / top).clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
+            let base = if t >= 0.0 { colour(0) } else { colour(3) };
+            let (x, y) = (i as f64, j as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    base.mix(0.1 + 0.8 * t.abs()).filled(),
+                )))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    money(lang, v),
+                    (x - 0.2, y + 0.05),
+                    ("sans-serif", LABEL + 1).into_font(),
+                )))
+                .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)
+}
+
+/// Writes `charts/sweep-heatmap.{png,svg}` (and French) for a two-field grid: the
+/// challenger's paired net-value difference against the baseline at every point.
+pub fn render_heatmap(
+    dir: &Path,
+    langs: &[Lang],
+    labels: &[(String, String)],
+) -> Result<Vec<PathBuf>, String> {
+    let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
+        return Ok(Vec::new());
+    };
+    let Some(g) = grid(dir, &base.0, &other.0)? else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for &lang in langs {
+        let out = dir.join(crate::report::chart_dir(lang));
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let title = fill(lang.t("t_heatmap"), &[&other.1, &base.1]);
+        let png = out.join("sweep-heatmap.png");
+        {
+            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            draw_grid(&root, &title, &g, lang)?;
+        }
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            draw_grid(&root, &title, &g, lang)?;
+        }
+        let svg_path = out.join("sweep-heatmap.svg");
+        std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
+        files.push(png);
+        files.push(svg_path);
     }
     Ok(files)
 }
