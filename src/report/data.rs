@@ -91,14 +91,16 @@ pub struct ReportData {
     pub provenance: Provenance,
 }
 
-/// A CSV file as header plus rows.
-struct Csv {
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+/// A CSV file of a run folder as header plus rows (shared by the chart readers).
+pub(crate) struct Csv {
+    /// Column names.
+    pub(crate) header: Vec<String>,
+    /// Records.
+    pub(crate) rows: Vec<csv::StringRecord>,
 }
 
 impl Csv {
-    fn read(dir: &Path, name: &str) -> Result<Csv, String> {
+    pub(crate) fn read(dir: &Path, name: &str) -> Result<Csv, String> {
         let path = dir.join(name);
         let mut r =
             csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -115,7 +117,7 @@ impl Csv {
         Ok(Csv { header, rows })
     }
 
-    fn col(&self, name: &str) -> Result<usize, String> {
+    pub(crate) fn col(&self, name: &str) -> Result<usize, String> {
         self.header
             .iter()
             .position(|h| h == name)
@@ -123,13 +125,13 @@ impl Csv {
     }
 
     /// Float at (row, column); empty fields (undefined values) are NaN.
-    fn f(&self, row: &csv::StringRecord, col: usize) -> f64 {
+    pub(crate) fn f(&self, row: &csv::StringRecord, col: usize) -> f64 {
         row.get(col)
             .and_then(|v| v.parse().ok())
             .unwrap_or(f64::NAN)
     }
 
-    fn s(&self, row: &csv::StringRecord, col: usize) -> String {
+    pub(crate) fn s(&self, row: &csv::StringRecord, col: usize) -> String {
         row.get(col).unwrap_or_default().to_string()
     }
 }

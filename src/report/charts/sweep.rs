@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use super::{err, legend, titled, with_legend_strip};
+use crate::report::data::Csv;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
 
@@ -26,34 +27,21 @@ type Curves = (String, Vec<(String, Curve)>);
 
 /// Curves per model for `metric` from a sweep.csv, and the first axis name; None when
 /// the first axis is not numeric.
-fn curves(path: &Path, metric: &str) -> Result<Option<Curves>, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .ok_or(format!("column `{n}` missing"))
-    };
+fn curves(dir: &Path, metric: &str) -> Result<Option<Curves>, String> {
+    let t = Csv::read(dir, "sweep.csv")?;
     let (cm, cmet, cmean, clo, chi) = (
-        col("model")?,
-        col("metric")?,
-        col("mean")?,
-        col("ci_low")?,
-        col("ci_high")?,
+        t.col("model")?,
+        t.col("metric")?,
+        t.col("mean")?,
+        t.col("ci_low")?,
+        t.col("ci_high")?,
     );
     if cm == 0 {
         return Ok(None);
     }
     let mut first_of_others: Option<Vec<String>> = None;
     let mut out: Vec<(String, Curve)> = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+    for rec in &t.rows {
         let others: Vec<String> = (1..cm).map(|i| rec[i].to_string()).collect();
         let fixed = first_of_others.get_or_insert_with(|| others.clone());
         if &others != fixed || &rec[cmet] != metric {
@@ -62,8 +50,8 @@ fn curves(path: &Path, metric: &str) -> Result<Option<Curves>, String> {
         let Ok(x) = rec[0].parse::<f64>() else {
             return Ok(None);
         };
-        let f = |i: usize| rec[i].parse::<f64>().unwrap_or(f64::NAN);
-        let model = rec[cm].to_string();
+        let f = |i: usize| t.f(rec, i);
+        let model = t.s(rec, cm);
         match out.iter_mut().find(|(m, _)| *m == model) {
             Some((_, c)) => c.push((x, f(cmean), f(clo), f(chi))),
             None => out.push((model, vec![(x, f(cmean), f(clo), f(chi))])),
@@ -72,7 +60,7 @@ fn curves(path: &Path, metric: &str) -> Result<Option<Curves>, String> {
     for (_, c) in &mut out {
         c.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
-    Ok(Some((header[0].clone(), out)))
+    Ok(Some((t.header[0].clone(), out)))
 }
 
 fn draw<DB: DrawingBackend>(
@@ -154,7 +142,7 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         .collect();
     let mut files = render_heatmap(dir, langs, &names)?;
     for &(metric, key) in &METRICS {
-        let Some((axis, curves)) = curves(&dir.join("sweep.csv"), metric)? else {
+        let Some((axis, curves)) = curves(dir, metric)? else {
             return Ok(files);
         };
         let labels: Vec<String> = curves
@@ -212,39 +200,25 @@ struct Grid {
 }
 
 fn grid(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Grid>, String> {
-    let path = dir.join("sweep_comparison.csv");
-    let mut r = csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header.get(2).map(String::as_str) != Some("model_a") {
+    let t = Csv::read(dir, "sweep_comparison.csv")?;
+    if t.header.get(2).map(String::as_str) != Some("model_a") {
         return Ok(None); // not a two-field grid
     }
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .ok_or(format!("column `{n}` missing"))
-    };
     let (ca, cb, cm, cd) = (
-        col("model_a")?,
-        col("model_b")?,
-        col("metric")?,
-        col("mean_diff")?,
+        t.col("model_a")?,
+        t.col("model_b")?,
+        t.col("metric")?,
+        t.col("mean_diff")?,
     );
     let mut g = Grid {
-        x_name: header[0].clone(),
-        y_name: header[1].clone(),
+        x_name: t.header[0].clone(),
+        y_name: t.header[1].clone(),
         xs: Vec::new(),
         ys: Vec::new(),
         cells: Vec::new(),
     };
     let mut values = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+    for rec in &t.rows {
         if &rec[ca] != challenger || &rec[cb] != baseline || &rec[cm] != "net_value" {
             continue;
         }
@@ -255,7 +229,7 @@ fn grid(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Grid>, St
         if !g.ys.contains(&y) {
             g.ys.push(y.clone());
         }
-        values.push((x, y, rec[cd].parse::<f64>().unwrap_or(f64::NAN)));
+        values.push((x, y, t.f(rec, cd)));
     }
     g.cells = vec![vec![f64::NAN; g.xs.len()]; g.ys.len()];
     for (x, y, v) in values {
