@@ -31,6 +31,9 @@ struct Knobs {
     review: f64,
     procurement: f64,
     project_commitment: bool,
+    /// Parallel attempts of the first stage (later stages fund one fewer each) and the
+    /// spread of solution quality.
+    attempts: (usize, f64),
     stages: Vec<(f64, f64, f64, f64, f64, bool, f64)>,
 }
 
@@ -60,6 +63,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         market,
         rules,
         prop::collection::vec(stage, 1..5),
+        (prop_oneof![Just(1usize), 1..6usize], 0.0..1.0f64),
     )
         .prop_map(
             |(
@@ -68,6 +72,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 (large, small, small_cap, bid, switching),
                 (contingency, review, procurement, project_commitment),
                 stages,
+                attempts,
             )| Knobs {
                 budget,
                 rounds,
@@ -88,6 +93,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 review,
                 procurement,
                 project_commitment,
+                attempts,
                 stages,
             },
         )
@@ -113,6 +119,7 @@ fn scenario(k: &Knobs) -> Scenario {
     s.vendors.bid_probability = k.bid;
     s.vendors.switching_cost_share = k.switching;
     s.vendors.overrun_markup = k.contingency;
+    s.ideas.solution_sd = k.attempts.1;
     let n = k.stages.len();
     let mut released = 0.0;
     let stages = k
@@ -136,6 +143,7 @@ fn scenario(k: &Knobs) -> Scenario {
                     value_share,
                     recompete,
                     hurdle,
+                    attempts: k.attempts.0.saturating_sub(i).max(1),
                 }
             },
         )

@@ -187,3 +187,84 @@ fn any_range_of_portfolios_gives_the_same_per_portfolio_results() {
         assert_eq!(shard.outcomes[m][..], whole.outcomes[m][70..95]);
     }
 }
+
+/// A stage-gated model whose feasibility stage funds `first` vendors in parallel and
+/// whose build stage keeps the best `second`.
+fn parallel(s: &mut Scenario, first: usize, second: usize) {
+    let mut feasibility = stage("feasibility", 0.1, 0.3, 0.4, 1.0);
+    feasibility.attempts = first;
+    let mut build = stage("build", 0.9, 0.7, f64::INFINITY, 1.0);
+    build.attempts = second;
+    s.models[1].stages = vec![feasibility, build];
+}
+
+#[test]
+fn parallel_attempts_cost_more_and_find_better_solutions() {
+    let mut s = default_scenario();
+    no_delivery_risk(&mut s);
+    s.fund.budget = 1e12; // money never binds, so the same ideas go ahead
+    s.ideas.solution_sd = 0.8;
+    parallel(&mut s, 1, 1);
+    let one = engine::run(&s, 0..N);
+    parallel(&mut s, 5, 2);
+    let five = engine::run(&s, 0..N);
+    let per_started = |r: &engine::Results, m: Metric| -> Vec<f64> {
+        r.outcomes[1]
+            .iter()
+            .map(|o| o.get(m) / o.get(Metric::IdeasStarted).max(1.0))
+            .collect()
+    };
+    // Picking the best of five feasibility studies raises the value of what is built...
+    let value = |r: &engine::Results| -> Vec<f64> {
+        r.outcomes[1]
+            .iter()
+            .map(|o| o.get(Metric::DeliveredValue) / o.get(Metric::IdeasDelivered).max(1.0))
+            .collect()
+    };
+    assert_shift(
+        &value(&one),
+        &value(&five),
+        false,
+        "value per delivered idea",
+    );
+    // ...five studies plus two builds cost more per idea than one of each...
+    assert_shift(
+        &per_started(&one, Metric::Spend),
+        &per_started(&five, Metric::Spend),
+        false,
+        "spend per idea started",
+    );
+    // ...and the hurdle, counting every attempt's cost, lets fewer ideas start.
+    let started = |r: &engine::Results| -> Vec<f64> {
+        r.outcomes[1]
+            .iter()
+            .map(|o| o.get(Metric::IdeasStarted))
+            .collect()
+    };
+    assert_shift(&started(&one), &started(&five), true, "ideas started");
+}
+
+#[test]
+fn the_gate_keeps_at_most_the_next_stages_attempts_on_distinct_vendors() {
+    let mut s = default_scenario();
+    s.ideas.solution_sd = 0.5;
+    parallel(&mut s, 5, 2);
+    let mut built = 0;
+    for p in 0..200 {
+        let runs = engine::run_portfolio(&s, p);
+        for pr in &runs[1].projects {
+            match pr.stages_entered {
+                0 => assert_eq!(pr.attempts, 0),
+                1 => assert!(pr.attempts <= 5 && pr.attempts >= 1, "{pr:?}"),
+                _ => {
+                    assert!(pr.attempts <= 2 && pr.attempts >= 1, "{pr:?}");
+                    built += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        built > 20,
+        "too few ideas reached build ({built}) to check anything"
+    );
+}

@@ -120,6 +120,50 @@ impl IdeaSet {
         self.ideas[id].log_value + noise_term(noise, self.signal_z[id * self.stages + k])
     }
 
+    /// Signal on log value from attempt `slot` of stage `k` of idea `id`. Slot 0 is the
+    /// stage signal above; other attempts draw their own errors.
+    pub fn attempt_signal(
+        &self,
+        s: &Scenario,
+        portfolio: u64,
+        id: usize,
+        k: usize,
+        slot: u32,
+        noise: f64,
+    ) -> f64 {
+        if slot == 0 {
+            return self.stage_signal(id, k, noise);
+        }
+        let key = k as u64 | (u64::from(slot) << 32);
+        let mut r = stream(
+            s.simulation.seed,
+            portfolio,
+            u64::from(self.ideas[id].id),
+            Purpose::Signal,
+            key,
+        );
+        self.ideas[id].log_value + noise_term(noise, StandardNormal.sample(&mut r))
+    }
+
+    /// Log solution quality of attempt `slot` on idea `id`: normal with sd
+    /// `ideas.solution_sd` and mean -sd^2/2, so each attempt is worth the idea's value on
+    /// average. Exactly 0 when the spread is 0.
+    pub fn log_quality(&self, s: &Scenario, portfolio: u64, id: usize, slot: u32) -> f64 {
+        let sd = s.ideas.solution_sd;
+        if sd == 0.0 {
+            return 0.0;
+        }
+        let mut r = stream(
+            s.simulation.seed,
+            portfolio,
+            u64::from(self.ideas[id].id),
+            Purpose::Quality,
+            u64::from(slot),
+        );
+        let z: f64 = StandardNormal.sample(&mut r);
+        sd * z - sd * sd / 2.0
+    }
+
     /// Whether stage `k` reveals that idea `id` is a misfit, given detection probability.
     pub fn detects_misfit(&self, id: usize, k: usize, detection: f64) -> bool {
         !self.ideas[id].fit && self.detect_u[id * self.stages + k] < detection

@@ -24,21 +24,21 @@ pub fn eligible(vendors: &Vendors, v: usize, cost: f64) -> bool {
 }
 
 /// Competes a contract of planned cost `cost`. A bidding `incumbent` wins with
-/// probability advantage + (1 - advantage) / bids. Consumes one uniform per vendor plus
+/// probability advantage + (1 - advantage) / bids. Vendors in `taken` (already working
+/// on the idea in a parallel attempt) do not bid. Consumes one uniform per vendor plus
 /// two, whatever happens, so draws stay aligned across models and parameter changes.
 pub fn compete<R: Rng + ?Sized>(
     vendors: &Vendors,
     cost: f64,
     incumbent: Option<usize>,
+    taken: &[usize],
     rng: &mut R,
 ) -> Award {
     let n = vendors.count();
     let mut bidders: Vec<usize> = Vec::new();
-    let mut any_eligible = false;
     for v in 0..n {
         let u: f64 = rng.random();
-        let ok = eligible(vendors, v, cost);
-        any_eligible |= ok;
+        let ok = eligible(vendors, v, cost) && !taken.contains(&v);
         // An incumbent always bids to keep its work.
         if ok && (u < vendors.bid_probability || Some(v) == incumbent) {
             bidders.push(v);
@@ -48,11 +48,22 @@ pub fn compete<R: Rng + ?Sized>(
     let u_pick: f64 = rng.random();
     let pick = |len: usize| ((u_pick * len as f64) as usize).min(len.saturating_sub(1));
     if bidders.is_empty() {
-        // Sole source: the agency negotiates with an eligible vendor; if the rules shut
-        // everyone out (no large vendors, contract above the small cap), with anyone.
-        let pool: Vec<usize> = (0..n)
-            .filter(|&v| !any_eligible || eligible(vendors, v, cost))
+        // Sole source: the agency negotiates with an eligible vendor not already on the
+        // idea; failing that any eligible one; if the rules shut everyone out (no large
+        // vendors, contract above the small cap), anyone.
+        let free: Vec<usize> = (0..n).filter(|&v| eligible(vendors, v, cost)).collect();
+        let untaken: Vec<usize> = free
+            .iter()
+            .copied()
+            .filter(|v| !taken.contains(v))
             .collect();
+        let pool = if !untaken.is_empty() {
+            untaken
+        } else if !free.is_empty() {
+            free
+        } else {
+            (0..n).collect()
+        };
         return Award {
             vendor: pool[pick(pool.len())],
             markup: vendors.sole_source_markup,
@@ -96,7 +107,7 @@ mod tests {
     fn big_contracts_shut_small_vendors_out() {
         let m = market();
         for i in 0..2000 {
-            let a = compete(&m, 2e6, None, &mut stream(1, 0, i, Purpose::Bids, 0));
+            let a = compete(&m, 2e6, None, &[], &mut stream(1, 0, i, Purpose::Bids, 0));
             assert!(!m.is_small(a.vendor));
         }
     }
@@ -105,7 +116,7 @@ mod tests {
     fn more_bids_mean_lower_markup_and_none_means_sole_source() {
         let m = market();
         for i in 0..2000 {
-            let a = compete(&m, 1e5, None, &mut stream(2, 0, i, Purpose::Bids, 0));
+            let a = compete(&m, 1e5, None, &[], &mut stream(2, 0, i, Purpose::Bids, 0));
             if a.sole_source {
                 assert_eq!(a.markup, 0.5);
             } else {
@@ -120,7 +131,13 @@ mod tests {
         let n = 20_000;
         let (mut wins, mut expected) = (0.0, 0.0);
         for i in 0..n {
-            let a = compete(&m, 1e5, Some(4), &mut stream(5, 0, i, Purpose::Bids, 0));
+            let a = compete(
+                &m,
+                1e5,
+                Some(4),
+                &[],
+                &mut stream(5, 0, i, Purpose::Bids, 0),
+            );
             wins += f64::from(u8::from(a.vendor == 4));
             expected += 0.5 + 0.5 / f64::from(a.bids);
         }

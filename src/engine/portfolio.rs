@@ -56,6 +56,23 @@ pub struct Project {
     pub released: f64,
     /// Meets a real need.
     pub fit: bool,
+    /// Month the idea arrived.
+    pub arrival: f64,
+    /// Planned price of every contract awarded (work plus the vendor's markup), dollars.
+    pub planned_cost: f64,
+    /// What those contracts cost at completion, or at cancellation, dollars; for
+    /// contracts still running at the horizon, what they will cost when they finish.
+    pub outturn_cost: f64,
+    /// Planned months of the stages entered (parallel attempts count once).
+    pub planned_months: f64,
+    /// Months those stages take, each as long as its slowest attempt.
+    pub outturn_months: f64,
+    /// Whether any of its contracts fell in the black-swan tail.
+    pub black_swan: bool,
+    /// Vendor of the leading attempt (best signal), if a contract was awarded.
+    pub vendor: Option<usize>,
+    /// Vendors funded in parallel in the last stage entered.
+    pub attempts: usize,
 }
 
 /// Everything one run produces.
@@ -84,6 +101,8 @@ struct Event {
     kind: EventKind,
     seq: u64,
     target: usize,
+    /// Attempt slot, for contract ends.
+    slot: u32,
 }
 
 impl PartialEq for Event {
@@ -135,6 +154,44 @@ impl Payment {
     }
 }
 
+/// A running contract of one attempt.
+#[derive(Debug, Clone)]
+struct Contract {
+    /// Money committed for it (price plus contingency), dollars.
+    commit: f64,
+    /// What it costs at its end, dollars.
+    cost: f64,
+    /// Passed the escalation cap: stops at the cap.
+    cancelled: bool,
+    /// Index of its payment.
+    pay: usize,
+}
+
+/// One vendor's attempt at an idea. Most stages have one; a stage with parallel attempts
+/// funds several, and the next gate keeps the best of them.
+#[derive(Debug, Clone)]
+struct Attempt {
+    /// Keys the attempt's streams (slot 0 is the only attempt of single-vendor stages).
+    slot: u32,
+    /// Log of its solution quality: it is worth the idea's value times exp(this).
+    log_quality: f64,
+    vendor: Option<usize>,
+    markup: f64,
+    sole_source: bool,
+    /// Contract costs booked so far (the base of switching costs).
+    contract_spend: f64,
+    /// Latest stage signal on the attempt's log value (ranks attempts at a gate).
+    signal: f64,
+    cancelled: bool,
+    contract: Option<Contract>,
+}
+
+/// Key of the contract of attempt `slot` in stage `k`: slot 0 keys by stage alone, so
+/// single-vendor models draw exactly as they would without the attempts mechanism.
+fn contract_key(k: usize, slot: u32) -> u64 {
+    k as u64 | (u64::from(slot) << 32)
+}
+
 #[derive(Debug, Clone)]
 struct Track {
     status: Status,
@@ -148,16 +205,22 @@ struct Track {
     released: f64,
     value: f64,
     first_value: Option<f64>,
-    vendor: Option<usize>,
-    markup: f64,
-    sole_source: bool,
     reserve: f64,
     replanned: f64,
     booked: f64,
-    /// Contract costs booked so far (the base of switching costs).
-    contract_spend: f64,
-    /// Running contract: (commitment, cost, work multiplier, cancelled, payment index).
-    contract: Option<(f64, f64, f64, bool, usize)>,
+    /// Attempts alive: funded in the current stage, or kept for the next one.
+    attempts: Vec<Attempt>,
+    /// Contracts of the current stage still running.
+    pending: usize,
+    /// Gate review money committed with the current stage, dollars.
+    review_commit: f64,
+    /// Vendors funded in the last stage entered.
+    stage_attempts: usize,
+    planned_cost: f64,
+    outturn_cost: f64,
+    planned_months: f64,
+    outturn_months: f64,
+    black_swan: bool,
 }
 
 struct Sim<'a> {
@@ -208,14 +271,18 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
                 released: 0.0,
                 value: 0.0,
                 first_value: None,
-                vendor: None,
-                markup: 0.0,
-                sole_source: false,
                 reserve: 0.0,
                 replanned: 0.0,
                 booked: 0.0,
-                contract_spend: 0.0,
-                contract: None,
+                attempts: Vec::new(),
+                pending: 0,
+                review_commit: 0.0,
+                stage_attempts: 0,
+                planned_cost: 0.0,
+                outturn_cost: 0.0,
+                planned_months: 0.0,
+                outturn_months: 0.0,
+                black_swan: false,
             }
         })
         .collect();
@@ -248,7 +315,7 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
         match e.kind {
             EventKind::Intake => sim.intake(e.time, e.target as u32),
             EventKind::ContractEnd => {
-                sim.contract_end(e.time, e.target);
+                sim.contract_end(e.time, e.target, e.slot);
                 // Money came back: ideas waiting at a gate get another chance.
                 if sim.tracks.iter().any(|t| t.status == Status::Held) {
                     sim.decide(e.time, &[]);
@@ -262,13 +329,33 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
 
 impl Sim<'_> {
     fn push(&mut self, time: f64, kind: EventKind, target: usize) {
+        self.push_slot(time, kind, target, 0);
+    }
+
+    fn push_slot(&mut self, time: f64, kind: EventKind, target: usize, slot: u32) {
         self.seq += 1;
         self.events.push(Event {
             time,
             kind,
             seq: self.seq,
             target,
+            slot,
         });
+    }
+
+    /// Attempts stage `k` of idea `id` funds: the stage's number, at most the attempts
+    /// alive (a gate only narrows them).
+    fn attempts_in(&self, id: usize, k: usize) -> usize {
+        let alive = match self.tracks[id].attempts.len() {
+            0 => self.m.stages[0].attempts,
+            n => n,
+        };
+        self.m.stages[..=k]
+            .iter()
+            .map(|s| s.attempts)
+            .min()
+            .unwrap_or(1)
+            .min(alive)
     }
 
     fn available(&self) -> f64 {
@@ -304,7 +391,7 @@ impl Sim<'_> {
         let cost = self.ideas.ideas[id].cost;
         ratio
             * (from..self.m.stages.len())
-                .map(|k| self.m.stage_cost(k, cost))
+                .map(|k| self.m.stage_cost(k, cost) * self.attempts_in(id, k) as f64)
                 .sum::<f64>()
     }
 
@@ -353,6 +440,7 @@ impl Sim<'_> {
 
     /// Commitment to hold for a future stage `k` at markup `markup`.
     fn stage_reserve(&self, id: usize, k: usize, markup: f64) -> f64 {
+        let attempts = self.attempts_in(id, k) as f64;
         let m = self.m;
         let work = m.stage_cost(k, self.ideas.ideas[id].cost);
         let review = if k + 1 < m.stages.len() {
@@ -365,189 +453,283 @@ impl Sim<'_> {
         } else {
             0.0
         };
-        work * (1.0 + markup) * (1.0 + m.contingency) + review + procurement
+        attempts * work * (1.0 + markup) * (1.0 + m.contingency) + review + procurement
     }
 
-    /// Awards and starts stage `tracks[id].stage` if the money is there.
+    /// Awards and starts stage `tracks[id].stage` if the money is there: one contract per
+    /// attempt, all or none.
     fn try_start(&mut self, t: f64, id: usize) -> bool {
         let (s, m) = (self.s, self.m);
+        let seed = s.simulation.seed;
         let k = self.tracks[id].stage;
         let idea = &self.ideas.ideas[id];
         let work = m.stage_cost(k, idea.cost);
         let months = m.stage_duration(k, idea.duration);
+        let n_att = self.attempts_in(id, k);
         let tr = &self.tracks[id];
         // Cheap lower bound on the money needed (no markup, no overheads): when even that
-        // is not there, skip the competition draw. Held ideas are retried often.
-        if work * (1.0 + m.contingency) > self.available() + tr.reserve + 1e-9 {
+        // is not there, skip the competition draws. Held ideas are retried often.
+        if n_att as f64 * work * (1.0 + m.contingency) > self.available() + tr.reserve + 1e-9 {
             return false;
         }
-        // A follow-on stage the incumbent may not take (a small vendor above its cap) is
-        // competed after all.
-        let incumbent_ok = tr
-            .vendor
-            .is_some_and(|v| market::eligible(&s.vendors, v, work));
-        let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
-        let key = k as u64;
-        let award = if competed {
-            let mut rng = stream(
-                s.simulation.seed,
-                self.portfolio,
-                u64::from(idea.id),
-                Purpose::Bids,
-                key,
-            );
-            market::compete(&s.vendors, work, tr.vendor, &mut rng)
+        let fresh: Vec<Attempt>;
+        let attempts: &[Attempt] = if tr.attempts.is_empty() {
+            fresh = (0..n_att as u32)
+                .map(|slot| Attempt {
+                    slot,
+                    log_quality: self.ideas.log_quality(s, self.portfolio, id, slot),
+                    vendor: None,
+                    markup: 0.0,
+                    sole_source: false,
+                    contract_spend: 0.0,
+                    signal: 0.0,
+                    cancelled: false,
+                    contract: None,
+                })
+                .collect();
+            &fresh
         } else {
-            // A follow-on stage stays with the incumbent at the price agreed at award.
-            Award {
-                vendor: tr.vendor.unwrap_or(0),
-                markup: tr.markup,
-                bids: 1,
-                sole_source: tr.sole_source,
-            }
+            &tr.attempts[..n_att]
         };
-        let switching = match tr.vendor {
-            Some(v) if competed && v != award.vendor => {
-                s.vendors.switching_cost_share * tr.contract_spend
-            }
-            _ => 0.0,
-        };
+        // (award, competed, switching cost) per attempt. Attempts on one idea go to
+        // different vendors while there are enough of them.
+        let mut awards: Vec<(Award, bool, f64)> = Vec::with_capacity(n_att);
+        let mut taken: Vec<usize> = Vec::with_capacity(n_att);
+        for a in attempts {
+            // A follow-on stage the incumbent may not take (a small vendor above its cap)
+            // is competed after all.
+            let incumbent_ok = a
+                .vendor
+                .is_some_and(|v| market::eligible(&s.vendors, v, work));
+            let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
+            let award = if competed {
+                let key = contract_key(k, a.slot);
+                let mut rng = stream(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
+                market::compete(&s.vendors, work, a.vendor, &taken, &mut rng)
+            } else {
+                // A follow-on stage stays with the incumbent at the price agreed at award.
+                Award {
+                    vendor: a.vendor.unwrap_or(0),
+                    markup: a.markup,
+                    bids: 1,
+                    sole_source: a.sole_source,
+                }
+            };
+            let switching = match a.vendor {
+                Some(v) if competed && v != award.vendor => {
+                    s.vendors.switching_cost_share * a.contract_spend
+                }
+                _ => 0.0,
+            };
+            taken.push(award.vendor);
+            awards.push((award, competed, switching));
+        }
+        // One competition awards every attempt of the stage.
+        let competed = awards.iter().any(|a| a.1);
         let procurement = if competed { m.procurement_cost } else { 0.0 };
-        let price = work * (1.0 + award.markup);
         let review = if k + 1 < m.stages.len() {
             m.gate_review_cost
         } else {
             0.0
         };
-        let commit = price * (1.0 + m.contingency) + review;
+        let commits: Vec<f64> = awards
+            .iter()
+            .map(|(a, _, _)| work * (1.0 + a.markup) * (1.0 + m.contingency))
+            .collect();
+        let switching: f64 = awards.iter().map(|a| a.2).sum();
         let future = if k == 0 && m.commitment == Commitment::Project {
             (1..m.stages.len())
-                .map(|j| self.stage_reserve(id, j, award.markup))
+                .map(|j| self.stage_reserve(id, j, awards[0].0.markup))
                 .sum()
         } else {
             0.0
         };
+        let commit = commits.iter().sum::<f64>() + review;
         let need_now = commit + procurement + switching;
         let from_reserve = need_now.min(tr.reserve);
         if need_now - from_reserve + future > self.available() + 1e-9 {
             return false;
         }
+        let mut attempts = attempts.to_vec();
         // Money: the reserve (already counted in `open`) pays first, the fund the rest.
         self.open += commit + future - from_reserve;
         self.booked += procurement + switching;
-        let d = risk::draw(
-            &s.risk,
-            months,
-            idea.risk_z,
-            &mut stream(
-                s.simulation.seed,
-                self.portfolio,
-                u64::from(idea.id),
-                Purpose::Contract,
-                key,
-            ),
-        );
+        if procurement > 0.0 {
+            self.overhead_payment(id, k, None, procurement, t);
+        }
         let start = t + if competed {
             m.procurement_delay_months
         } else {
             0.0
         };
         let cap = s.risk.escalation_cap;
-        let cancelled = d.cost > cap;
-        let work_mult = d.cost.min(cap);
-        let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
-            + work * (work_mult - 1.0).max(0.0) * (1.0 + s.vendors.overrun_markup);
-        let elapsed = months * d.schedule * if cancelled { cap / d.cost } else { 1.0 };
-        let end = start + elapsed;
-        for (amount, vendor) in [(procurement, None), (switching, Some(award.vendor))] {
-            if amount > 0.0 {
-                self.payments.push(Payment {
-                    idea: id,
-                    stage: k,
-                    vendor,
-                    amount,
-                    start: t,
-                    end: t,
-                    overhead: true,
-                    sole_source: false,
-                    contract: None,
-                });
+        let (mut planned_cost, mut outturn_cost, mut slowest) = (0.0, 0.0, 0.0f64);
+        let (mut planned_work, mut actual_work, mut black_swan) = (0.0, 0.0, false);
+        for (a, ((award, competed, switching), commit)) in
+            attempts.iter_mut().zip(awards.into_iter().zip(commits))
+        {
+            if switching > 0.0 {
+                self.overhead_payment(id, k, Some(award.vendor), switching, t);
             }
+            let key = contract_key(k, a.slot);
+            let mut rng = stream(
+                seed,
+                self.portfolio,
+                u64::from(idea.id),
+                Purpose::Contract,
+                key,
+            );
+            let d = risk::draw(&s.risk, months, idea.risk_z, &mut rng);
+            let cancelled = d.cost > cap;
+            let work_mult = d.cost.min(cap);
+            let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
+                + work * (work_mult - 1.0).max(0.0) * (1.0 + s.vendors.overrun_markup);
+            let elapsed = months * d.schedule * if cancelled { cap / d.cost } else { 1.0 };
+            let price = work * (1.0 + award.markup);
+            self.payments.push(Payment {
+                idea: id,
+                stage: k,
+                vendor: Some(award.vendor),
+                amount: cost,
+                start,
+                end: start + elapsed,
+                overhead: false,
+                sole_source: award.sole_source,
+                contract: Some((price, months, elapsed)),
+            });
+            self.largest_price = self.largest_price.max(price);
+            a.vendor = Some(award.vendor);
+            if competed {
+                a.markup = award.markup;
+                a.sole_source = award.sole_source;
+            }
+            a.contract = Some(Contract {
+                commit,
+                cost,
+                cancelled,
+                pay: self.payments.len() - 1,
+            });
+            planned_cost += price;
+            outturn_cost += cost;
+            slowest = slowest.max(elapsed);
+            planned_work += work;
+            actual_work += work * work_mult;
+            black_swan |= d.black_swan;
+            self.push_slot(start + elapsed, EventKind::ContractEnd, id, a.slot);
         }
-        self.payments.push(Payment {
-            idea: id,
-            stage: k,
-            vendor: Some(award.vendor),
-            amount: cost,
-            start,
-            end,
-            overhead: false,
-            sole_source: award.sole_source,
-            contract: Some((price, months, elapsed)),
-        });
-        self.largest_price = self.largest_price.max(price);
-        let pay_index = self.payments.len() - 1;
         let tr = &mut self.tracks[id];
+        tr.attempts = attempts;
+        tr.pending = n_att;
+        tr.stage_attempts = n_att;
+        tr.review_commit = review;
         tr.reserve += future - from_reserve;
         tr.booked += procurement + switching;
-        tr.vendor = Some(award.vendor);
-        if competed {
-            tr.markup = award.markup;
-            tr.sole_source = award.sole_source;
-        }
         tr.status = Status::Running;
         tr.stages_entered += 1;
         tr.replanned = t;
-        tr.planned_work += work;
-        tr.actual_work += work * work_mult;
-        tr.contract = Some((commit, cost, work_mult, cancelled, pay_index));
+        tr.planned_work += planned_work;
+        tr.actual_work += actual_work;
+        tr.planned_cost += planned_cost;
+        tr.outturn_cost += outturn_cost;
+        tr.planned_months += months;
+        tr.outturn_months += slowest;
+        tr.black_swan |= black_swan;
         self.entered[k] += 1;
-        self.push(end, EventKind::ContractEnd, id);
         true
     }
 
-    fn contract_end(&mut self, t: f64, id: usize) {
+    /// Records an overhead paid at once (procurement, switching, gate review).
+    fn overhead_payment(
+        &mut self,
+        id: usize,
+        k: usize,
+        vendor: Option<usize>,
+        amount: f64,
+        t: f64,
+    ) {
+        self.payments.push(Payment {
+            idea: id,
+            stage: k,
+            vendor,
+            amount,
+            start: t,
+            end: t,
+            overhead: true,
+            sole_source: false,
+            contract: None,
+        });
+    }
+
+    /// The contract of attempt `slot` of idea `id` ends; when it is the stage's last, the
+    /// stage's results come in and the idea goes to its gate.
+    fn contract_end(&mut self, t: f64, id: usize, slot: u32) {
         let (s, m) = (self.s, self.m);
-        let Some((commit, cost, _, cancelled, _)) = self.tracks[id].contract.take() else {
+        let tr = &mut self.tracks[id];
+        let Some(a) = tr.attempts.iter_mut().find(|a| a.slot == slot) else {
             return;
         };
+        let Some(c) = a.contract.take() else {
+            return;
+        };
+        a.contract_spend += c.cost;
+        a.cancelled = c.cancelled;
+        tr.booked += c.cost;
+        tr.pending -= 1;
+        self.open -= c.commit;
+        self.booked += c.cost;
+        self.excess += (c.cost - c.commit).max(0.0);
+        if self.tracks[id].pending > 0 {
+            return;
+        }
         let k = self.tracks[id].stage;
         let last = k + 1 == m.stages.len();
-        let review = if last || cancelled {
+        let tr = &mut self.tracks[id];
+        tr.attempts.retain(|a| !a.cancelled);
+        let review = if last || tr.attempts.is_empty() {
             0.0
         } else {
             m.gate_review_cost
         };
-        self.open -= commit;
-        self.booked += cost + review;
-        self.excess += (cost + review - commit).max(0.0);
-        self.tracks[id].booked += cost + review;
-        self.tracks[id].contract_spend += cost;
+        self.open -= tr.review_commit;
+        tr.review_commit = 0.0;
+        tr.booked += review;
+        self.booked += review;
         if review > 0.0 {
-            self.payments.push(Payment {
-                idea: id,
-                stage: k,
-                vendor: None,
-                amount: review,
-                start: t,
-                end: t,
-                overhead: true,
-                sole_source: false,
-                contract: None,
-            });
+            self.overhead_payment(id, k, None, review, t);
         }
-        if cancelled {
+        if self.tracks[id].attempts.is_empty() {
             self.end(id, Status::Cancelled(k));
             return;
         }
         let stage = &m.stages[k];
-        let signal = self.ideas.stage_signal(id, k, stage.signal_noise);
         let found = self.ideas.detects_misfit(id, k, stage.misfit_detection);
         let idea = &self.ideas.ideas[id];
+        // Each attempt's result is a signal on its own log value, log V + log q; shifted
+        // by the mean of log q it observes log V with the quality spread as extra noise.
+        let sd = s.ideas.solution_sd;
+        let noise = stage.signal_noise.hypot(sd);
+        let mut signals = Vec::with_capacity(self.tracks[id].attempts.len());
+        for a in &self.tracks[id].attempts {
+            signals.push(
+                self.ideas
+                    .attempt_signal(s, self.portfolio, id, k, a.slot, stage.signal_noise)
+                    + a.log_quality,
+            );
+        }
         let mut release = None;
         let tr = &mut self.tracks[id];
-        tr.belief.observe(signal, stage.signal_noise);
+        for (a, sig) in tr.attempts.iter_mut().zip(signals) {
+            tr.belief.observe(sig + sd * sd / 2.0, noise);
+            // A stage that learns nothing cannot rank attempts: they keep slot order.
+            a.signal = if stage.signal_noise.is_finite() {
+                sig
+            } else {
+                0.0
+            };
+        }
         tr.belief.check_fit(stage.misfit_detection, found);
+        tr.attempts
+            .sort_by(|x, y| y.signal.total_cmp(&x.signal).then(x.slot.cmp(&y.slot)));
         // The last stage releases whatever earlier stages did not.
         let share = if last {
             (1.0 - tr.released).max(0.0)
@@ -560,7 +742,9 @@ impl Sim<'_> {
                 let frozen = t - tr.replanned;
                 let drift = 0.5f64.powf(frozen / s.risk.requirements_half_life_months);
                 let discount = (1.0 + s.simulation.discount_rate).powf(-t / 12.0);
-                let released = share * idea.log_value.exp() * drift * discount;
+                // The leading attempt's solution is the one put into service.
+                let worth = (idea.log_value + tr.attempts[0].log_quality).exp();
+                let released = share * worth * drift * discount;
                 tr.value += released;
                 tr.first_value.get_or_insert(t);
                 release = Some((t, released));
@@ -569,6 +753,8 @@ impl Sim<'_> {
         if last {
             self.end(id, Status::Delivered);
         } else {
+            // The gate keeps the best attempts for the next stage.
+            tr.attempts.truncate(m.stages[k + 1].attempts);
             tr.status = Status::AtGate;
             tr.stage = k + 1;
             self.push(t + m.gate_delay_months, EventKind::Gate, id);
@@ -661,10 +847,11 @@ impl Sim<'_> {
         let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
         let mut excess = self.excess;
         for tr in &self.tracks {
-            if let Some((commit, _, _, _, idx)) = tr.contract {
-                let paid = self.payments[idx].paid_by(h);
-                unspent += (commit - paid).max(0.0);
-                excess += (paid - commit).max(0.0);
+            unspent += tr.review_commit;
+            for c in tr.attempts.iter().filter_map(|a| a.contract.as_ref()) {
+                let paid = self.payments[c.pay].paid_by(h);
+                unspent += (c.commit - paid).max(0.0);
+                excess += (paid - c.commit).max(0.0);
             }
         }
         let (mut wip, mut waste, mut delivered_spend, mut value, mut lock_base) =
@@ -716,6 +903,14 @@ impl Sim<'_> {
                 value: tr.value,
                 released: tr.released,
                 fit: idea.fit,
+                arrival: idea.arrival,
+                planned_cost: tr.planned_cost,
+                outturn_cost: tr.outturn_cost,
+                planned_months: tr.planned_months,
+                outturn_months: tr.outturn_months,
+                black_swan: tr.black_swan,
+                vendor: tr.attempts.first().and_then(|a| a.vendor),
+                attempts: tr.stage_attempts,
             });
         }
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };

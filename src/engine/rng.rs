@@ -26,6 +26,8 @@ pub enum Purpose {
     Cost = 7,
     /// Planned duration (own stream, as for cost).
     Duration = 8,
+    /// Solution quality of a vendor's attempt (index: attempt slot).
+    Quality = 9,
 }
 
 /// The generator behind every stream. Xoshiro256++ is specified by its algorithm, so

@@ -70,6 +70,9 @@ pub struct Ideas {
     pub planned_duration_months: Dist,
     /// Standard deviation of the business-case error on log value (0 = perfect, inf = none).
     pub business_case_noise: f64,
+    /// Spread of solution quality between vendors' attempts on one idea (ln scale): an
+    /// attempt is worth the idea's value times exp(solution_sd z - solution_sd^2 / 2).
+    pub solution_sd: f64,
 }
 
 /// Delivery risk of contracts.
@@ -199,6 +202,9 @@ pub struct Stage {
     pub recompete: bool,
     /// Hurdle to enter this stage: expected value >= hurdle x expected remaining cost.
     pub hurdle: f64,
+    /// Vendors working on the idea in parallel in this stage (1 or more); never more than
+    /// the stage before, whose best attempts (by signal) carry on.
+    pub attempts: usize,
 }
 
 /// A funding model: ordered stages plus rules.

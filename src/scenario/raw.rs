@@ -98,6 +98,9 @@ pub struct RawIdeas {
     pub planned_duration_months: RawDist,
     /// Sd of the business case's error on log value (0 exact, inf uninformative).
     pub business_case_noise: f64,
+    /// Spread of solution quality between vendors working on the same idea, ln scale
+    /// (default 0: every attempt is worth the idea's value).
+    pub solution_sd: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -226,6 +229,9 @@ pub struct RawStage {
     pub recompete: Option<bool>,
     /// Hurdle to enter this stage (default: the model's hurdle).
     pub hurdle: Option<f64>,
+    /// Vendors funded in parallel on the idea in this stage (default 1); a later stage
+    /// keeps the best this many attempts of the stage before it.
+    pub attempts: Option<i64>,
 }
 
 /// Distribution kinds as written in `dist = "..."`.

@@ -262,6 +262,7 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             i.business_case_noise,
             true,
         ),
+        solution_sd: c.non_negative("ideas.solution_sd", i.solution_sd.unwrap_or(0.0), false),
     };
     let r = &raw.risk;
     let (overrun_median, overrun_log_sd) =
@@ -377,6 +378,9 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
     }
 }
 
+/// Most vendors one stage may fund in parallel on an idea.
+pub const MAX_ATTEMPTS: i64 = 50;
+
 /// Validates one funding model table (`models.<name>`).
 pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
     let p = |f: &str| format!("models.{name}.{f}");
@@ -440,6 +444,18 @@ pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
             v
         };
         let recompete = s.recompete.unwrap_or(false);
+        let attempts = c.count(&sp("attempts"), s.attempts.unwrap_or(1), 1, MAX_ATTEMPTS) as usize;
+        if let Some(before) = stages.last().map(|s: &Stage| s.attempts)
+            && attempts > before
+        {
+            c.error(
+                &sp("attempts"),
+                format!(
+                    "a stage can only keep attempts of the stage before, which funds {before}; got {attempts}"
+                ),
+                Some(format!("set attempts to at most {before}, or raise it on the earlier stage")),
+            );
+        }
         stages.push(Stage {
             name: s.name.clone(),
             scope,
@@ -453,6 +469,7 @@ pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
             value_share,
             recompete,
             hurdle: c.non_negative(&sp("hurdle"), s.hurdle.unwrap_or(default_hurdle), false),
+            attempts,
         });
     }
     let mut names: Vec<&str> = raw.stages.iter().map(|s| s.name.as_str()).collect();

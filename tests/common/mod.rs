@@ -61,6 +61,7 @@ pub fn stage(name: &str, scope: f64, duration: f64, noise: f64, hurdle: f64) -> 
         value_share: 0.0,
         recompete: false,
         hurdle,
+        attempts: 1,
     }
 }
 
