@@ -178,6 +178,11 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--json is not available for sweeps; read sweep.csv in the run folder".into(),
             ));
         }
+        if args.projects {
+            return Err(AppError::Usage(
+                "--projects is not available for sweeps; run one point with --set PATH=VALUE --projects".into(),
+            ));
+        }
         return run_sweep(args, &loaded, started, clock, &status);
     }
     let s = &loaded.scenario;
@@ -185,7 +190,12 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let pool = thread_pool(args)?;
     let n = s.simulation.portfolios;
     let bar = progress_bar(args, n, "portfolios");
-    let results = pool.install(|| engine::run_with_progress(s, 0..n, &|k| bar.inc(k)));
+    let detail = if args.projects {
+        engine::Detail::Projects
+    } else {
+        engine::Detail::Outcomes
+    };
+    let results = pool.install(|| engine::run_with_progress(s, 0..n, detail, &|k| bar.inc(k)));
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
 

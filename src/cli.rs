@@ -66,6 +66,9 @@ pub struct RunArgs {
     /// --sweep models.stage_gated.hurdle=0.8,1,1.2. Writes sweep.csv.
     #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
     pub sweep: Vec<String>,
+    /// Also write projects.parquet: one row per portfolio, model and idea started.
+    #[arg(long)]
+    pub projects: bool,
     /// Run folder to write (default: output/<scenario file stem>). Replaced whole.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -14,7 +14,7 @@
 use polars::prelude::*;
 
 use super::stats::{Z95, mean_sd};
-use crate::engine::Results;
+use crate::engine::{Project, Results, Status};
 use crate::metrics::{Better, Metric};
 use crate::model::Scenario;
 
@@ -31,6 +31,8 @@ pub struct Tables {
     pub stages: DataFrame,
     /// One row per model and month.
     pub timeseries: DataFrame,
+    /// One row per portfolio, model and idea started, when the run kept them.
+    pub projects: Option<DataFrame>,
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -481,5 +483,106 @@ pub fn tables(s: &Scenario, r: &Results) -> PolarsResult<Tables> {
         comparison: comparison(&long, &r.models)?,
         stages: stages(s, r)?,
         timeseries: timeseries(r)?,
+        projects: if r.projects.is_empty() {
+            None
+        } else {
+            Some(projects(s, r)?)
+        },
     })
+}
+
+/// Where an idea ended up: (outcome, stage of that outcome).
+fn project_outcome(s: &Scenario, m: usize, p: &Project) -> (&'static str, String) {
+    let stages = &s.models[m].stages;
+    let name = |k: usize| stages[k].name.clone();
+    let current = name(p.stages_entered.saturating_sub(1));
+    match p.status {
+        Status::Delivered => ("delivered", current),
+        Status::Killed(k) => ("killed", name(k)),
+        Status::Cancelled(k) => ("cancelled", name(k)),
+        Status::Running | Status::AtGate | Status::Held | Status::Rejected => ("running", current),
+    }
+}
+
+/// One row per portfolio, model and idea started (`projects.parquet`).
+pub fn projects(s: &Scenario, r: &Results) -> PolarsResult<DataFrame> {
+    let rows = r.projects.len();
+    let mut portfolio = Vec::with_capacity(rows);
+    let mut model = Vec::with_capacity(rows);
+    let mut idea = Vec::with_capacity(rows);
+    let mut arrival = Vec::with_capacity(rows);
+    let mut entered = Vec::with_capacity(rows);
+    let mut outcome = Vec::with_capacity(rows);
+    let mut stage = Vec::with_capacity(rows);
+    let mut fit = Vec::with_capacity(rows);
+    let mut attempts = Vec::with_capacity(rows);
+    let mut vendor_kind = Vec::with_capacity(rows);
+    let (mut planned_cost, mut outturn_cost, mut overrun) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    let (mut planned_months, mut outturn_months, mut slip) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    let (mut swan, mut spend, mut value) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    for rec in &r.projects {
+        let p = &rec.project;
+        let (o, k) = project_outcome(s, rec.model, p);
+        portfolio.push(rec.portfolio);
+        model.push(r.models[rec.model].as_str());
+        idea.push(p.id);
+        arrival.push(p.arrival);
+        entered.push(p.stages_entered as u32);
+        outcome.push(o);
+        stage.push(k);
+        fit.push(p.fit);
+        attempts.push(p.attempts as u32);
+        vendor_kind.push(p.vendor.map(|v| {
+            if s.vendors.is_small(v) {
+                "small"
+            } else {
+                "large"
+            }
+        }));
+        planned_cost.push(p.planned_cost);
+        outturn_cost.push(p.outturn_cost);
+        overrun.push(finite(p.outturn_cost / p.planned_cost - 1.0));
+        planned_months.push(p.planned_months);
+        outturn_months.push(p.outturn_months);
+        slip.push(finite(p.outturn_months / p.planned_months - 1.0));
+        swan.push(p.black_swan);
+        spend.push(p.spend);
+        value.push(p.value);
+    }
+    DataFrame::new(
+        rows,
+        vec![
+            column("portfolio", portfolio),
+            column("model", model),
+            column("idea", idea),
+            column("arrival_month", arrival),
+            column("stages_entered", entered),
+            column("outcome", outcome),
+            column("outcome_stage", stage),
+            column("fit", fit),
+            column("attempts", attempts),
+            column("vendor_kind", vendor_kind),
+            column("planned_cost", planned_cost),
+            column("outturn_cost", outturn_cost),
+            column("cost_overrun", overrun),
+            column("planned_months", planned_months),
+            column("outturn_months", outturn_months),
+            column("schedule_slip", slip),
+            column("black_swan", swan),
+            column("spend", spend),
+            column("value", value),
+        ],
+    )
 }

@@ -26,6 +26,29 @@ pub struct Results {
     pub models: Vec<String>,
     /// Per model, one outcome per portfolio in order.
     pub outcomes: Vec<Vec<Outcome>>,
+    /// Every idea started, by model, then portfolio, then idea; empty unless asked for
+    /// (see [`Detail`]).
+    pub projects: Vec<ProjectRecord>,
+}
+
+/// One started idea of one portfolio under one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    /// Portfolio index.
+    pub portfolio: u64,
+    /// Index of the model in the scenario.
+    pub model: usize,
+    /// What happened to the idea.
+    pub project: Project,
+}
+
+/// How much a batch keeps besides the portfolio outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Outcomes only.
+    Outcomes,
+    /// Outcomes and one record per started idea (memory grows with ideas started).
+    Projects,
 }
 
 /// Largest number of stages of any model (the per-stage draws each idea needs).
@@ -45,37 +68,60 @@ pub fn run_portfolio(s: &Scenario, p: u64) -> Vec<Run> {
 /// Runs portfolios `range` in parallel on the current rayon pool. The result depends
 /// only on the scenario and the range, never on the number of threads.
 pub fn run(s: &Scenario, range: Range<u64>) -> Results {
-    run_with_progress(s, range, &|_| {})
+    run_with_progress(s, range, Detail::Outcomes, &|_| {})
 }
 
 /// As [`run`], calling `progress(n)` as each batch of `n` portfolios completes.
 pub fn run_with_progress(
     s: &Scenario,
     range: Range<u64>,
+    detail: Detail,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Results {
-    let per_portfolio: Vec<Vec<Outcome>> = range
+    type Row = (Vec<Outcome>, Vec<Vec<Project>>);
+    let per_portfolio: Vec<Row> = range
         .clone()
         .into_par_iter()
         .map(|p| {
             let runs = run_portfolio(s, p);
             progress(1);
-            runs.into_iter().map(|r| r.outcome).collect()
+            runs.into_iter()
+                .map(|r| {
+                    let projects = match detail {
+                        Detail::Outcomes => Vec::new(),
+                        Detail::Projects => r
+                            .projects
+                            .into_iter()
+                            .filter(|p| p.stages_entered > 0)
+                            .collect(),
+                    };
+                    (r.outcome, projects)
+                })
+                .unzip()
         })
         .collect();
+    let mut by_model: Vec<Vec<ProjectRecord>> = s.models.iter().map(|_| Vec::new()).collect();
     let mut outcomes: Vec<Vec<Outcome>> = s
         .models
         .iter()
         .map(|_| Vec::with_capacity(per_portfolio.len()))
         .collect();
-    for row in per_portfolio {
+    for (i, (row, projects)) in per_portfolio.into_iter().enumerate() {
         for (m, o) in row.into_iter().enumerate() {
             outcomes[m].push(o);
+        }
+        for (m, list) in projects.into_iter().enumerate() {
+            by_model[m].extend(list.into_iter().map(|project| ProjectRecord {
+                portfolio: range.start + i as u64,
+                model: m,
+                project,
+            }));
         }
     }
     Results {
         first: range.start,
         models: s.models.iter().map(|m| m.name.clone()).collect(),
         outcomes,
+        projects: by_model.into_iter().flatten().collect(),
     }
 }

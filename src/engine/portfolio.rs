@@ -221,6 +221,8 @@ struct Track {
     planned_months: f64,
     outturn_months: f64,
     black_swan: bool,
+    /// Vendor of the leading attempt (kept when attempts are cancelled).
+    lead_vendor: Option<usize>,
 }
 
 struct Sim<'a> {
@@ -283,6 +285,7 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
                 planned_months: 0.0,
                 outturn_months: 0.0,
                 black_swan: false,
+                lead_vendor: None,
             }
         })
         .collect();
@@ -618,6 +621,7 @@ impl Sim<'_> {
             self.push_slot(start + elapsed, EventKind::ContractEnd, id, a.slot);
         }
         let tr = &mut self.tracks[id];
+        tr.lead_vendor = attempts[0].vendor;
         tr.attempts = attempts;
         tr.pending = n_att;
         tr.stage_attempts = n_att;
@@ -730,6 +734,7 @@ impl Sim<'_> {
         tr.belief.check_fit(stage.misfit_detection, found);
         tr.attempts
             .sort_by(|x, y| y.signal.total_cmp(&x.signal).then(x.slot.cmp(&y.slot)));
+        tr.lead_vendor = tr.attempts[0].vendor;
         // The last stage releases whatever earlier stages did not.
         let share = if last {
             (1.0 - tr.released).max(0.0)
@@ -909,7 +914,7 @@ impl Sim<'_> {
                 planned_months: tr.planned_months,
                 outturn_months: tr.outturn_months,
                 black_swan: tr.black_swan,
-                vendor: tr.attempts.first().and_then(|a| a.vendor),
+                vendor: tr.lead_vendor,
                 attempts: tr.stage_attempts,
             });
         }

@@ -126,6 +126,9 @@ pub fn write(
     w.table("comparison", &mut tables.comparison, Format::Csv)?;
     w.table("stages", &mut tables.stages, Format::Csv)?;
     w.table("timeseries", &mut tables.timeseries, Format::Csv)?;
+    if let Some(projects) = tables.projects.as_mut() {
+        w.table("projects", projects, Format::Parquet)?;
+    }
     w.text("scenario.toml", resolved_toml)?;
     let provenance = crate::report::Provenance {
         version: manifest.budgetsim_version.clone(),
