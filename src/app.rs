@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{self, frames};
-use crate::cli::{Cli, Command, NewArgs, ReportArgs, RunArgs, ValidateArgs};
+use crate::cli::{CalibrateArgs, Cli, Command, NewArgs, ReportArgs, RunArgs, ValidateArgs};
 use crate::engine;
 use crate::export::folder::Staging;
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
@@ -48,7 +48,49 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Schema) => print(&scenario::schema_json()),
         Some(Command::New(args)) => new_scenario(&args),
         Some(Command::Report(args)) => rebuild_report(&args),
+        Some(Command::Calibrate(args)) => calibrate(&args),
     }
+}
+
+fn calibrate(args: &CalibrateArgs) -> Result<(), AppError> {
+    if args.portfolios == 0 {
+        return Err(AppError::Usage("--portfolios must be at least 1".into()));
+    }
+    let checks = crate::calibration::run(&args.scenarios, args.portfolios)?;
+    let text = crate::calibration::markdown(&checks, args.portfolios);
+    match &args.out {
+        Some(path) => write_atomically(path, &text)?,
+        None => print(&text)?,
+    }
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passes())
+        .map(|c| format!("{}: {}", c.preset, c.figure))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Runtime(format!(
+            "outside the accepted range: {}",
+            failed.join("; ")
+        )))
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename,
+/// so a failed write never leaves a half-written file.
+fn write_atomically(path: &Path, text: &str) -> Result<(), AppError> {
+    let fail =
+        |e: std::io::Error| AppError::Runtime(format!("cannot write `{}`: {e}", path.display()));
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
 }
 
 fn print(text: &str) -> Result<(), AppError> {

@@ -29,6 +29,23 @@ pub enum Command {
     New(NewArgs),
     /// Rebuild the charts and reports of an existing run folder from its files.
     Report(ReportArgs),
+    /// Run the presets against published figures; print (or write) docs/calibration.md.
+    /// Exits 1 if a simulated value leaves its accepted range.
+    Calibrate(CalibrateArgs),
+}
+
+/// Options of `budgetsim calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Folder holding the preset scenario files.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub scenarios: PathBuf,
+    /// Portfolios per preset.
+    #[arg(long, value_name = "N", default_value_t = crate::calibration::PORTFOLIOS)]
+    pub portfolios: u64,
+    /// Write the Markdown here (e.g. docs/calibration.md) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `budgetsim report`.

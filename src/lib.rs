@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod calibration;
 pub mod cli;
 pub mod engine;
 pub mod export;

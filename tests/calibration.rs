@@ -1,0 +1,87 @@
+//! Presets against published figures: every shipped scenario runs and compares against
+//! a waterfall model; the calibration checks pass; docs/calibration.md is what
+//! `budgetsim calibrate` writes today.
+
+mod common;
+
+use std::path::Path;
+
+use budgetsim::calibration;
+use budgetsim::engine;
+use budgetsim::metrics::Metric;
+
+fn scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+#[test]
+fn presets_reproduce_the_published_figures_and_the_doc_is_current() {
+    let checks = calibration::run(&scenarios_dir(), calibration::PORTFOLIOS).unwrap();
+    assert_eq!(checks.len(), 8);
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passes())
+        .map(|c| {
+            format!(
+                "{} {}: {} not in {}..{}",
+                c.preset, c.figure, c.value, c.low, c.high
+            )
+        })
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/calibration.md");
+    let written = std::fs::read_to_string(doc).unwrap();
+    let expected = calibration::markdown(&checks, calibration::PORTFOLIOS);
+    let first_diff = written
+        .lines()
+        .zip(expected.lines())
+        .position(|(a, b)| a != b);
+    assert!(
+        written == expected,
+        "docs/calibration.md is out of date (first difference at line {:?}): run \
+         `cargo run --release -- calibrate --out docs/calibration.md`",
+        first_diff.map(|i| i + 1)
+    );
+}
+
+#[test]
+fn every_preset_runs_against_a_waterfall_model_on_the_same_ideas() {
+    for preset in [
+        "default.toml",
+        "cds-accelerator.toml",
+        "us-10x.toml",
+        "uk-govtech-catalyst.toml",
+        "waterfall-baseline.toml",
+        "low-uncertainty.toml",
+        "sweep-gate-hurdle.toml",
+    ] {
+        let s = common::shipped(preset);
+        assert!(s.models.len() >= 2, "{preset}");
+        assert_eq!(s.models[0].name, "waterfall", "{preset}: baseline first");
+        assert_eq!(
+            s.models[0].stages.len(),
+            1,
+            "{preset}: waterfall is one stage"
+        );
+        let r = engine::run(&s, 0..50);
+        // Paired: both models see the same ideas.
+        let considered = |m: usize| common::column(&r, m, Metric::IdeasConsidered);
+        assert_eq!(considered(0), considered(1), "{preset}");
+        let started: f64 = common::column(&r, 1, Metric::IdeasStarted).iter().sum();
+        assert!(started > 0.0, "{preset}: the compared model starts nothing");
+    }
+}
+
+#[test]
+fn parallel_feasibility_in_the_govtech_preset_funds_five_suppliers() {
+    let s = common::shipped("uk-govtech-catalyst.toml");
+    let mut feasibility = 0;
+    for p in 0..100 {
+        let runs = engine::run_portfolio(&s, p);
+        for pr in runs[1].projects.iter().filter(|p| p.stages_entered == 1) {
+            assert!(pr.attempts <= 5);
+            feasibility += usize::from(pr.attempts == 5);
+        }
+    }
+    assert!(feasibility > 100, "{feasibility}");
+}
