@@ -8,7 +8,9 @@ use std::time::{Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{self, frames};
-use crate::cli::{CalibrateArgs, Cli, Command, NewArgs, ReportArgs, RunArgs, ValidateArgs};
+use crate::cli::{
+    CalibrateArgs, Cli, Command, NewArgs, ReportArgs, RunArgs, SensitivityArgs, ValidateArgs,
+};
 use crate::engine;
 use crate::export::folder::Staging;
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
@@ -49,6 +51,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::New(args)) => new_scenario(&args),
         Some(Command::Report(args)) => rebuild_report(&args),
         Some(Command::Calibrate(args)) => calibrate(&args),
+        Some(Command::Sensitivity(args)) => sensitivity(&args),
     }
 }
 
@@ -525,17 +528,17 @@ fn run_sweep(
     let mut sweep_comparison =
         analysis::sweep::stack(&points, &comparisons).map_err(analysis_error)?;
     let resolved = loaded.resolved_toml();
-    let mut write = || -> std::io::Result<Vec<crate::export::manifest::FileEntry>> {
+    let mut write = || -> std::io::Result<()> {
         use crate::export::tables::{Format, TableWriter};
         Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
         Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
         std::fs::write(staging.path("scenario.toml"), &resolved)?;
         crate::report::charts::sweep::render_all(staging.root(), &args.lang.list())
             .map_err(std::io::Error::other)?;
-        run_folder::file_entries(staging.root())
+        Ok(())
     };
-    let files = write().map_err(write_failed(&dest))?;
-    let mut manifest = new_manifest(
+    write().map_err(write_failed(&dest))?;
+    let manifest = new_manifest(
         loaded,
         &resolved,
         pool.current_num_threads(),
@@ -546,7 +549,24 @@ fn run_sweep(
             write_seconds: written.elapsed().as_secs_f64(),
         },
     );
-    manifest.files = files;
+    seal(staging, manifest, clock, &dest)?;
+    status.say(&format!(
+        "wrote {} in {:.1} s",
+        dest.display(),
+        clock.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// Completes a run folder: lists and hashes its files into the manifest, writes the
+/// manifest and swaps the folder into place.
+fn seal(
+    staging: Staging,
+    mut manifest: Manifest,
+    clock: Instant,
+    dest: &Path,
+) -> Result<(), AppError> {
+    manifest.files = run_folder::file_entries(staging.root()).map_err(write_failed(dest))?;
     manifest.finished = rfc3339(SystemTime::now());
     manifest.wall_seconds = clock.elapsed().as_secs_f64();
     let json = serde_json::to_string_pretty(&manifest)
@@ -554,11 +574,176 @@ fn run_sweep(
         + "\n";
     std::fs::write(staging.path("manifest.json"), json)
         .and_then(|()| staging.commit().map(|_| ()))
-        .map_err(write_failed(&dest))?;
+        .map_err(write_failed(dest))
+}
+
+/// One-at-a-time sensitivity of a paired difference: sensitivity.csv,
+/// sensitivity_excluded.csv and the tornado chart.
+fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
+    use crate::sensitivity::{self as sens, Options};
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let status = Status { quiet: args.quiet };
+    let run_args = RunArgs {
+        scenario: args.scenario.clone(),
+        seed: args.seed,
+        threads: args.threads,
+        set: args.set.clone(),
+        quiet: args.quiet,
+        lang: args.lang,
+        ..RunArgs::default()
+    };
+    let loaded = load(&run_args)?;
+    let models = match &args.models {
+        None => None,
+        Some(text) => match text.split_once(',') {
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(',') => {
+                Some((a.trim().to_string(), b.trim().to_string()))
+            }
+            _ => {
+                return Err(AppError::Usage(format!(
+                    "--models takes two model keys, baseline then challenger, e.g. --models waterfall,stage_gated (got `{text}`)"
+                )));
+            }
+        },
+    };
+    let plan = sens::plan(
+        &loaded,
+        &Options {
+            metric: args.metric.clone(),
+            models,
+            spread: args.spread,
+            portfolios: args.portfolios,
+        },
+    )?;
+    if plan.moves.is_empty() {
+        return Err(AppError::Usage(
+            "no parameter can be moved; list some in [sensitivity.parameters] with low and high"
+                .into(),
+        ));
+    }
+    let dest = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sensitivity", loaded.slug())));
+    let (dest, staging) = staging(
+        &RunArgs {
+            out: Some(dest),
+            ..RunArgs::default()
+        },
+        &loaded,
+    )?;
+    let pool = thread_pool(&run_args)?;
+    status.say(&format!(
+        "{} parameters moved one at a time: {} runs of {} portfolios",
+        plan.moves.len(),
+        plan.runs(),
+        plan.portfolios
+    ));
+    let bar = progress_bar(&run_args, plan.runs() * plan.portfolios, "portfolios");
+    let table = pool.install(|| sens::run(&plan, &|k| bar.inc(k)));
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    print(&render_sensitivity(&plan, &table))?;
+
+    let written = Instant::now();
+    let resolved = loaded.resolved_toml();
+    let tornado = crate::report::charts::tornado::Tornado {
+        metric: plan.metric,
+        baseline: plan.baseline.2.clone(),
+        challenger: plan.challenger.2.clone(),
+        base: table.base.mean_diff,
+        rows: table
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.path.clone(),
+                    r.low,
+                    r.high,
+                    r.at_low.mean_diff,
+                    r.at_high.mean_diff,
+                )
+            })
+            .collect(),
+    };
+    let write = || -> std::io::Result<()> {
+        sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
+        sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))?;
+        std::fs::write(staging.path("scenario.toml"), &resolved)?;
+        crate::report::charts::tornado::render(staging.root(), &tornado, &args.lang.list())
+            .map_err(std::io::Error::other)?;
+        Ok(())
+    };
+    write().map_err(write_failed(&dest))?;
+    let mut manifest = new_manifest(
+        &loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: written.elapsed().as_secs_f64(),
+        },
+    );
+    manifest.portfolios = plan.portfolios;
+    seal(staging, manifest, clock, &dest)?;
     status.say(&format!(
         "wrote {} in {:.1} s",
         dest.display(),
         clock.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// The terminal table of a sensitivity run: the largest swings first.
+fn render_sensitivity(plan: &crate::sensitivity::Plan, t: &crate::sensitivity::Table) -> String {
+    let m = plan.metric;
+    let mut out = format!(
+        "Sensitivity of {} ({} minus {}), {} portfolios per run, same seed throughout\n\
+         with every parameter as in the scenario: {} [{}, {}]\n\n",
+        m.name(),
+        plan.challenger.1,
+        plan.baseline.1,
+        plan.portfolios,
+        format::diff(m, t.base.mean_diff),
+        format::diff(m, t.base.ci_low),
+        format::diff(m, t.base.ci_high),
+    );
+    out += &format!(
+        "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
+        "rank", "parameter", "low -> high", "at low", "at high", "swing"
+    );
+    let shown = 20;
+    for (i, r) in t.rows.iter().take(shown).enumerate() {
+        let range = format!("{} -> {}", short(r.low), short(r.high));
+        out += &format!(
+            "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
+            i + 1,
+            r.path,
+            range,
+            format::diff(m, r.at_low.mean_diff),
+            format::diff(m, r.at_high.mean_diff),
+            format::diff(m, r.swing()).trim_start_matches('+'),
+        );
+    }
+    if t.rows.len() > shown {
+        out += &format!("  ... {} more in sensitivity.csv\n", t.rows.len() - shown);
+    }
+    out += &format!(
+        "\n{} parameters left out, with the reason, in sensitivity_excluded.csv\n",
+        plan.excluded.len()
+    );
+    out
+}
+
+/// A parameter value in few characters.
+fn short(x: f64) -> String {
+    if x.abs() >= 1e5 {
+        format::money(x)
+    } else {
+        let t = format!("{x:.4}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }

@@ -32,6 +32,47 @@ pub enum Command {
     /// Run the presets against published figures; print (or write) docs/calibration.md.
     /// Exits 1 if a simulated value leaves its accepted range.
     Calibrate(CalibrateArgs),
+    /// Move each parameter low and high, one at a time, and measure the paired
+    /// difference of a metric between two models (same seeds): sensitivity.csv and a
+    /// tornado chart.
+    Sensitivity(SensitivityArgs),
+}
+
+/// Options of `budgetsim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
+    pub scenario: Option<PathBuf>,
+    /// Metric whose difference is measured (default: [sensitivity].metric, or net_value).
+    #[arg(long, value_name = "M")]
+    pub metric: Option<String>,
+    /// Baseline and challenger model keys (default: the first two models).
+    #[arg(long, value_name = "A,B")]
+    pub models: Option<String>,
+    /// Relative move of parameters without a declared range (default 0.25: -25%, +25%).
+    #[arg(long, value_name = "S")]
+    pub spread: Option<f64>,
+    /// Portfolios per run (default: [sensitivity].portfolios, or simulation.portfolios).
+    #[arg(long, value_name = "N")]
+    pub portfolios: Option<u64>,
+    /// Master seed (overrides simulation.seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Override a scenario field before anything is moved (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Folder to write (default: output/<scenario file stem>-sensitivity). Replaced whole.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar or status lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Languages of the tornado chart.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim calibrate`.

@@ -37,6 +37,15 @@ impl Lang {
             .map_or(key, |(_, v)| *v)
     }
 
+    /// Display name of a metric (`m_<name>` in the tables), or the name itself.
+    pub fn metric(self, name: &str) -> String {
+        let key = format!("m_{name}");
+        self.table()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| name.to_string(), |(_, v)| (*v).to_string())
+    }
+
     /// Keys of this language's table.
     pub fn keys(self) -> Vec<&'static str> {
         self.table().iter().map(|(k, _)| *k).collect()
@@ -138,6 +147,14 @@ pub const EN: &[(&str, &str)] = &[
     ),
     ("t_scatter", "Value against waste: {} sits highest on value"),
     ("t_sweep", "{} against {}: mean and 95% CI per model"),
+    (
+        "t_tornado",
+        "{}, {} minus {}: most sensitive to {} (one at a time, same seeds)",
+    ),
+    ("x_tornado", "Difference in {} ({} minus {})"),
+    ("l_low", "Parameter at its low value"),
+    ("l_base", "as in the scenario: {}"),
+    ("l_high", "Parameter at its high value"),
     (
         "t_heatmap",
         "Net value per fund, {} minus {}, at every point of the grid",
@@ -304,6 +321,14 @@ pub const FR: &[(&str, &str)] = &[
         "Valeur et gaspillage : {} offre la plus forte valeur",
     ),
     ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
+    (
+        "t_tornado",
+        "{}, {} moins {} : le plus sensible à {} (un paramètre à la fois, mêmes graines)",
+    ),
+    ("x_tornado", "Écart de {} ({} moins {})"),
+    ("l_low", "Paramètre à sa valeur basse"),
+    ("l_base", "scénario tel quel : {}"),
+    ("l_high", "Paramètre à sa valeur haute"),
     (
         "t_heatmap",
         "Valeur nette par fonds, {} moins {}, en chaque point de la grille",

@@ -34,6 +34,97 @@ pub struct Loaded {
     pub text: String,
     /// Sweep axes from `[[sweep]]` and `--sweep`, in order (empty: a single run).
     pub sweep: Vec<SweepAxis>,
+    /// Settings of `[sensitivity]`, if the file has the table.
+    pub sensitivity: Option<SensitivitySpec>,
+}
+
+/// `[sensitivity]` after validation; `None` fields take the command's defaults.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SensitivitySpec {
+    /// Metric whose paired difference is measured.
+    pub metric: Option<crate::metrics::Metric>,
+    /// (baseline, challenger) model indexes.
+    pub models: Option<(usize, usize)>,
+    /// Relative move of parameters without a range (0..1).
+    pub spread: Option<f64>,
+    /// Portfolios per run.
+    pub portfolios: Option<u64>,
+    /// Parameters to move; `None`: every numeric parameter.
+    pub parameters: Option<Vec<ParameterSpec>>,
+}
+
+/// One parameter listed in `[sensitivity]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterSpec {
+    /// Dotted path, as for `--set`.
+    pub path: String,
+    /// (low, high) when declared; otherwise +- spread.
+    pub range: Option<(f64, f64)>,
+}
+
+/// Every leaf of `table` with its dotted path (array items by index), in file order.
+pub fn leaves(table: &Table) -> Vec<(String, Value)> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Table(t) => {
+                for (k, x) in t {
+                    walk(&join(prefix, k), x, out);
+                }
+            }
+            Value::Array(a) if a.iter().all(|x| x.is_table()) && !a.is_empty() => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(&join(prefix, &i.to_string()), x, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.clone())),
+        }
+    }
+    fn join(prefix: &str, k: &str) -> String {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in table {
+        walk(k, v, &mut out);
+    }
+    out
+}
+
+/// The scenario with `settings` (path, value) applied to the resolved table, without its
+/// sweep and sensitivity tables; problems are reported as coming from `label`.
+pub fn variant(
+    loaded: &Loaded,
+    settings: &[(String, Value)],
+    label: &str,
+) -> Result<Scenario, ScenarioError> {
+    let mut table = loaded.resolved.clone();
+    table.remove("sweep");
+    table.remove("sensitivity");
+    let relabel = |mut d: Diagnostic| {
+        d.location = Some(Location {
+            source: label.to_string(),
+            line: None,
+            column: None,
+        });
+        d
+    };
+    for (path, value) in settings {
+        let o = SetOverride {
+            text: format!("{path}={}", value_text(value)),
+            path: parse_path(path),
+            value: value.clone(),
+        };
+        apply_set(&mut table, &o).map_err(|e| ScenarioError {
+            diagnostics: e.diagnostics.into_iter().map(relabel).collect(),
+        })?;
+    }
+    let built = build(&table).map_err(|diags| ScenarioError {
+        diagnostics: diags.into_iter().map(relabel).collect(),
+    })?;
+    Ok(built.scenario)
 }
 
 /// One swept parameter: a field path and the values it takes.
@@ -109,8 +200,6 @@ fn check_points(axes: &[SweepAxis]) -> Result<(), ScenarioError> {
 
 /// Every point of the sweep grid (the first axis varies slowest), each validated.
 pub fn sweep_points(loaded: &Loaded) -> Result<Vec<SweepPoint>, ScenarioError> {
-    let mut base = loaded.resolved.clone();
-    base.remove("sweep");
     let mut points = vec![Vec::<(String, Value)>::new()];
     for axis in &loaded.sweep {
         points = points
@@ -127,42 +216,12 @@ pub fn sweep_points(loaded: &Loaded) -> Result<Vec<SweepPoint>, ScenarioError> {
     points
         .into_iter()
         .map(|settings| {
-            let mut table = base.clone();
             let label = settings
                 .iter()
                 .map(|(p, v)| format!("{p}={}", value_text(v)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            for (path, value) in &settings {
-                let o = SetOverride {
-                    text: format!("{path}={}", value_text(value)),
-                    path: parse_path(path),
-                    value: value.clone(),
-                };
-                apply_set(&mut table, &o).map_err(|mut e| {
-                    for d in &mut e.diagnostics {
-                        d.location = Some(Location {
-                            source: format!("sweep point {label}"),
-                            line: None,
-                            column: None,
-                        });
-                    }
-                    e
-                })?;
-            }
-            let (scenario, _) = build(&table).map_err(|diags| ScenarioError {
-                diagnostics: diags
-                    .into_iter()
-                    .map(|mut d| {
-                        d.location = Some(Location {
-                            source: format!("sweep point {label}"),
-                            line: None,
-                            column: None,
-                        });
-                        d
-                    })
-                    .collect(),
-            })?;
+            let scenario = variant(loaded, &settings, &format!("sweep point {label}"))?;
             Ok(SweepPoint { settings, scenario })
         })
         .collect()
@@ -280,14 +339,15 @@ pub fn load_text(
         files,
         sets: parsed_sets,
     };
-    let (scenario, sweep) = build(&table).map_err(|diags| locate_all(&inputs, diags))?;
-    check_points(&sweep)?;
+    let built = build(&table).map_err(|diags| locate_all(&inputs, diags))?;
+    check_points(&built.sweep)?;
     Ok(Loaded {
-        scenario,
+        scenario: built.scenario,
         resolved: table,
         origin: label.to_string(),
         text: text.to_string(),
-        sweep,
+        sweep: built.sweep,
+        sensitivity: built.sensitivity,
     })
 }
 
@@ -564,7 +624,14 @@ fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>
 }
 
 /// Deserializes and validates the merged table.
-fn build(table: &Table) -> Result<(Scenario, Vec<SweepAxis>), Vec<Diagnostic>> {
+/// What a resolved table validates into.
+struct Built {
+    scenario: Scenario,
+    sweep: Vec<SweepAxis>,
+    sensitivity: Option<SensitivitySpec>,
+}
+
+fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
     let raw: raw::RawScenario = serde_path_to_error::deserialize(Value::Table(table.clone()))
         .map_err(|e| vec![serde_diagnostic("", e)])?;
     let mut checker = validate::Checker::default();
@@ -579,8 +646,16 @@ fn build(table: &Table) -> Result<(Scenario, Vec<SweepAxis>), Vec<Diagnostic>> {
     }
     let scenario = validate::scenario(&mut checker, &raw, models);
     let sweep = validate::sweep(&mut checker, &raw.sweep);
+    let sensitivity = raw
+        .sensitivity
+        .as_ref()
+        .map(|s| validate::sensitivity(&mut checker, s, &scenario.models));
     if checker.diagnostics.is_empty() {
-        Ok((scenario, sweep))
+        Ok(Built {
+            scenario,
+            sweep,
+            sensitivity,
+        })
     } else {
         Err(checker.diagnostics)
     }

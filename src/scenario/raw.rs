@@ -40,6 +40,37 @@ pub struct RawScenario {
     /// point runs with the same seed, so differences between points are not noise.
     #[serde(default)]
     pub sweep: Vec<RawSweep>,
+    /// Settings of `budgetsim sensitivity` (one-at-a-time moves of each parameter).
+    pub sensitivity: Option<RawSensitivity>,
+}
+
+/// `[sensitivity]`: which difference to measure and which parameters to move.
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSensitivity {
+    /// Metric whose paired difference is measured (default `net_value`).
+    pub metric: Option<String>,
+    /// Baseline and challenger model keys (default: the first two models).
+    pub models: Option<Vec<String>>,
+    /// Relative move of parameters without a range: low = v(1 - spread), high =
+    /// v(1 + spread) (default 0.25).
+    pub spread: Option<f64>,
+    /// Portfolios per run (default: simulation.portfolios).
+    pub portfolios: Option<i64>,
+    /// Parameters to move (default: every numeric parameter).
+    pub parameters: Option<Vec<RawParameter>>,
+}
+
+/// One parameter of `[sensitivity]`: a path as for `--set`, with an optional range.
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameter {
+    /// Dotted field path, e.g. `ideas.fit_probability`.
+    pub path: String,
+    /// Low value (give both low and high, or neither for +- spread).
+    pub low: Option<f64>,
+    /// High value.
+    pub high: Option<f64>,
 }
 
 /// One sweep axis: a field path (as for `--set`) and its values.

@@ -5,6 +5,7 @@
 
 use super::error::Diagnostic;
 use super::raw::*;
+use crate::metrics::Metric;
 use crate::model::*;
 
 /// Collects problems while validating.
@@ -544,4 +545,114 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep]) -> Vec<super::SweepAxis> {
         });
     }
     axes
+}
+
+/// Validates `[sensitivity]` against the metrics and the scenario's models.
+pub fn sensitivity(
+    c: &mut Checker,
+    raw: &RawSensitivity,
+    models: &[FundingModel],
+) -> super::SensitivitySpec {
+    let metric = raw.metric.as_deref().and_then(|name| {
+        let m = Metric::from_name(name);
+        if m.is_none() {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            c.error(
+                "sensitivity.metric",
+                format!("unknown metric `{name}`"),
+                Some(match crate::scenario::error::nearest(name, &names) {
+                    Some(n) => format!("did you mean `{n}`? Metrics: {}", names.join(", ")),
+                    None => format!("metrics: {}", names.join(", ")),
+                }),
+            );
+        }
+        m
+    });
+    let pair = raw.models.as_ref().and_then(|list| {
+        if list.len() != 2 {
+            c.error(
+                "sensitivity.models",
+                format!(
+                    "give two model keys, baseline then challenger (got {})",
+                    list.len()
+                ),
+                None,
+            );
+            return None;
+        }
+        let keys: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+        let mut idx = Vec::new();
+        for name in list {
+            match keys.iter().position(|k| k == name) {
+                Some(i) => idx.push(i),
+                None => c.error(
+                    "sensitivity.models",
+                    format!("no funding model `{name}`"),
+                    Some(format!("models here: {}", keys.join(", "))),
+                ),
+            }
+        }
+        if idx.len() == 2 && idx[0] == idx[1] {
+            c.error("sensitivity.models", "give two different models", None);
+            return None;
+        }
+        (idx.len() == 2).then(|| (idx[0], idx[1]))
+    });
+    let spread = raw.spread.inspect(|&s| {
+        if !(s > 0.0 && s < 1.0) {
+            c.error(
+                "sensitivity.spread",
+                format!("spread must be between 0 and 1 (exclusive), got {s}"),
+                Some("0.25 moves each parameter 25% down and up".into()),
+            );
+        }
+    });
+    let portfolios = raw
+        .portfolios
+        .map(|n| c.count("sensitivity.portfolios", n, 1, 10_000_000) as u64);
+    let parameters = raw.parameters.as_ref().map(|list| {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let at = |f: &str| format!("sensitivity.parameters.{i}.{f}");
+                if p.path.trim().is_empty() {
+                    c.error(&at("path"), "give the dotted path of a field", None);
+                    return None;
+                }
+                let range = match (p.low, p.high) {
+                    (None, None) => None,
+                    (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() && lo < hi => {
+                        Some((lo, hi))
+                    }
+                    (Some(lo), Some(hi)) => {
+                        c.error(
+                            &at("low"),
+                            format!("need finite low < high, got low = {lo}, high = {hi}"),
+                            None,
+                        );
+                        None
+                    }
+                    _ => {
+                        c.error(
+                            &at("low"),
+                            "give both low and high, or neither (then the spread applies)",
+                            None,
+                        );
+                        None
+                    }
+                };
+                Some(super::ParameterSpec {
+                    path: p.path.trim().to_string(),
+                    range,
+                })
+            })
+            .collect()
+    });
+    super::SensitivitySpec {
+        metric,
+        models: pair,
+        spread,
+        portfolios,
+        parameters,
+    }
 }

@@ -9,6 +9,7 @@ pub mod paired;
 pub mod scatter;
 pub mod sweep;
 pub mod timeseries;
+pub mod tornado;
 pub mod vendors;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,502 @@
+//! One-at-a-time sensitivity: each parameter is moved to a low and a high value and the
+//! paired difference of one metric between two models is measured again, with the
+//! same seed (common random numbers), so the swing is the parameter's effect, not noise.
+//!
+//! Flow: a [`Plan`] (parameters, their moves and the scenarios they give, plus the
+//! parameters left out and why) -> [`run`] -> a [`Table`] sorted by swing.
+
+use toml::Value;
+
+use crate::analysis::stats::{Paired, paired};
+use crate::engine;
+use crate::metrics::Metric;
+use crate::model::Scenario;
+use crate::scenario::{self, Loaded, ScenarioError};
+
+/// Default relative move of a parameter without a declared range.
+pub const DEFAULT_SPREAD: f64 = 0.25;
+
+/// Command-line choices; each overrides `[sensitivity]`, which overrides the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Metric name.
+    pub metric: Option<String>,
+    /// Baseline and challenger model keys.
+    pub models: Option<(String, String)>,
+    /// Relative move (0..1).
+    pub spread: Option<f64>,
+    /// Portfolios per run.
+    pub portfolios: Option<u64>,
+}
+
+/// A parameter moved low and high.
+#[derive(Debug, Clone)]
+pub struct Move {
+    /// Dotted path.
+    pub path: String,
+    /// Value in the scenario.
+    pub base: f64,
+    /// Low and high values tried.
+    pub low: f64,
+    /// High value tried.
+    pub high: f64,
+    /// Where the range comes from.
+    pub source: RangeSource,
+    scenarios: [Scenario; 2],
+}
+
+/// Where a parameter's low and high values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeSource {
+    /// Declared in `[sensitivity.parameters]`.
+    Declared,
+    /// The scenario value times 1 -+ spread.
+    Spread,
+}
+
+impl RangeSource {
+    /// Name written in sensitivity.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            RangeSource::Declared => "declared",
+            RangeSource::Spread => "spread",
+        }
+    }
+}
+
+/// A parameter left out, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Excluded {
+    /// Dotted path.
+    pub path: String,
+    /// Its value, as written.
+    pub value: String,
+    /// Why it was not moved.
+    pub reason: String,
+}
+
+/// Everything a sensitivity run needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Metric measured.
+    pub metric: Metric,
+    /// Baseline model (index, key, label).
+    pub baseline: (usize, String, String),
+    /// Challenger model (index, key, label).
+    pub challenger: (usize, String, String),
+    /// Relative move used where no range is declared.
+    pub spread: f64,
+    /// Portfolios per run.
+    pub portfolios: u64,
+    /// The scenario as it stands, restricted to the two models.
+    pub base: Scenario,
+    /// Parameters to move, in file order.
+    pub moves: Vec<Move>,
+    /// Parameters left out.
+    pub excluded: Vec<Excluded>,
+}
+
+/// One parameter's result.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The move.
+    pub path: String,
+    /// Value in the scenario.
+    pub base: f64,
+    /// Low value.
+    pub low: f64,
+    /// High value.
+    pub high: f64,
+    /// Where the range comes from.
+    pub source: RangeSource,
+    /// Challenger minus baseline at the low value.
+    pub at_low: Paired,
+    /// Challenger minus baseline at the high value.
+    pub at_high: Paired,
+}
+
+impl Row {
+    /// Distance between the differences at the low and high values (metric units).
+    pub fn swing(&self) -> f64 {
+        (self.at_high.mean_diff - self.at_low.mean_diff).abs()
+    }
+}
+
+/// Results, largest swing first.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Challenger minus baseline with every parameter as in the scenario.
+    pub base: Paired,
+    /// One row per parameter moved.
+    pub rows: Vec<Row>,
+}
+
+/// Keeps only models `a` and `b` (in that order): the others do not change their draws.
+fn two_models(s: &Scenario, a: usize, b: usize) -> Scenario {
+    let mut t = s.clone();
+    t.models = vec![s.models[a].clone(), s.models[b].clone()];
+    t
+}
+
+fn model_index(s: &Scenario, key: &str, flag: &str) -> Result<usize, ScenarioError> {
+    s.models.iter().position(|m| m.name == key).ok_or_else(|| {
+        let keys: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
+        ScenarioError::source(
+            flag,
+            format!("no funding model `{key}`; models here: {}", keys.join(", ")),
+        )
+    })
+}
+
+/// Why a numeric leaf is never moved, if it is one of those.
+fn fixed_reason(path: &str) -> Option<&'static str> {
+    (path == "simulation.portfolios" || path == "simulation.seed")
+        .then_some("Monte Carlo setting, not an assumption about the fund")
+}
+
+/// Whether the field at `path` holds a whole number (a count); other numbers written
+/// without a decimal point (`budget = 50_000_000`) are moved as real numbers.
+fn is_count(path: &str) -> bool {
+    const COUNTS: [&str; 6] = [
+        "fund.intake_rounds",
+        "fund.ideas_per_round",
+        "vendors.large",
+        "vendors.small",
+        "simulation.portfolios",
+        "simulation.seed",
+    ];
+    COUNTS.contains(&path) || path.ends_with(".attempts")
+}
+
+/// A leaf that may be moved: (path, value, declared range).
+type Candidate = (String, Value, Option<(f64, f64)>);
+
+/// Builds the plan for `loaded` with command-line `opts`.
+pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
+    let spec = loaded.sensitivity.clone().unwrap_or_default();
+    let s = &loaded.scenario;
+    let metric = match &opts.metric {
+        Some(name) => Metric::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            ScenarioError::source(
+                "--metric",
+                format!("unknown metric `{name}`; metrics: {}", names.join(", ")),
+            )
+        })?,
+        None => spec.metric.unwrap_or(Metric::NetValue),
+    };
+    let (a, b) = match &opts.models {
+        Some((x, y)) => {
+            let (a, b) = (
+                model_index(s, x, "--models")?,
+                model_index(s, y, "--models")?,
+            );
+            if a == b {
+                return Err(ScenarioError::source(
+                    "--models",
+                    "give two different models",
+                ));
+            }
+            (a, b)
+        }
+        None => match spec.models {
+            Some(pair) => pair,
+            None if s.models.len() >= 2 => (0, 1),
+            None => {
+                return Err(ScenarioError::source(
+                    &loaded.origin,
+                    "sensitivity compares two funding models; this scenario has one",
+                ));
+            }
+        },
+    };
+    let spread = opts.spread.or(spec.spread).unwrap_or(DEFAULT_SPREAD);
+    if !(spread > 0.0 && spread < 1.0) {
+        return Err(ScenarioError::source(
+            "--spread",
+            format!("spread must be between 0 and 1 (exclusive), got {spread}"),
+        ));
+    }
+    let portfolios = opts
+        .portfolios
+        .or(spec.portfolios)
+        .unwrap_or(s.simulation.portfolios);
+    if portfolios == 0 {
+        return Err(ScenarioError::source(
+            "--portfolios",
+            "need at least 1 portfolio",
+        ));
+    }
+    let leaves = scenario::leaves(&loaded.resolved);
+    let lookup = |path: &str| {
+        leaves
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, v)| v.clone())
+    };
+    // (path, value, declared range) of every candidate, in file order.
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut excluded = Vec::new();
+    match &spec.parameters {
+        Some(list) => {
+            for p in list {
+                match lookup(&p.path) {
+                    Some(v) => candidates.push((p.path.clone(), v, p.range)),
+                    None => {
+                        let paths: Vec<&str> = leaves.iter().map(|(p, _)| p.as_str()).collect();
+                        let hint = crate::scenario::error::nearest(&p.path, &paths)
+                            .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+                        return Err(ScenarioError::source(
+                            &loaded.origin,
+                            format!(
+                                "sensitivity.parameters: no field `{}` in the resolved scenario{hint}",
+                                p.path
+                            ),
+                        ));
+                    }
+                }
+            }
+            for (path, v) in &leaves {
+                let numeric = matches!(v, Value::Integer(_) | Value::Float(_));
+                let run_setting = path.starts_with("sweep.") || path.starts_with("sensitivity.");
+                if numeric
+                    && !run_setting
+                    && !list.iter().any(|p| &p.path == path)
+                    && fixed_reason(path).is_none()
+                {
+                    excluded.push(Excluded {
+                        path: path.clone(),
+                        value: scenario::value_text(v),
+                        reason: "not listed in [sensitivity.parameters]".into(),
+                    });
+                }
+            }
+        }
+        None => {
+            // Run settings (sweeps, this table) are not parameters of the fund.
+            for (path, v) in leaves
+                .iter()
+                .filter(|(p, _)| !p.starts_with("sweep.") && !p.starts_with("sensitivity."))
+            {
+                candidates.push((path.clone(), v.clone(), None));
+            }
+        }
+    }
+    let base = two_models(s, a, b);
+    let mut moves = Vec::new();
+    for (path, value, range) in candidates {
+        let mut leave = |reason: String| {
+            excluded.push(Excluded {
+                path: path.clone(),
+                value: scenario::value_text(&value),
+                reason,
+            })
+        };
+        let (x, integer) = match value {
+            Value::Integer(i) => (i as f64, is_count(&path)),
+            Value::Float(f) => (f, false),
+            Value::Boolean(_) => {
+                leave("an on/off switch: compare both settings with --sweep".into());
+                continue;
+            }
+            Value::String(_)
+                if path == "name"
+                    || path == "description"
+                    || path.ends_with(".label")
+                    || path.ends_with(".name") =>
+            {
+                continue;
+            }
+            Value::String(_) => {
+                leave("a choice, not a number: compare the options with --sweep".into());
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(reason) = fixed_reason(&path) {
+            leave(reason.into());
+            continue;
+        }
+        let (lo, hi, source) = match range {
+            Some((lo, hi)) => (lo, hi, RangeSource::Declared),
+            None if !x.is_finite() => {
+                leave("infinite (switched off): declare low and high in [sensitivity.parameters] to vary it".into());
+                continue;
+            }
+            None if x == 0.0 => {
+                leave("zero: a relative spread cannot move it; declare low and high in [sensitivity.parameters]".into());
+                continue;
+            }
+            None => {
+                let (lo, hi) = (x * (1.0 - spread), x * (1.0 + spread));
+                let (lo, hi) = (lo.min(hi), lo.max(hi));
+                if integer {
+                    (lo.round(), hi.round(), RangeSource::Spread)
+                } else {
+                    (lo, hi, RangeSource::Spread)
+                }
+            }
+        };
+        if integer && (lo == x || hi == x) && source == RangeSource::Spread {
+            leave(format!(
+                "a count too small for a {:.0}% move to change it; declare low and high",
+                spread * 100.0
+            ));
+            continue;
+        }
+        let as_value = |v: f64| {
+            if integer {
+                Value::Integer(v.round() as i64)
+            } else {
+                Value::Float(v)
+            }
+        };
+        let mut scenarios = Vec::with_capacity(2);
+        let mut invalid = None;
+        for v in [lo, hi] {
+            let label = format!("sensitivity {path}={}", scenario::value_text(&as_value(v)));
+            match scenario::variant(loaded, &[(path.clone(), as_value(v))], &label) {
+                Ok(sc) => scenarios.push(two_models(&sc, a, b)),
+                Err(e) => {
+                    invalid = Some(format!(
+                        "{} is not allowed: {}; declare a valid low and high",
+                        scenario::value_text(&as_value(v)),
+                        e.diagnostics
+                            .first()
+                            .map_or_else(String::new, |d| d.message.clone())
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Some(reason) = invalid {
+            leave(reason);
+            continue;
+        }
+        let [low_s, high_s]: [Scenario; 2] = scenarios.try_into().expect("two scenarios");
+        let mut low_s = low_s;
+        let mut high_s = high_s;
+        for sc in [&mut low_s, &mut high_s] {
+            sc.simulation.portfolios = portfolios;
+        }
+        moves.push(Move {
+            path,
+            base: x,
+            low: lo,
+            high: hi,
+            source,
+            scenarios: [low_s, high_s],
+        });
+    }
+    let mut base = base;
+    base.simulation.portfolios = portfolios;
+    Ok(Plan {
+        metric,
+        baseline: (a, s.models[a].name.clone(), s.models[a].label.clone()),
+        challenger: (b, s.models[b].name.clone(), s.models[b].label.clone()),
+        spread,
+        portfolios,
+        base,
+        moves,
+        excluded,
+    })
+}
+
+impl Plan {
+    /// Number of simulation runs (the base plus two per parameter).
+    pub fn runs(&self) -> u64 {
+        1 + 2 * self.moves.len() as u64
+    }
+}
+
+/// Challenger minus baseline of the plan's metric for one scenario (models 0 and 1).
+fn difference(
+    s: &Scenario,
+    metric: Metric,
+    portfolios: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Paired {
+    let r = engine::run_with_progress(s, 0..portfolios, engine::Detail::Outcomes, progress);
+    let col = |m: usize| -> Vec<f64> { r.outcomes[m].iter().map(|o| o.get(metric)).collect() };
+    paired(&col(1), &col(0), metric.better())
+}
+
+/// Runs the plan on the current rayon pool; `progress(n)` is called per portfolio.
+pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
+    let n = plan.portfolios;
+    let base = difference(&plan.base, plan.metric, n, progress);
+    let mut rows: Vec<Row> = plan
+        .moves
+        .iter()
+        .map(|m| Row {
+            path: m.path.clone(),
+            base: m.base,
+            low: m.low,
+            high: m.high,
+            source: m.source,
+            at_low: difference(&m.scenarios[0], plan.metric, n, progress),
+            at_high: difference(&m.scenarios[1], plan.metric, n, progress),
+        })
+        .collect();
+    // Largest swing first; ties keep file order (the sort is stable).
+    rows.sort_by(|x, y| y.swing().total_cmp(&x.swing()));
+    Table { base, rows }
+}
+
+/// sensitivity.csv: one row per parameter moved, largest swing first.
+pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "rank",
+        "parameter",
+        "base_value",
+        "low_value",
+        "high_value",
+        "range",
+        "metric",
+        "baseline",
+        "challenger",
+        "diff_base",
+        "diff_low",
+        "diff_low_ci_low",
+        "diff_low_ci_high",
+        "diff_high",
+        "diff_high_ci_low",
+        "diff_high_ci_high",
+        "swing",
+        "portfolios",
+    ])?;
+    for (i, r) in t.rows.iter().enumerate() {
+        w.write_record([
+            (i + 1).to_string(),
+            r.path.clone(),
+            r.base.to_string(),
+            r.low.to_string(),
+            r.high.to_string(),
+            r.source.name().to_string(),
+            plan.metric.name().to_string(),
+            plan.baseline.1.clone(),
+            plan.challenger.1.clone(),
+            t.base.mean_diff.to_string(),
+            r.at_low.mean_diff.to_string(),
+            r.at_low.ci_low.to_string(),
+            r.at_low.ci_high.to_string(),
+            r.at_high.mean_diff.to_string(),
+            r.at_high.ci_low.to_string(),
+            r.at_high.ci_high.to_string(),
+            r.swing().to_string(),
+            plan.portfolios.to_string(),
+        ])?;
+    }
+    w.flush()
+}
+
+/// sensitivity_excluded.csv: parameters left out, with the reason.
+pub fn write_excluded(plan: &Plan, path: &std::path::Path) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["parameter", "value", "reason"])?;
+    for e in &plan.excluded {
+        w.write_record([&e.path, &e.value, &e.reason])?;
+    }
+    w.flush()
+}
