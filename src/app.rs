@@ -527,18 +527,10 @@ fn run_sweep(
     let mut sweep = analysis::sweep::stack(&points, &summaries).map_err(analysis_error)?;
     let mut sweep_comparison =
         analysis::sweep::stack(&points, &comparisons).map_err(analysis_error)?;
-    let resolved = loaded.resolved_toml();
-    let mut write = || -> std::io::Result<()> {
-        use crate::export::tables::{Format, TableWriter};
-        Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
-        Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
-        std::fs::write(staging.path("scenario.toml"), &resolved)?;
-        crate::report::charts::sweep::render_all(staging.root(), &args.lang.list())
-            .map_err(std::io::Error::other)?;
-        Ok(())
-    };
-    write().map_err(write_failed(&dest))?;
-    let manifest = new_manifest(
+    // Every axis, from the file or --sweep, goes into the folder's scenario.toml, so
+    // running that file again reproduces the whole sweep.
+    let resolved = loaded.resolved_sweep_toml();
+    let mut manifest = new_manifest(
         loaded,
         &resolved,
         pool.current_num_threads(),
@@ -546,9 +538,21 @@ fn run_sweep(
         Phases {
             simulate_seconds,
             analyse_seconds: 0.0,
-            write_seconds: written.elapsed().as_secs_f64(),
+            write_seconds: 0.0,
         },
     );
+    let provenance = crate::report::Provenance::from_manifest(&manifest);
+    let mut write = || -> std::io::Result<()> {
+        use crate::export::tables::{Format, TableWriter};
+        Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
+        Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
+        std::fs::write(staging.path("scenario.toml"), &resolved)?;
+        crate::report::build(staging.root(), &args.lang.list(), Some(provenance.clone()))
+            .map_err(std::io::Error::other)?;
+        Ok(())
+    };
+    write().map_err(write_failed(&dest))?;
+    manifest.phases.write_seconds = written.elapsed().as_secs_f64();
     seal(staging, manifest, clock, &dest)?;
     status.say(&format!(
         "wrote {} in {:.1} s",

@@ -1,4 +1,4 @@
-//! Both reports open in headless Chromium with no console errors, page errors or
+//! Both reports of a run and of a sweep open in headless Chromium with no console errors, page errors or
 //! network requests, and render a page that is not blank. Needs Debian's chromium and
 //! playwright-core (`npm ci --prefix .ci/browser`); `.ci/run` installs both and sets
 //! BUDGETSIM_REQUIRE_BROWSER=1, so there the test cannot be skipped.
@@ -60,7 +60,29 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let reports = [out.join("report.html"), out.join("report.fr.html")];
+    let sweep = tmp.path().join("sweep");
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--portfolios",
+            "100",
+            "--sweep",
+            "models.stage_gated.hurdle=0.8,1.2",
+            "--sweep",
+            "vendors.markup=0.2,0.4",
+            "--out",
+            sweep.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports = [
+        out.join("report.html"),
+        out.join("report.fr.html"),
+        sweep.join("report.html"),
+        sweep.join("report.fr.html"),
+    ];
     let o = Command::new("node")
         .arg(dir.join("check.mjs"))
         .arg(tmp.path())
@@ -76,7 +98,7 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 4);
     for line in lines {
         let file = line["file"].as_str().unwrap();
         let problems = line["problems"].as_array().unwrap();

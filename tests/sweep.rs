@@ -181,3 +181,73 @@ fn a_two_field_grid_gets_a_heatmap_of_the_paired_difference() {
         .count();
     assert_eq!(cells, 6);
 }
+
+#[test]
+fn the_sweep_report_answers_from_the_points_and_its_folder_reproduces_the_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("grid");
+    let run = |dir: &std::path::Path, scenario: &std::path::Path, extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+            .args([
+                "run",
+                "--quiet",
+                "--portfolios",
+                "30",
+                "--lang",
+                "en",
+                "--out",
+            ])
+            .arg(dir)
+            .arg(scenario)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    // Axes from the file (6 hurdles) and from the command line (2 markups).
+    run(
+        &out,
+        &repo("scenarios/sweep-gate-hurdle.toml"),
+        &["--sweep", "vendors.markup=0.2,0.4"],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("across the swept values of models.stage_gated.hurdle, vendors.markup"));
+    // One table row per point, and the answer counts all twelve.
+    let body_rows = html
+        .split("<tbody>")
+        .nth(1)
+        .unwrap()
+        .split("</tbody>")
+        .next()
+        .unwrap();
+    assert_eq!(body_rows.matches("<tr>").count(), 12);
+    assert!(
+        html.contains("of the 12 points"),
+        "answer must count the points"
+    );
+    for id in ["sweep-net-value", "sweep-waste-share", "sweep-heatmap"] {
+        assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
+    }
+    // The folder's scenario.toml holds both axes: running it again gives the same sweep.
+    let again = tmp.path().join("again");
+    run(&again, &out.join("scenario.toml"), &[]);
+    for f in ["sweep.csv", "sweep_comparison.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // `report DIR` rebuilds the page from the folder's files alone.
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(["report", "--lang", "en"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        html
+    );
+}

@@ -20,7 +20,11 @@ try {
     page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
     page.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) problems.push(`fetched from the network: ${r.url()}`); });
     await page.goto("file://" + path.resolve(file), { waitUntil: "load" });
-    const screenshot = path.join(outDir, path.basename(file) + ".png");
+    // Named by folder and file: several run folders may hold a report.html.
+    const screenshot = path.join(
+      outDir,
+      path.basename(path.dirname(file)) + "-" + path.basename(file) + ".png",
+    );
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify({ file, screenshot, problems }));
     await page.close();

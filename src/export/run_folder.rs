@@ -130,13 +130,7 @@ pub fn write(
         w.table("projects", projects, Format::Parquet)?;
     }
     w.text("scenario.toml", resolved_toml)?;
-    let provenance = crate::report::Provenance {
-        version: manifest.budgetsim_version.clone(),
-        seed: manifest.seed,
-        portfolios: manifest.portfolios,
-        resolved_sha256: manifest.scenario.resolved_sha256.clone(),
-        scenario_path: manifest.scenario.path.clone(),
-    };
+    let provenance = crate::report::Provenance::from_manifest(manifest);
     crate::report::build(dir.root(), langs, Some(provenance)).map_err(io::Error::other)?;
     manifest.files = file_entries(dir.root())?;
     manifest.phases.write_seconds = write_started.elapsed().as_secs_f64();

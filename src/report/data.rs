@@ -68,6 +68,19 @@ pub struct Provenance {
     pub scenario_path: String,
 }
 
+impl Provenance {
+    /// The provenance a manifest records.
+    pub fn from_manifest(m: &crate::export::manifest::Manifest) -> Provenance {
+        Provenance {
+            version: m.budgetsim_version.clone(),
+            seed: m.seed,
+            portfolios: m.portfolios,
+            resolved_sha256: m.scenario.resolved_sha256.clone(),
+            scenario_path: m.scenario.path.clone(),
+        }
+    }
+}
+
 /// Everything a report needs.
 #[derive(Debug, Clone)]
 pub struct ReportData {
@@ -138,12 +151,7 @@ impl Csv {
 
 /// Reads the report data of run folder `dir`.
 pub fn read(dir: &Path) -> Result<ReportData, String> {
-    let resolved_path = dir.join("scenario.toml");
-    let text = std::fs::read_to_string(&resolved_path)
-        .map_err(|e| format!("{}: {e}", resolved_path.display()))?;
-    let scenario = scenario::load_text(&resolved_path.display().to_string(), &text, None, &[])
-        .map_err(|e| e.to_string())?
-        .scenario;
+    let scenario = resolved_scenario(dir)?;
     let models: Vec<String> = scenario.models.iter().map(|m| m.name.clone()).collect();
     let labels = scenario.models.iter().map(|m| m.label.clone()).collect();
 
@@ -237,31 +245,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         net_value.entry(pf.s(r, cm)).or_default().push(pf.f(r, cn));
     }
 
-    let manifest_path = dir.join("manifest.json");
-    let provenance = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => {
-            let m: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
-            Provenance {
-                version: m["budgetsim_version"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                seed: m["seed"].as_u64().unwrap_or(scenario.simulation.seed),
-                portfolios: m["portfolios"].as_u64().unwrap_or(0),
-                resolved_sha256: m["scenario"]["resolved_sha256"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                scenario_path: m["scenario"]["path"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            }
-        }
-        // While a run is being written the manifest comes last; the caller fills it in.
-        Err(_) => Provenance::default(),
-    };
+    let provenance = provenance(dir, scenario.simulation.seed)?;
     Ok(ReportData {
         scenario,
         models,
@@ -318,4 +302,35 @@ impl ReportData {
             })
             .unwrap_or(0)
     }
+}
+
+/// The resolved scenario of run folder `dir` (its scenario.toml).
+pub fn resolved_scenario(dir: &Path) -> Result<Scenario, String> {
+    let resolved_path = dir.join("scenario.toml");
+    let text = std::fs::read_to_string(&resolved_path)
+        .map_err(|e| format!("{}: {e}", resolved_path.display()))?;
+    Ok(
+        scenario::load_text(&resolved_path.display().to_string(), &text, None, &[])
+            .map_err(|e| e.to_string())?
+            .scenario,
+    )
+}
+
+/// Provenance from the folder's manifest.json; empty while a run is still being
+/// written (the manifest comes last and the caller fills it in).
+pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {
+    let manifest_path = dir.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+        return Ok(Provenance::default());
+    };
+    let m: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let text_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Ok(Provenance {
+        version: text_of(&m["budgetsim_version"]),
+        seed: m["seed"].as_u64().unwrap_or(seed),
+        portfolios: m["portfolios"].as_u64().unwrap_or(0),
+        resolved_sha256: text_of(&m["scenario"]["resolved_sha256"]),
+        scenario_path: text_of(&m["scenario"]["path"]),
+    })
 }

@@ -24,7 +24,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const CSS: &str = include_str!("report.css");
+/// The report's style sheet (inlined in every page).
+pub const CSS: &str = include_str!("report.css");
 
 /// Metrics of the headline table, with their string keys.
 const TABLE: [(&str, &str); 11] = [

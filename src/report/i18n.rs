@@ -159,6 +159,43 @@ pub const EN: &[(&str, &str)] = &[
         "t_heatmap",
         "Net value per fund, {} minus {}, at every point of the grid",
     ),
+    (
+        "sweep_report_title",
+        "Funding models compared across a sweep",
+    ),
+    (
+        "sweep_question",
+        "How does {} compare with {} across the swept values of {}?",
+    ),
+    (
+        "sweep_range",
+        "The net-value difference of {} over {} runs from {} (at {}) to {} (at {}).",
+    ),
+    (
+        "sweep_count",
+        "{} comes out ahead with 95% confidence at {} of the {} points, and behind at {}.",
+    ),
+    (
+        "sweep_paired",
+        "Every point uses the same seed and the same ideas, so differences between points come from the swept values, not from chance.",
+    ),
+    (
+        "sweep_table",
+        "Net value per fund at every point (mean and 95% CI)",
+    ),
+    ("difference", "{} minus {}"),
+    (
+        "c_sweep",
+        "Mean per fund with its 95% confidence band, one line per model; other swept fields at their first value.",
+    ),
+    (
+        "c_heatmap",
+        "Paired difference in net value at every point of the grid: blue where the challenger leads, red-orange where it trails.",
+    ),
+    (
+        "sweep_reproduce",
+        "From this folder, with budgetsim {} (its scenario.toml holds every swept field):",
+    ),
     ("less", "less"),
     ("more", "more"),
     (
@@ -332,6 +369,43 @@ pub const FR: &[(&str, &str)] = &[
     (
         "t_heatmap",
         "Valeur nette par fonds, {} moins {}, en chaque point de la grille",
+    ),
+    (
+        "sweep_report_title",
+        "Modes de financement comparés sur un balayage",
+    ),
+    (
+        "sweep_question",
+        "Comment {} se compare-t-il à {} selon les valeurs balayées de {} ?",
+    ),
+    (
+        "sweep_range",
+        "L'écart de valeur nette de {} sur {} va de {} ({}) à {} ({}).",
+    ),
+    (
+        "sweep_count",
+        "{} l'emporte avec une confiance de 95 % en {} des {} points, et perd en {}.",
+    ),
+    (
+        "sweep_paired",
+        "Chaque point utilise la même graine et les mêmes idées : les écarts entre points viennent des valeurs balayées, pas du hasard.",
+    ),
+    (
+        "sweep_table",
+        "Valeur nette par fonds à chaque point (moyenne et IC à 95 %)",
+    ),
+    ("difference", "{} moins {}"),
+    (
+        "c_sweep",
+        "Moyenne par fonds avec sa bande de confiance à 95 %, une ligne par mode ; les autres champs balayés à leur première valeur.",
+    ),
+    (
+        "c_heatmap",
+        "Écart apparié de valeur nette à chaque point de la grille : bleu où le challenger mène, rouge orangé où il est derrière.",
+    ),
+    (
+        "sweep_reproduce",
+        "Depuis ce dossier, avec budgetsim {} (son scenario.toml contient chaque champ balayé) :",
     ),
     ("less", "de moins"),
     ("more", "de plus"),

@@ -7,6 +7,7 @@ pub mod data;
 pub mod html;
 pub mod i18n;
 pub mod style;
+pub mod sweep_page;
 
 use std::path::{Path, PathBuf};
 
@@ -61,11 +62,18 @@ pub fn build(
     provenance: Option<Provenance>,
 ) -> Result<Vec<PathBuf>, String> {
     if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").is_file() {
-        // A sweep folder: its charts only (a sweep section of the report is still to come).
-        return Ok(charts::sweep::render_all(dir, langs)?
+        // A sweep folder: its charts, then the sweep report that embeds them.
+        let mut written: Vec<PathBuf> = charts::sweep::render_all(dir, langs)?
             .into_iter()
             .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
-            .collect());
+            .collect();
+        for &lang in langs {
+            let page = sweep_page::page(dir, lang, provenance.as_ref())?;
+            let path = dir.join(report_name(lang));
+            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push(PathBuf::from(report_name(lang)));
+        }
+        return Ok(written);
     }
     let mut d = data::read(dir)?;
     if let Some(p) = provenance {

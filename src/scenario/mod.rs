@@ -233,6 +233,24 @@ impl Loaded {
         toml::to_string(&self.resolved).unwrap_or_default()
     }
 
+    /// The resolved scenario as TOML text with every sweep axis (from the file and from
+    /// `--sweep`) as a `[[sweep]]` entry.
+    pub fn resolved_sweep_toml(&self) -> String {
+        let mut table = self.resolved.clone();
+        let axes: Vec<Value> = self
+            .sweep
+            .iter()
+            .map(|a| {
+                let mut t = Table::new();
+                t.insert("path".into(), Value::String(a.path.clone()));
+                t.insert("values".into(), Value::Array(a.values.clone()));
+                Value::Table(t)
+            })
+            .collect();
+        table.insert("sweep".into(), Value::Array(axes));
+        toml::to_string(&table).unwrap_or_default()
+    }
+
     /// A folder-friendly name: the file stem (`default` for the embedded scenario),
     /// lower case, with runs of other characters turned into single dashes.
     pub fn slug(&self) -> String {
