@@ -553,13 +553,7 @@ fn run_sweep(
     };
     write().map_err(write_failed(&dest))?;
     manifest.phases.write_seconds = written.elapsed().as_secs_f64();
-    seal(staging, manifest, clock, &dest)?;
-    status.say(&format!(
-        "wrote {} in {:.1} s",
-        dest.display(),
-        clock.elapsed().as_secs_f64()
-    ));
-    Ok(())
+    seal(staging, manifest, clock, &dest, status)
 }
 
 /// Completes a run folder: lists and hashes its files into the manifest, writes the
@@ -569,6 +563,7 @@ fn seal(
     mut manifest: Manifest,
     clock: Instant,
     dest: &Path,
+    status: &Status,
 ) -> Result<(), AppError> {
     manifest.files = run_folder::file_entries(staging.root()).map_err(write_failed(dest))?;
     manifest.finished = rfc3339(SystemTime::now());
@@ -578,7 +573,13 @@ fn seal(
         + "\n";
     std::fs::write(staging.path("manifest.json"), json)
         .and_then(|()| staging.commit().map(|_| ()))
-        .map_err(write_failed(dest))
+        .map_err(write_failed(dest))?;
+    status.say(&format!(
+        "wrote {} in {:.1} s",
+        dest.display(),
+        clock.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }
 
 /// One-at-a-time sensitivity of a paired difference: sensitivity.csv,
@@ -692,13 +693,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         },
     );
     manifest.portfolios = plan.portfolios;
-    seal(staging, manifest, clock, &dest)?;
-    status.say(&format!(
-        "wrote {} in {:.1} s",
-        dest.display(),
-        clock.elapsed().as_secs_f64()
-    ));
-    Ok(())
+    seal(staging, manifest, clock, &dest, &status)
 }
 
 /// The terminal table of a sensitivity run: the largest swings first.

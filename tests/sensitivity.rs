@@ -37,20 +37,18 @@ fn scenario_file(dir: &Path, body: &str) -> PathBuf {
 fn a_parameter_the_scenario_makes_dominant_ranks_first() {
     let dir = tempfile::tempdir().unwrap();
     // Gate reviews from $0 to $3M each swamp everything else for the stage-gated model.
-    let path = scenario_file(
-        dir.path(),
-        r#"
-[sensitivity]
-portfolios = 150
-parameters = [
+    let params = r#"
   { path = "vendors.markup" },
   { path = "ideas.fit_probability" },
-  { path = "models.stage_gated.gate_review_cost", low = 0, high = 3_000_000 },
-  { path = "risk.overrun_log_sd_typo_never_used", low = 0, high = 1 },
-]
-"#,
+  { path = "models.stage_gated.gate_review_cost", low = 0, high = 3_000_000 },"#;
+    let table = |extra: &str| {
+        format!("[sensitivity]\nportfolios = 150\nparameters = [{params}{extra}\n]\n")
+    };
+    // An unknown path is an error that names it.
+    let path = scenario_file(
+        dir.path(),
+        &table("\n  { path = \"risk.overrun_log_sd_typo_never_used\", low = 0, high = 1 },"),
     );
-    // An unknown path is an error that names it and suggests nothing silly.
     let loaded = scenario::load_file(&path, &[]).unwrap();
     let err = sensitivity::plan(&loaded, &Options::default()).unwrap_err();
     assert!(
@@ -59,18 +57,7 @@ parameters = [
         "{err}"
     );
 
-    let path = scenario_file(
-        dir.path(),
-        r#"
-[sensitivity]
-portfolios = 150
-parameters = [
-  { path = "vendors.markup" },
-  { path = "ideas.fit_probability" },
-  { path = "models.stage_gated.gate_review_cost", low = 0, high = 3_000_000 },
-]
-"#,
-    );
+    let path = scenario_file(dir.path(), &table(""));
     let loaded = scenario::load_file(&path, &[]).unwrap();
     let plan = sensitivity::plan(&loaded, &Options::default()).unwrap();
     assert_eq!(plan.moves.len(), 3);

@@ -317,23 +317,31 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         p.seed,
         p.portfolios
     );
-    push(
-        &mut h,
-        &format!(
-            "<h2>{}</h2>\n<p>{}</p>\n<pre>{}</pre>\n<dl>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd><code>{}</code></dd>\n<dt>{}</dt><dd>{}</dd>\n</dl>\n",
-            escape(lang.t("reproduce")),
-            escape(&fill(lang.t("reproduce_text"), &[&p.version])),
-            escape(&command),
-            escape(lang.t("seed")),
-            p.seed,
-            escape(lang.t("portfolios")),
-            p.portfolios,
-            escape(lang.t("scenario_hash")),
-            escape(&p.resolved_sha256),
-            escape(lang.t("version")),
-            escape(&p.version)
-        ),
-    );
+    push(&mut h, &reproduce(lang, "reproduce_text", &command, p));
     push(&mut h, "</main>\n</body>\n</html>\n");
     Ok(h)
+}
+
+/// The "how to reproduce" section: `intro_key` (filled with the version), the command,
+/// then seed, portfolios, resolved-scenario hash and version.
+pub fn reproduce(
+    lang: Lang,
+    intro_key: &'static str,
+    command: &str,
+    p: &super::data::Provenance,
+) -> String {
+    format!(
+        "<h2>{}</h2>\n<p>{}</p>\n<pre>{}</pre>\n<dl>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd><code>{}</code></dd>\n<dt>{}</dt><dd>{}</dd>\n</dl>\n",
+        escape(lang.t("reproduce")),
+        escape(&fill(lang.t(intro_key), &[&p.version])),
+        escape(command),
+        escape(lang.t("seed")),
+        p.seed,
+        escape(lang.t("portfolios")),
+        p.portfolios,
+        escape(lang.t("scenario_hash")),
+        escape(&p.resolved_sha256),
+        escape(lang.t("version")),
+        escape(&p.version)
+    )
 }

@@ -233,21 +233,11 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         );
     }
     // Reproduce: the folder's scenario.toml holds every axis, file and --sweep alike.
-    h += &format!(
-        "<h2>{}</h2>\n<p>{}</p>\n<pre>budgetsim run scenario.toml --seed {} --portfolios {} --out sweep-again</pre>\n<dl>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd><code>{}</code></dd>\n<dt>{}</dt><dd>{}</dd>\n</dl>\n",
-        escape(lang.t("reproduce")),
-        escape(&fill(lang.t("sweep_reproduce"), &[&p.version])),
-        p.seed,
-        p.portfolios,
-        escape(lang.t("seed")),
-        p.seed,
-        escape(lang.t("portfolios")),
-        p.portfolios,
-        escape(lang.t("scenario_hash")),
-        escape(&p.resolved_sha256),
-        escape(lang.t("version")),
-        escape(&p.version)
+    let command = format!(
+        "budgetsim run scenario.toml --seed {} --portfolios {} --out sweep-again",
+        p.seed, p.portfolios
     );
+    h += &super::html::reproduce(lang, "sweep_reproduce", &command, &p);
     h += "</main>\n</body>\n</html>\n";
     Ok(h)
 }
