@@ -242,6 +242,10 @@ struct Sim<'a> {
     killed: Vec<u32>,
     /// Value releases: (month, dollars), for the time series.
     releases: Vec<(f64, f64)>,
+    /// Reused buffers of `try_start`: (award, competed, switching, commitment) per
+    /// attempt, and the vendors already on the idea.
+    scratch_awards: Vec<(Award, bool, f64, f64)>,
+    scratch_taken: Vec<usize>,
 }
 
 /// Runs one portfolio under one funding model. `ideas` must come from
@@ -306,6 +310,8 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
         entered: vec![0; n],
         killed: vec![0; n],
         releases: Vec::new(),
+        scratch_awards: Vec::new(),
+        scratch_taken: Vec::new(),
     };
     if !ideas.ideas.is_empty() {
         sim.push(0.0, EventKind::Intake, 0);
@@ -469,18 +475,20 @@ impl Sim<'_> {
         let work = m.stage_cost(k, idea.cost);
         let months = m.stage_duration(k, idea.duration);
         let n_att = self.attempts_in(id, k);
-        let tr = &self.tracks[id];
         // Cheap lower bound on the money needed (no markup, no overheads): when even that
         // is not there, skip the competition draws. Held ideas are retried often.
-        if n_att as f64 * work * (1.0 + m.contingency) > self.available() + tr.reserve + 1e-9 {
+        if n_att as f64 * work * (1.0 + m.contingency)
+            > self.available() + self.tracks[id].reserve + 1e-9
+        {
             return false;
         }
-        let fresh: Vec<Attempt>;
-        let attempts: &[Attempt] = if tr.attempts.is_empty() {
-            fresh = (0..n_att as u32)
+        if self.tracks[id].attempts.is_empty() {
+            let ideas = self.ideas;
+            let portfolio = self.portfolio;
+            self.tracks[id].attempts = (0..n_att as u32)
                 .map(|slot| Attempt {
                     slot,
-                    log_quality: self.ideas.log_quality(s, self.portfolio, id, slot),
+                    log_quality: ideas.log_quality(s, portfolio, id, slot),
                     vendor: None,
                     markup: 0.0,
                     sole_source: false,
@@ -490,15 +498,16 @@ impl Sim<'_> {
                     contract: None,
                 })
                 .collect();
-            &fresh
-        } else {
-            &tr.attempts[..n_att]
-        };
-        // (award, competed, switching cost) per attempt. Attempts on one idea go to
+        }
+        // (award, competed, switching cost, commitment) per attempt, in reused buffers:
+        // held ideas are retried at every contract end. Attempts on one idea go to
         // different vendors while there are enough of them.
-        let mut awards: Vec<(Award, bool, f64)> = Vec::with_capacity(n_att);
-        let mut taken: Vec<usize> = Vec::with_capacity(n_att);
-        for a in attempts {
+        let mut awards = std::mem::take(&mut self.scratch_awards);
+        let mut taken = std::mem::take(&mut self.scratch_taken);
+        awards.clear();
+        taken.clear();
+        let tr = &self.tracks[id];
+        for a in &tr.attempts[..n_att] {
             // A follow-on stage the incumbent may not take (a small vendor above its cap)
             // is competed after all.
             let incumbent_ok = a
@@ -525,7 +534,8 @@ impl Sim<'_> {
                 _ => 0.0,
             };
             taken.push(award.vendor);
-            awards.push((award, competed, switching));
+            let commit = work * (1.0 + award.markup) * (1.0 + m.contingency);
+            awards.push((award, competed, switching, commit));
         }
         // One competition awards every attempt of the stage.
         let competed = awards.iter().any(|a| a.1);
@@ -535,10 +545,6 @@ impl Sim<'_> {
         } else {
             0.0
         };
-        let commits: Vec<f64> = awards
-            .iter()
-            .map(|(a, _, _)| work * (1.0 + a.markup) * (1.0 + m.contingency))
-            .collect();
         let switching: f64 = awards.iter().map(|a| a.2).sum();
         let future = if k == 0 && m.commitment == Commitment::Project {
             (1..m.stages.len())
@@ -547,13 +553,14 @@ impl Sim<'_> {
         } else {
             0.0
         };
-        let commit = commits.iter().sum::<f64>() + review;
+        let commit = awards.iter().map(|a| a.3).sum::<f64>() + review;
         let need_now = commit + procurement + switching;
         let from_reserve = need_now.min(tr.reserve);
         if need_now - from_reserve + future > self.available() + 1e-9 {
+            self.scratch_awards = awards;
+            self.scratch_taken = taken;
             return false;
         }
-        let mut attempts = attempts.to_vec();
         // Money: the reserve (already counted in `open`) pays first, the fund the rest.
         self.open += commit + future - from_reserve;
         self.booked += procurement + switching;
@@ -568,13 +575,12 @@ impl Sim<'_> {
         let cap = s.risk.escalation_cap;
         let (mut planned_cost, mut outturn_cost, mut slowest) = (0.0, 0.0, 0.0f64);
         let (mut planned_work, mut actual_work, mut black_swan) = (0.0, 0.0, false);
-        for (a, ((award, competed, switching), commit)) in
-            attempts.iter_mut().zip(awards.into_iter().zip(commits))
-        {
+        for (i, &(award, competed, switching, commit)) in awards.iter().enumerate() {
             if switching > 0.0 {
                 self.overhead_payment(id, k, Some(award.vendor), switching, t);
             }
-            let key = contract_key(k, a.slot);
+            let slot = self.tracks[id].attempts[i].slot;
+            let key = contract_key(k, slot);
             let mut rng = stream(
                 seed,
                 self.portfolio,
@@ -601,6 +607,8 @@ impl Sim<'_> {
                 contract: Some((price, months, elapsed)),
             });
             self.largest_price = self.largest_price.max(price);
+            let pay = self.payments.len() - 1;
+            let a = &mut self.tracks[id].attempts[i];
             a.vendor = Some(award.vendor);
             if competed {
                 a.markup = award.markup;
@@ -610,7 +618,7 @@ impl Sim<'_> {
                 commit,
                 cost,
                 cancelled,
-                pay: self.payments.len() - 1,
+                pay,
             });
             planned_cost += price;
             outturn_cost += cost;
@@ -618,11 +626,12 @@ impl Sim<'_> {
             planned_work += work;
             actual_work += work * work_mult;
             black_swan |= d.black_swan;
-            self.push_slot(start + elapsed, EventKind::ContractEnd, id, a.slot);
+            self.push_slot(start + elapsed, EventKind::ContractEnd, id, slot);
         }
+        self.scratch_awards = awards;
+        self.scratch_taken = taken;
         let tr = &mut self.tracks[id];
-        tr.lead_vendor = attempts[0].vendor;
-        tr.attempts = attempts;
+        tr.lead_vendor = tr.attempts[0].vendor;
         tr.pending = n_att;
         tr.stage_attempts = n_att;
         tr.review_commit = review;
@@ -712,17 +721,12 @@ impl Sim<'_> {
         // by the mean of log q it observes log V with the quality spread as extra noise.
         let sd = s.ideas.solution_sd;
         let noise = stage.signal_noise.hypot(sd);
-        let mut signals = Vec::with_capacity(self.tracks[id].attempts.len());
-        for a in &self.tracks[id].attempts {
-            signals.push(
-                self.ideas
-                    .attempt_signal(s, self.portfolio, id, k, a.slot, stage.signal_noise)
-                    + a.log_quality,
-            );
-        }
+        let (ideas, portfolio) = (self.ideas, self.portfolio);
         let mut release = None;
         let tr = &mut self.tracks[id];
-        for (a, sig) in tr.attempts.iter_mut().zip(signals) {
+        for a in tr.attempts.iter_mut() {
+            let sig = ideas.attempt_signal(s, portfolio, id, k, a.slot, stage.signal_noise)
+                + a.log_quality;
             tr.belief.observe(sig + sd * sd / 2.0, noise);
             // A stage that learns nothing cannot rank attempts: they keep slot order.
             a.signal = if stage.signal_noise.is_finite() {
