@@ -108,11 +108,11 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
     let projects = projects_of(&r, m);
     let overrun: Vec<f64> = projects
         .iter()
-        .map(|p| p.project.outturn_cost / p.project.planned_cost - 1.0)
+        .map(|p| p.project.actual_cost / p.project.planned_cost - 1.0)
         .collect();
     let slip: Vec<f64> = projects
         .iter()
-        .map(|p| p.project.outturn_months / p.project.planned_months - 1.0)
+        .map(|p| p.project.actual_months / p.project.planned_months - 1.0)
         .collect();
     let swans: Vec<f64> = projects
         .iter()

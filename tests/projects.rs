@@ -80,10 +80,10 @@ fn projects_add_up_to_each_portfolio_and_are_only_written_when_asked() {
         "attempts",
         "vendor_kind",
         "planned_cost",
-        "outturn_cost",
+        "actual_cost",
         "cost_overrun",
         "planned_months",
-        "outturn_months",
+        "actual_months",
         "schedule_slip",
         "black_swan",
         "spend",
@@ -111,7 +111,7 @@ fn projects_add_up_to_each_portfolio_and_are_only_written_when_asked() {
     let (spend, value) = (f64s(&p, "spend"), f64s(&p, "value"));
     let (planned, outturn, overrun) = (
         f64s(&p, "planned_cost"),
-        f64s(&p, "outturn_cost"),
+        f64s(&p, "actual_cost"),
         f64s(&p, "cost_overrun"),
     );
     let kinds = strs(&p, "vendor_kind");

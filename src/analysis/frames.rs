@@ -517,12 +517,12 @@ pub fn projects(s: &Scenario, r: &Results) -> PolarsResult<DataFrame> {
     let mut fit = Vec::with_capacity(rows);
     let mut attempts = Vec::with_capacity(rows);
     let mut vendor_kind = Vec::with_capacity(rows);
-    let (mut planned_cost, mut outturn_cost, mut overrun) = (
+    let (mut planned_cost, mut actual_cost, mut overrun) = (
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
     );
-    let (mut planned_months, mut outturn_months, mut slip) = (
+    let (mut planned_months, mut actual_months, mut slip) = (
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
@@ -552,11 +552,11 @@ pub fn projects(s: &Scenario, r: &Results) -> PolarsResult<DataFrame> {
             }
         }));
         planned_cost.push(p.planned_cost);
-        outturn_cost.push(p.outturn_cost);
-        overrun.push(finite(p.outturn_cost / p.planned_cost - 1.0));
+        actual_cost.push(p.actual_cost);
+        overrun.push(finite(p.actual_cost / p.planned_cost - 1.0));
         planned_months.push(p.planned_months);
-        outturn_months.push(p.outturn_months);
-        slip.push(finite(p.outturn_months / p.planned_months - 1.0));
+        actual_months.push(p.actual_months);
+        slip.push(finite(p.actual_months / p.planned_months - 1.0));
         swan.push(p.black_swan);
         spend.push(p.spend);
         value.push(p.value);
@@ -575,10 +575,10 @@ pub fn projects(s: &Scenario, r: &Results) -> PolarsResult<DataFrame> {
             column("attempts", attempts),
             column("vendor_kind", vendor_kind),
             column("planned_cost", planned_cost),
-            column("outturn_cost", outturn_cost),
+            column("actual_cost", actual_cost),
             column("cost_overrun", overrun),
             column("planned_months", planned_months),
-            column("outturn_months", outturn_months),
+            column("actual_months", actual_months),
             column("schedule_slip", slip),
             column("black_swan", swan),
             column("spend", spend),

@@ -62,11 +62,11 @@ pub struct Project {
     pub planned_cost: f64,
     /// What those contracts cost at completion, or at cancellation, dollars; for
     /// contracts still running at the horizon, what they will cost when they finish.
-    pub outturn_cost: f64,
+    pub actual_cost: f64,
     /// Planned months of the stages entered (parallel attempts count once).
     pub planned_months: f64,
     /// Months those stages take, each as long as its slowest attempt.
-    pub outturn_months: f64,
+    pub actual_months: f64,
     /// Whether any of its contracts fell in the black-swan tail.
     pub black_swan: bool,
     /// Vendor of the leading attempt (best signal), if a contract was awarded.
@@ -217,9 +217,9 @@ struct Track {
     /// Vendors funded in the last stage entered.
     stage_attempts: usize,
     planned_cost: f64,
-    outturn_cost: f64,
+    actual_cost: f64,
     planned_months: f64,
-    outturn_months: f64,
+    actual_months: f64,
     black_swan: bool,
     /// Vendor of the leading attempt (kept when attempts are cancelled).
     lead_vendor: Option<usize>,
@@ -285,9 +285,9 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
                 review_commit: 0.0,
                 stage_attempts: 0,
                 planned_cost: 0.0,
-                outturn_cost: 0.0,
+                actual_cost: 0.0,
                 planned_months: 0.0,
-                outturn_months: 0.0,
+                actual_months: 0.0,
                 black_swan: false,
                 lead_vendor: None,
             }
@@ -573,7 +573,7 @@ impl Sim<'_> {
             0.0
         };
         let cap = s.risk.escalation_cap;
-        let (mut planned_cost, mut outturn_cost, mut slowest) = (0.0, 0.0, 0.0f64);
+        let (mut planned_cost, mut actual_cost, mut slowest) = (0.0, 0.0, 0.0f64);
         let (mut planned_work, mut actual_work, mut black_swan) = (0.0, 0.0, false);
         for (i, &(award, competed, switching, commit)) in awards.iter().enumerate() {
             if switching > 0.0 {
@@ -621,7 +621,7 @@ impl Sim<'_> {
                 pay,
             });
             planned_cost += price;
-            outturn_cost += cost;
+            actual_cost += cost;
             slowest = slowest.max(elapsed);
             planned_work += work;
             actual_work += work * work_mult;
@@ -643,9 +643,9 @@ impl Sim<'_> {
         tr.planned_work += planned_work;
         tr.actual_work += actual_work;
         tr.planned_cost += planned_cost;
-        tr.outturn_cost += outturn_cost;
+        tr.actual_cost += actual_cost;
         tr.planned_months += months;
-        tr.outturn_months += slowest;
+        tr.actual_months += slowest;
         tr.black_swan |= black_swan;
         self.entered[k] += 1;
         true
@@ -914,9 +914,9 @@ impl Sim<'_> {
                 fit: idea.fit,
                 arrival: idea.arrival,
                 planned_cost: tr.planned_cost,
-                outturn_cost: tr.outturn_cost,
+                actual_cost: tr.actual_cost,
                 planned_months: tr.planned_months,
-                outturn_months: tr.outturn_months,
+                actual_months: tr.actual_months,
                 black_swan: tr.black_swan,
                 vendor: tr.lead_vendor,
                 attempts: tr.stage_attempts,
