@@ -237,3 +237,23 @@ fn a_missing_scenario_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such-scenario.toml"));
 }
+
+#[test]
+fn a_stage_cannot_fund_more_attempts_than_the_stage_before() {
+    let (_d, p) = scenario_file(
+        "attempts.toml",
+        &format!(
+            "extends = {:?}\nname = \"widening\"\n\
+             [[models.stage_gated.stages]]\nname = \"feasibility\"\nscope_share = 0.1\nduration_share = 0.3\nattempts = 2\n\
+             [[models.stage_gated.stages]]\nname = \"build\"\nscope_share = 0.9\nduration_share = 0.7\nattempts = 3\n",
+            default_toml().display().to_string()
+        ),
+    );
+    let err = rejected(&p);
+    assert!(
+        err.contains("models.stage_gated.stages.1.attempts"),
+        "{err}"
+    );
+    assert!(err.contains("set attempts to at most 2"), "{err}");
+    assert!(err.contains("attempts.toml:"), "{err}");
+}
