@@ -154,6 +154,20 @@ fn fixed_reason(path: &str) -> Option<&'static str> {
         .then_some("Monte Carlo setting, not an assumption about the fund")
 }
 
+/// `x` rounded to 12 significant digits, so 0.55 x 0.75 is written 0.4125, not
+/// 0.41250000000000003.
+fn tidy(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(12 - x.abs().log10().ceil() as i32);
+    if scale.is_finite() && scale > 0.0 {
+        (x * scale).round() / scale
+    } else {
+        x
+    }
+}
+
 /// Whether the field at `path` holds a whole number (a count); other numbers written
 /// without a decimal point (`budget = 50_000_000`) are moved as real numbers.
 fn is_count(path: &str) -> bool {
@@ -328,7 +342,7 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 continue;
             }
             None => {
-                let (lo, hi) = (x * (1.0 - spread), x * (1.0 + spread));
+                let (lo, hi) = (tidy(x * (1.0 - spread)), tidy(x * (1.0 + spread)));
                 let (lo, hi) = (lo.min(hi), lo.max(hi));
                 if integer {
                     (lo.round(), hi.round(), RangeSource::Spread)
