@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{self, frames};
 use crate::cli::{
-    CalibrateArgs, Cli, Command, NewArgs, ReportArgs, RunArgs, SensitivityArgs, ValidateArgs,
+    CalibrateArgs, Cli, Command, Common, NewArgs, ReportArgs, RunArgs, SensitivityArgs,
+    ValidateArgs,
 };
 use crate::engine;
 use crate::export::folder::Staging;
@@ -103,7 +104,7 @@ fn print(text: &str) -> Result<(), AppError> {
 }
 
 /// Loads the scenario named by `args` (or the embedded default) with its overrides.
-pub fn load(args: &RunArgs) -> Result<Loaded, ScenarioError> {
+pub fn load(args: &Common) -> Result<Loaded, ScenarioError> {
     let mut sets = Vec::new();
     if let Some(n) = args.portfolios {
         sets.push(format!("simulation.portfolios={n}"));
@@ -131,13 +132,13 @@ impl Status {
     }
 }
 
-/// The run folder `args` asks for, created as a staging folder first, so an unwritable
-/// destination fails before any work.
-fn staging(args: &RunArgs, loaded: &Loaded) -> Result<(PathBuf, Staging), AppError> {
+/// The folder `--out` asks for, or `output/<default_name>`, created as a staging folder
+/// first, so an unwritable destination fails before any work.
+fn staging(args: &Common, default_name: &str) -> Result<(PathBuf, Staging), AppError> {
     let dest = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(loaded.slug()));
+        .unwrap_or_else(|| PathBuf::from("output").join(default_name));
     let staging = Staging::new(&dest).map_err(|e| {
         AppError::Runtime(format!(
             "cannot write the run folder `{}`: {e} (choose another with --out)",
@@ -148,7 +149,7 @@ fn staging(args: &RunArgs, loaded: &Loaded) -> Result<(PathBuf, Staging), AppErr
 }
 
 /// The engine's thread pool (`--threads`, default all cores).
-fn thread_pool(args: &RunArgs) -> Result<rayon::ThreadPool, AppError> {
+fn thread_pool(args: &Common) -> Result<rayon::ThreadPool, AppError> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         b = b.num_threads(usize::from(t));
@@ -158,7 +159,7 @@ fn thread_pool(args: &RunArgs) -> Result<rayon::ThreadPool, AppError> {
 }
 
 /// A progress bar on stderr, shown only on a terminal and unless quiet.
-fn progress_bar(args: &RunArgs, len: u64, what: &str) -> ProgressBar {
+fn progress_bar(args: &Common, len: u64, what: &str) -> ProgressBar {
     if args.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -214,8 +215,11 @@ fn write_failed(dest: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
 fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let status = Status { quiet: args.quiet };
-    let mut loaded = load(args)?;
+    let common = &args.common;
+    let status = Status {
+        quiet: common.quiet,
+    };
+    let mut loaded = load(common)?;
     scenario::add_sweeps(&mut loaded, &args.sweep)?;
     if !loaded.sweep.is_empty() {
         if args.json {
@@ -228,13 +232,13 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--projects is not available for sweeps; run one point with --set PATH=VALUE --projects".into(),
             ));
         }
-        return run_sweep(args, &loaded, started, clock, &status);
+        return run_sweep(common, &loaded, started, clock, &status);
     }
     let s = &loaded.scenario;
-    let (dest, staging) = staging(args, &loaded)?;
-    let pool = thread_pool(args)?;
+    let (dest, staging) = staging(common, &loaded.slug())?;
+    let pool = thread_pool(common)?;
     let n = s.simulation.portfolios;
-    let bar = progress_bar(args, n, "portfolios");
+    let bar = progress_bar(common, n, "portfolios");
     let detail = if args.projects {
         engine::Detail::Projects
     } else {
@@ -281,7 +285,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         &mut tables,
         &resolved,
         &mut manifest,
-        &args.lang.list(),
+        &common.lang.list(),
         clock,
         written,
     )
@@ -465,14 +469,14 @@ fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
 /// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
 /// point) and `sweep_comparison.csv` (paired differences per point).
 fn run_sweep(
-    args: &RunArgs,
+    args: &Common,
     loaded: &Loaded,
     started: SystemTime,
     clock: Instant,
     status: &Status,
 ) -> Result<(), AppError> {
     let points = scenario::sweep_points(loaded)?;
-    let (dest, staging) = staging(args, loaded)?;
+    let (dest, staging) = staging(args, &loaded.slug())?;
     let pool = thread_pool(args)?;
     let analysis_error =
         |e: polars::prelude::PolarsError| AppError::Runtime(format!("analysis failed: {e}"));
@@ -588,17 +592,11 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     use crate::sensitivity::{self as sens, Options};
     let started = SystemTime::now();
     let clock = Instant::now();
-    let status = Status { quiet: args.quiet };
-    let run_args = RunArgs {
-        scenario: args.scenario.clone(),
-        seed: args.seed,
-        threads: args.threads,
-        set: args.set.clone(),
-        quiet: args.quiet,
-        lang: args.lang,
-        ..RunArgs::default()
+    let common = &args.common;
+    let status = Status {
+        quiet: common.quiet,
     };
-    let loaded = load(&run_args)?;
+    let loaded = load(common)?;
     let models = match &args.models {
         None => None,
         Some(text) => match text.split_once(',') {
@@ -618,7 +616,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             metric: args.metric.clone(),
             models,
             spread: args.spread,
-            portfolios: args.portfolios,
+            portfolios: common.portfolios,
         },
     )?;
     if plan.moves.is_empty() {
@@ -627,25 +625,15 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
                 .into(),
         ));
     }
-    let dest = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sensitivity", loaded.slug())));
-    let (dest, staging) = staging(
-        &RunArgs {
-            out: Some(dest),
-            ..RunArgs::default()
-        },
-        &loaded,
-    )?;
-    let pool = thread_pool(&run_args)?;
+    let (dest, staging) = staging(common, &format!("{}-sensitivity", loaded.slug()))?;
+    let pool = thread_pool(common)?;
     status.say(&format!(
         "{} parameters moved one at a time: {} runs of {} portfolios",
         plan.moves.len(),
         plan.runs(),
         plan.portfolios
     ));
-    let bar = progress_bar(&run_args, plan.runs() * plan.portfolios, "portfolios");
+    let bar = progress_bar(common, plan.runs() * plan.portfolios, "portfolios");
     let table = pool.install(|| sens::run(&plan, &|k| bar.inc(k)));
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
@@ -676,7 +664,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
         sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))?;
         std::fs::write(staging.path("scenario.toml"), &resolved)?;
-        crate::report::charts::tornado::render(staging.root(), &tornado, &args.lang.list())
+        crate::report::charts::tornado::render(staging.root(), &tornado, &common.lang.list())
             .map_err(std::io::Error::other)?;
         Ok(())
     };

@@ -41,8 +41,9 @@ pub enum Command {
 /// Options of `budgetsim sensitivity`.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
-    pub scenario: Option<PathBuf>,
+    /// Scenario, overrides, threads and output folder.
+    #[command(flatten)]
+    pub common: Common,
     /// Metric whose difference is measured (default: [sensitivity].metric, or net_value).
     #[arg(long, value_name = "M")]
     pub metric: Option<String>,
@@ -52,27 +53,6 @@ pub struct SensitivityArgs {
     /// Relative move of parameters without a declared range (default 0.25: -25%, +25%).
     #[arg(long, value_name = "S")]
     pub spread: Option<f64>,
-    /// Portfolios per run (default: [sensitivity].portfolios, or simulation.portfolios).
-    #[arg(long, value_name = "N")]
-    pub portfolios: Option<u64>,
-    /// Master seed (overrides simulation.seed).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Override a scenario field before anything is moved (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-    /// Folder to write (default: output/<scenario file stem>-sensitivity). Replaced whole.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// No progress bar or status lines on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Languages of the tornado chart.
-    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
-    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim calibrate`.
@@ -99,12 +79,13 @@ pub struct ReportArgs {
     pub lang: crate::report::Langs,
 }
 
-/// Options of `budgetsim run`.
-#[derive(Debug, Args, Default)]
-pub struct RunArgs {
+/// Options shared by the commands that simulate a scenario (`run`, `sensitivity`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct Common {
     /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
     pub scenario: Option<PathBuf>,
-    /// Number of portfolios to simulate (overrides simulation.portfolios).
+    /// Number of portfolios to simulate (overrides simulation.portfolios; for
+    /// `sensitivity`, per run, and over [sensitivity].portfolios).
     #[arg(long, value_name = "N")]
     pub portfolios: Option<u64>,
     /// Master seed (overrides simulation.seed).
@@ -117,6 +98,24 @@ pub struct RunArgs {
     /// --set models.stage_gated.stages.0.duration_months=2 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Folder to write, replaced whole (default: output/<scenario file stem>, or
+    /// output/<stem>-sensitivity for `sensitivity`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar or status lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Languages of charts and reports.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
+}
+
+/// Options of `budgetsim run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Scenario, overrides, threads and output folder.
+    #[command(flatten)]
+    pub common: Common,
     /// Print the statistics as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -127,15 +126,6 @@ pub struct RunArgs {
     /// Also write projects.parquet: one row per portfolio, model and idea started.
     #[arg(long)]
     pub projects: bool,
-    /// Run folder to write (default: output/<scenario file stem>). Replaced whole.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// No progress bar or status lines on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Languages of charts and reports.
-    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
-    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim validate`.

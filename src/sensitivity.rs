@@ -131,13 +131,6 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-/// Keeps only models `a` and `b` (in that order): the others do not change their draws.
-fn two_models(s: &Scenario, a: usize, b: usize) -> Scenario {
-    let mut t = s.clone();
-    t.models = vec![s.models[a].clone(), s.models[b].clone()];
-    t
-}
-
 fn model_index(s: &Scenario, key: &str, flag: &str) -> Result<usize, ScenarioError> {
     s.models.iter().position(|m| m.name == key).ok_or_else(|| {
         let keys: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
@@ -296,7 +289,14 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             }
         }
     }
-    let base = two_models(s, a, b);
+    // Only the two compared models run; the others do not change their draws.
+    let prepare = |sc: &Scenario| {
+        let mut t = sc.clone();
+        t.models = vec![sc.models[a].clone(), sc.models[b].clone()];
+        t.simulation.portfolios = portfolios;
+        t
+    };
+    let base = prepare(s);
     let mut moves = Vec::new();
     for (path, value, range) in candidates {
         let mut leave = |reason: String| {
@@ -365,45 +365,28 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 Value::Float(v)
             }
         };
-        let mut scenarios = Vec::with_capacity(2);
-        let mut invalid = None;
-        for v in [lo, hi] {
-            let label = format!("sensitivity {path}={}", scenario::value_text(&as_value(v)));
-            match scenario::variant(loaded, &[(path.clone(), as_value(v))], &label) {
-                Ok(sc) => scenarios.push(two_models(&sc, a, b)),
-                Err(e) => {
-                    invalid = Some(format!(
-                        "{} is not allowed: {}; declare a valid low and high",
-                        scenario::value_text(&as_value(v)),
-                        e.diagnostics
-                            .first()
-                            .map_or_else(String::new, |d| d.message.clone())
-                    ));
-                    break;
-                }
-            }
+        let moved = |v: f64| -> Result<Scenario, String> {
+            let text = scenario::value_text(&as_value(v));
+            let label = format!("sensitivity {path}={text}");
+            scenario::variant(loaded, &[(path.clone(), as_value(v))], &label)
+                .map(|sc| prepare(&sc))
+                .map_err(|e| {
+                    let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
+                    format!("{text} is not allowed: {why}; declare a valid low and high")
+                })
+        };
+        match (moved(lo), moved(hi)) {
+            (Ok(low_s), Ok(high_s)) => moves.push(Move {
+                path,
+                base: x,
+                low: lo,
+                high: hi,
+                source,
+                scenarios: [low_s, high_s],
+            }),
+            (Err(reason), _) | (_, Err(reason)) => leave(reason),
         }
-        if let Some(reason) = invalid {
-            leave(reason);
-            continue;
-        }
-        let [low_s, high_s]: [Scenario; 2] = scenarios.try_into().expect("two scenarios");
-        let mut low_s = low_s;
-        let mut high_s = high_s;
-        for sc in [&mut low_s, &mut high_s] {
-            sc.simulation.portfolios = portfolios;
-        }
-        moves.push(Move {
-            path,
-            base: x,
-            low: lo,
-            high: hi,
-            source,
-            scenarios: [low_s, high_s],
-        });
     }
-    let mut base = base;
-    base.simulation.portfolios = portfolios;
     Ok(Plan {
         metric,
         baseline: (a, s.models[a].name.clone(), s.models[a].label.clone()),

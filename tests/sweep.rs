@@ -11,6 +11,19 @@ fn repo(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// `budgetsim run --quiet --portfolios N --out OUT ARGS...`, asserting success; returns
+/// stdout.
+fn run_sweep(portfolios: &str, out: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(["run", "--quiet", "--portfolios", portfolios, "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn a_two_by_three_grid_gives_six_points_in_order() {
     let mut loaded = scenario::load_default(&[]).unwrap();
@@ -103,20 +116,9 @@ fn ranges_expand_evenly_and_bad_entries_are_named() {
 fn the_shipped_sweep_runs_and_writes_sweep_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sweep");
-    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args([
-            "run",
-            "--quiet",
-            "--portfolios",
-            "40",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .arg(repo("scenarios/sweep-gate-hurdle.toml"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("sweep of 6 points"));
+    let shipped = repo("scenarios/sweep-gate-hurdle.toml");
+    let stdout = run_sweep("40", &out, &[shipped.as_os_str()]);
+    assert!(stdout.contains("sweep of 6 points"));
     let mut r = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     assert_eq!(&r.headers().unwrap()[0], "models.stage_gated.hurdle");
     let rows = r.records().count();
@@ -149,24 +151,14 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
 fn a_two_field_grid_gets_a_heatmap_of_the_paired_difference() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("grid");
-    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args([
-            "run",
-            "--quiet",
-            "--portfolios",
-            "30",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args([
-            "--sweep",
-            "models.stage_gated.hurdle=0.8,1.2",
-            "--sweep",
-            "ideas.business_case_noise=0.3,1,1.5",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let axes = [
+        "--sweep",
+        "models.stage_gated.hurdle=0.8,1.2",
+        "--sweep",
+        "ideas.business_case_noise=0.3,1,1.5",
+    ];
+    let axes: Vec<&std::ffi::OsStr> = axes.iter().map(std::ffi::OsStr::new).collect();
+    run_sweep("30", &out, &axes);
     for dir in ["charts", "charts/fr"] {
         let svg = std::fs::read_to_string(out.join(dir).join("sweep-heatmap.svg")).unwrap();
         assert!(roxmltree::Document::parse(&svg).is_ok());
@@ -186,23 +178,15 @@ fn a_two_field_grid_gets_a_heatmap_of_the_paired_difference() {
 fn the_sweep_report_answers_from_the_points_and_its_folder_reproduces_the_sweep() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("grid");
-    let run = |dir: &std::path::Path, scenario: &std::path::Path, extra: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-            .args([
-                "run",
-                "--quiet",
-                "--portfolios",
-                "30",
-                "--lang",
-                "en",
-                "--out",
-            ])
-            .arg(dir)
-            .arg(scenario)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run = |dir: &Path, scenario: &Path, extra: &[&str]| {
+        let mut args = vec![scenario.as_os_str()];
+        args.extend(
+            ["--lang", "en"]
+                .iter()
+                .chain(extra)
+                .map(std::ffi::OsStr::new),
+        );
+        run_sweep("30", dir, &args);
     };
     // Axes from the file (6 hurdles) and from the command line (2 markups).
     run(

@@ -4,7 +4,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::rng::{Purpose, stream};
+use super::rng::{Purpose, attempt_key, stream};
 use crate::model::Scenario;
 
 /// One candidate idea's fundamentals.
@@ -134,13 +134,12 @@ impl IdeaSet {
         if slot == 0 {
             return self.stage_signal(id, k, noise);
         }
-        let key = k as u64 | (u64::from(slot) << 32);
         let mut r = stream(
             s.simulation.seed,
             portfolio,
             u64::from(self.ideas[id].id),
             Purpose::Signal,
-            key,
+            attempt_key(k, slot),
         );
         self.ideas[id].log_value + noise_term(noise, StandardNormal.sample(&mut r))
     }

@@ -58,10 +58,15 @@ fn max_stages(s: &Scenario) -> usize {
 
 /// Runs portfolio `p` under every model, with full per-idea detail.
 pub fn run_portfolio(s: &Scenario, p: u64) -> Vec<Run> {
+    run_portfolio_detail(s, p, Detail::Projects)
+}
+
+/// As [`run_portfolio`], keeping per-idea detail only when `detail` asks for it.
+fn run_portfolio_detail(s: &Scenario, p: u64, detail: Detail) -> Vec<Run> {
     let ideas = IdeaSet::draw(s, p, max_stages(s));
     s.models
         .iter()
-        .map(|m| portfolio::simulate(s, m, &ideas, p))
+        .map(|m| portfolio::simulate_detail(s, m, &ideas, p, detail))
         .collect()
 }
 
@@ -83,19 +88,12 @@ pub fn run_with_progress(
         .clone()
         .into_par_iter()
         .map(|p| {
-            let runs = run_portfolio(s, p);
+            let runs = run_portfolio_detail(s, p, detail);
             progress(1);
             runs.into_iter()
                 .map(|r| {
-                    let projects = match detail {
-                        Detail::Outcomes => Vec::new(),
-                        Detail::Projects => r
-                            .projects
-                            .into_iter()
-                            .filter(|p| p.stages_entered > 0)
-                            .collect(),
-                    };
-                    (r.outcome, projects)
+                    let started = r.projects.into_iter().filter(|p| p.stages_entered > 0);
+                    (r.outcome, started.collect())
                 })
                 .unzip()
         })

@@ -5,11 +5,12 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::Detail;
 use super::belief::Belief;
 use super::ideas::IdeaSet;
 use super::market::{self, Award};
 use super::risk;
-use super::rng::{Purpose, stream};
+use super::rng::{Purpose, attempt_key, stream};
 use crate::metrics::{METRIC_COUNT, Metric, Outcome, StageOutcome};
 use crate::model::{Commitment, FundingModel, Scenario, Selection};
 
@@ -80,7 +81,7 @@ pub struct Project {
 pub struct Run {
     /// Metrics and stage counts.
     pub outcome: Outcome,
-    /// Per-idea detail, for ideas that arrived.
+    /// Per-idea detail, for ideas that arrived (empty when run with [`Detail::Outcomes`]).
     pub projects: Vec<Project>,
     /// Spend beyond commitments that escalation forced (overruns past contingency),
     /// dollars: the only way spend may exceed the budget.
@@ -186,12 +187,6 @@ struct Attempt {
     contract: Option<Contract>,
 }
 
-/// Key of the contract of attempt `slot` in stage `k`: slot 0 keys by stage alone, so
-/// single-vendor models draw exactly as they would without the attempts mechanism.
-fn contract_key(k: usize, slot: u32) -> u64 {
-    k as u64 | (u64::from(slot) << 32)
-}
-
 #[derive(Debug, Clone)]
 struct Track {
     status: Status,
@@ -246,12 +241,25 @@ struct Sim<'a> {
     /// attempt, and the vendors already on the idea.
     scratch_awards: Vec<(Award, bool, f64, f64)>,
     scratch_taken: Vec<usize>,
+    /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
+    keep_projects: bool,
 }
 
-/// Runs one portfolio under one funding model. `ideas` must come from
-/// `IdeaSet::draw(s, portfolio, ..)`; if it holds fewer per-stage draws than the model
-/// has stages, the ideas are drawn again with enough.
+/// Runs one portfolio under one funding model, with per-idea detail. `ideas` must come
+/// from `IdeaSet::draw(s, portfolio, ..)`; if it holds fewer per-stage draws than the
+/// model has stages, the ideas are drawn again with enough.
 pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64) -> Run {
+    simulate_detail(s, m, ideas, portfolio, Detail::Projects)
+}
+
+/// As [`simulate`]; with [`Detail::Outcomes`] `Run::projects` is left empty.
+pub fn simulate_detail(
+    s: &Scenario,
+    m: &FundingModel,
+    ideas: &IdeaSet,
+    portfolio: u64,
+    detail: Detail,
+) -> Run {
     let redrawn;
     let ideas = if ideas.stages() < m.stages.len() {
         redrawn = IdeaSet::draw(s, portfolio, m.stages.len());
@@ -312,6 +320,7 @@ pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64)
         releases: Vec::new(),
         scratch_awards: Vec::new(),
         scratch_taken: Vec::new(),
+        keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
         sim.push(0.0, EventKind::Intake, 0);
@@ -353,18 +362,12 @@ impl Sim<'_> {
     }
 
     /// Attempts stage `k` of idea `id` funds: the stage's number, at most the attempts
-    /// alive (a gate only narrows them).
+    /// alive (validation keeps stages' numbers from growing; a gate only narrows them).
     fn attempts_in(&self, id: usize, k: usize) -> usize {
-        let alive = match self.tracks[id].attempts.len() {
-            0 => self.m.stages[0].attempts,
-            n => n,
-        };
-        self.m.stages[..=k]
-            .iter()
-            .map(|s| s.attempts)
-            .min()
-            .unwrap_or(1)
-            .min(alive)
+        match self.tracks[id].attempts.len() {
+            0 => self.m.stages[k].attempts,
+            alive => self.m.stages[k].attempts.min(alive),
+        }
     }
 
     fn available(&self) -> f64 {
@@ -515,7 +518,7 @@ impl Sim<'_> {
                 .is_some_and(|v| market::eligible(&s.vendors, v, work));
             let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
             let award = if competed {
-                let key = contract_key(k, a.slot);
+                let key = attempt_key(k, a.slot);
                 let mut rng = stream(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
                 market::compete(&s.vendors, work, a.vendor, &taken, &mut rng)
             } else {
@@ -580,7 +583,7 @@ impl Sim<'_> {
                 self.overhead_payment(id, k, Some(award.vendor), switching, t);
             }
             let slot = self.tracks[id].attempts[i].slot;
-            let key = contract_key(k, slot);
+            let key = attempt_key(k, slot);
             let mut rng = stream(
                 seed,
                 self.portfolio,
@@ -903,6 +906,9 @@ impl Sim<'_> {
                 first_value = first_value.min(fv);
                 wait_sum += fv - idea.arrival;
                 wait_n += 1;
+            }
+            if !self.keep_projects {
+                continue;
             }
             projects.push(Project {
                 id: idea.id,

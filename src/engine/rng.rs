@@ -30,6 +30,13 @@ pub enum Purpose {
     Quality = 9,
 }
 
+/// Stream index of attempt `slot` in stage `k` (signal, contract and bids streams):
+/// slot 0 is keyed by the stage alone, so single-vendor models draw exactly as they
+/// would without parallel attempts.
+pub fn attempt_key(k: usize, slot: u32) -> u64 {
+    k as u64 | (u64::from(slot) << 32)
+}
+
 /// The generator behind every stream. Xoshiro256++ is specified by its algorithm, so
 /// streams reproduce across rand versions (unlike `SmallRng`).
 pub type Stream = Xoshiro256PlusPlus;
