@@ -2,8 +2,6 @@
 //! a waterfall model; the calibration checks pass; docs/calibration.md is what
 //! `budgetsim calibrate` writes today.
 
-mod common;
-
 use std::path::Path;
 
 use budgetsim::calibration;
@@ -55,7 +53,7 @@ fn every_preset_runs_against_a_waterfall_model_on_the_same_ideas() {
         "low-uncertainty.toml",
         "sweep-gate-hurdle.toml",
     ] {
-        let s = common::shipped(preset);
+        let s = crate::common::shipped(preset);
         assert!(s.models.len() >= 2, "{preset}");
         assert_eq!(s.models[0].name, "waterfall", "{preset}: baseline first");
         assert_eq!(
@@ -65,16 +63,18 @@ fn every_preset_runs_against_a_waterfall_model_on_the_same_ideas() {
         );
         let r = engine::run(&s, 0..50);
         // Paired: both models see the same ideas.
-        let considered = |m: usize| common::column(&r, m, Metric::IdeasConsidered);
+        let considered = |m: usize| crate::common::column(&r, m, Metric::IdeasConsidered);
         assert_eq!(considered(0), considered(1), "{preset}");
-        let started: f64 = common::column(&r, 1, Metric::IdeasStarted).iter().sum();
+        let started: f64 = crate::common::column(&r, 1, Metric::IdeasStarted)
+            .iter()
+            .sum();
         assert!(started > 0.0, "{preset}: the compared model starts nothing");
     }
 }
 
 #[test]
 fn parallel_feasibility_in_the_govtech_preset_funds_five_suppliers() {
-    let s = common::shipped("uk-govtech-catalyst.toml");
+    let s = crate::common::shipped("uk-govtech-catalyst.toml");
     let mut feasibility = 0;
     for p in 0..100 {
         let runs = engine::run_portfolio(&s, p);

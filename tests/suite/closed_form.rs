@@ -9,12 +9,10 @@
 //! I where q = p / (p + (1 - p)(1 - d)), i.e. a' = ln(I / q) - v/2, and
 //!   E[net value] = -c1 + p exp(mu + s^2/2) Phi(d1') - I (p + (1 - p)(1 - d)) Phi(d2').
 
-mod common;
-
+use crate::common::*;
 use budgetsim::engine;
 use budgetsim::metrics::Metric;
 use budgetsim::model::{Commitment, Dist, FundingModel, Scenario, Selection};
-use common::*;
 
 const PORTFOLIOS: u64 = 40_000;
 

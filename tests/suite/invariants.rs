@@ -2,12 +2,10 @@
 //! indexes stay in range, killed ideas deliver nothing, and nothing is spent beyond the
 //! budget except what escalation forces.
 
-mod common;
-
+use crate::common::default_scenario;
 use budgetsim::engine::{self, Status};
 use budgetsim::metrics::Metric;
 use budgetsim::model::{Commitment, Dist, Scenario, Stage, StageDuration, StageScope};
-use common::default_scenario;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -1,11 +1,9 @@
 //! The polars analysis agrees with an independent plain-Rust computation on the same
 //! engine results: summaries, paired differences and stage tables.
 
-mod common;
-
+use crate::common::default_scenario;
 use budgetsim::analysis::{self, frames};
 use budgetsim::engine;
-use common::default_scenario;
 
 fn close(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)

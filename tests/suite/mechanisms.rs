@@ -1,12 +1,10 @@
 //! Mechanism checks: each test switches one mechanism and asserts the direction a
 //! policy analyst would expect, using paired (common random number) comparisons.
 
-mod common;
-
+use crate::common::*;
 use budgetsim::engine;
 use budgetsim::metrics::Metric;
 use budgetsim::model::{Commitment, FundingModel, Scenario};
-use common::*;
 
 const N: u64 = 600;
 

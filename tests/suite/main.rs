@@ -1,0 +1,21 @@
+//! budgetsim's integration tests, linked into one test binary.
+//!
+//! Every test file links polars, plotters and the engine; one binary instead of one per
+//! file saves CI roughly half a gigabyte of disk and a link step per file. Each file is
+//! a module here; `common` holds the helpers they share.
+
+mod common;
+
+mod analysis;
+mod browser;
+mod calibration;
+mod cli;
+mod closed_form;
+mod docs;
+mod invariants;
+mod mechanisms;
+mod outputs;
+mod projects;
+mod report;
+mod sensitivity;
+mod sweep;
