@@ -651,9 +651,9 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             .iter()
             .map(|r| {
                 (
-                    r.path.clone(),
-                    r.low,
-                    r.high,
+                    r.parameter.path.clone(),
+                    r.parameter.low,
+                    r.parameter.high,
                     r.at_low.mean_diff,
                     r.at_high.mean_diff,
                 )
@@ -704,11 +704,11 @@ fn render_sensitivity(plan: &crate::sensitivity::Plan, t: &crate::sensitivity::T
     );
     let shown = 20;
     for (i, r) in t.rows.iter().take(shown).enumerate() {
-        let range = format!("{} -> {}", short(r.low), short(r.high));
+        let range = format!("{} -> {}", short(r.parameter.low), short(r.parameter.high));
         out += &format!(
             "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
             i + 1,
-            r.path,
+            r.parameter.path,
             range,
             format::diff(m, r.at_low.mean_diff),
             format::diff(m, r.at_high.mean_diff),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::analysis::stats::quantile_sorted;
 use crate::engine::{self, Detail, ProjectRecord, Results};
+use crate::metrics::Metric;
 use crate::model::Scenario;
 use crate::scenario::{self, ScenarioError};
 
@@ -212,6 +213,25 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
             n: entered(k) as usize,
         });
     }
+
+    // US 10x: the share of submitted ideas funded for phase 1. The two published years
+    // bracket it: FY21 22 of 250 (8.8%), FY22 25 of 181 (13.8%).
+    let considered: f64 = r.outcomes[m]
+        .iter()
+        .map(|o| o.get(Metric::IdeasConsidered))
+        .sum();
+    checks.push(Check {
+        preset,
+        model: "stage_gated",
+        figure: "share of submitted ideas funded for phase 1",
+        published: "FY21: 22 of 250 (8.8%); FY22: 25 of 181 (13.8%) (accepted: 8% to 15%)",
+        source: "GSA-TTS/10x-website, reports/fy21-impact-report and about/what-we-do.md",
+        low: 0.08,
+        high: 0.15,
+        value: entered(0) / considered.max(1.0),
+        unit: Unit::Share,
+        n: considered as usize,
+    });
 
     // UK GovTech Catalyst: suppliers per challenge in build.
     let preset = "uk-govtech-catalyst.toml";

@@ -29,19 +29,27 @@ pub struct Options {
     pub portfolios: Option<u64>,
 }
 
-/// A parameter moved low and high.
-#[derive(Debug, Clone)]
-pub struct Move {
+/// A parameter and the low and high values it is moved to (in the parameter's own
+/// units, as in the scenario file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
     /// Dotted path.
     pub path: String,
     /// Value in the scenario.
     pub base: f64,
-    /// Low and high values tried.
+    /// Low value tried.
     pub low: f64,
     /// High value tried.
     pub high: f64,
     /// Where the range comes from.
     pub source: RangeSource,
+}
+
+/// A parameter moved low and high, with the two scenarios that gives.
+#[derive(Debug, Clone)]
+pub struct Move {
+    /// The parameter and its range.
+    pub parameter: Parameter,
     scenarios: [Scenario; 2],
 }
 
@@ -99,16 +107,8 @@ pub struct Plan {
 /// One parameter's result.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// The move.
-    pub path: String,
-    /// Value in the scenario.
-    pub base: f64,
-    /// Low value.
-    pub low: f64,
-    /// High value.
-    pub high: f64,
-    /// Where the range comes from.
-    pub source: RangeSource,
+    /// The parameter moved and its range.
+    pub parameter: Parameter,
     /// Challenger minus baseline at the low value.
     pub at_low: Paired,
     /// Challenger minus baseline at the high value.
@@ -377,11 +377,13 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
         };
         match (moved(lo), moved(hi)) {
             (Ok(low_s), Ok(high_s)) => moves.push(Move {
-                path,
-                base: x,
-                low: lo,
-                high: hi,
-                source,
+                parameter: Parameter {
+                    path,
+                    base: x,
+                    low: lo,
+                    high: hi,
+                    source,
+                },
                 scenarios: [low_s, high_s],
             }),
             (Err(reason), _) | (_, Err(reason)) => leave(reason),
@@ -426,11 +428,7 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
         .moves
         .iter()
         .map(|m| Row {
-            path: m.path.clone(),
-            base: m.base,
-            low: m.low,
-            high: m.high,
-            source: m.source,
+            parameter: m.parameter.clone(),
             at_low: difference(&m.scenarios[0], plan.metric, n, progress),
             at_high: difference(&m.scenarios[1], plan.metric, n, progress),
         })
@@ -466,11 +464,11 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
     for (i, r) in t.rows.iter().enumerate() {
         w.write_record([
             (i + 1).to_string(),
-            r.path.clone(),
-            r.base.to_string(),
-            r.low.to_string(),
-            r.high.to_string(),
-            r.source.name().to_string(),
+            r.parameter.path.clone(),
+            r.parameter.base.to_string(),
+            r.parameter.low.to_string(),
+            r.parameter.high.to_string(),
+            r.parameter.source.name().to_string(),
             plan.metric.name().to_string(),
             plan.baseline.1.clone(),
             plan.challenger.1.clone(),

@@ -5,11 +5,22 @@ use polars::prelude::*;
 
 use crate::scenario::{SweepPoint, value_text};
 
-/// Columns holding the swept values: numbers when every value of an axis is a number,
+/// Largest magnitude below which every whole f64 is exact (2^53).
+const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// Columns holding the swept values: whole numbers when every value of an axis is whole
+/// (so `250000`, as the analyst wrote it, not `250000.0`), other numbers as floats, and
 /// text otherwise.
 fn axis_columns(points: &[SweepPoint], rows_per_point: &[usize]) -> Vec<Column> {
     let Some(first) = points.first() else {
         return Vec::new();
+    };
+    let repeat = |values: Vec<f64>| -> Vec<f64> {
+        values
+            .iter()
+            .zip(rows_per_point)
+            .flat_map(|(x, n)| std::iter::repeat_n(*x, *n))
+            .collect()
     };
     (0..first.settings.len())
         .map(|a| {
@@ -23,14 +34,11 @@ fn axis_columns(points: &[SweepPoint], rows_per_point: &[usize]) -> Vec<Column> 
                 })
                 .collect();
             match numbers {
-                Some(v) => {
-                    let col: Vec<f64> = v
-                        .iter()
-                        .zip(rows_per_point)
-                        .flat_map(|(x, n)| std::iter::repeat_n(*x, *n))
-                        .collect();
-                    Series::new(name.into(), col).into()
+                Some(v) if v.iter().all(|x| x.fract() == 0.0 && x.abs() < EXACT_WHOLE) => {
+                    let whole: Vec<i64> = repeat(v).into_iter().map(|x| x as i64).collect();
+                    Series::new(name.into(), whole).into()
                 }
+                Some(v) => Series::new(name.into(), repeat(v)).into(),
                 None => {
                     let col: Vec<String> = points
                         .iter()
@@ -54,4 +62,33 @@ pub fn stack(points: &[SweepPoint], tables: &[DataFrame]) -> PolarsResult<DataFr
     let mut cols = axis_columns(points, &rows);
     cols.extend(stacked.columns().iter().cloned());
     DataFrame::new(stacked.height(), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario;
+
+    /// Swept values come out as the analyst wrote them: whole numbers without a decimal
+    /// point, fractions as floats, one row per point and table row.
+    #[test]
+    fn whole_axes_are_integers_and_fractional_axes_are_floats() {
+        let mut loaded = scenario::load_default(&[]).unwrap();
+        let axes = [
+            "fund.budget=5e7,1.2e8".to_string(),
+            "models.stage_gated.hurdle=0.8,1".to_string(),
+        ];
+        scenario::add_sweeps(&mut loaded, &axes).unwrap();
+        let points = scenario::sweep_points(&loaded).unwrap();
+        let table = df!("metric" => ["a", "b"]).unwrap();
+        let stacked = stack(&points, &vec![table; points.len()]).unwrap();
+        assert_eq!(stacked.height(), 8);
+        let budget = stacked.column("fund.budget").unwrap();
+        assert_eq!(budget.dtype(), &DataType::Int64);
+        assert_eq!(budget.i64().unwrap().get(0), Some(50_000_000));
+        assert_eq!(budget.i64().unwrap().get(7), Some(120_000_000));
+        let hurdle = stacked.column("models.stage_gated.hurdle").unwrap();
+        assert_eq!(hurdle.dtype(), &DataType::Float64);
+        assert_eq!(hurdle.f64().unwrap().get(1), Some(0.8));
+    }
 }

@@ -101,9 +101,46 @@ pub fn number(lang: Lang, x: f64, digits: usize) -> String {
     decimal(lang, format!("{x:.digits$}"))
 }
 
+/// A scenario parameter's value as a person writes it: money from $100k up (every
+/// scenario field that large is in dollars), otherwise the number with at most four
+/// decimals and no trailing zeros (`250000.0` becomes `$250k`, `1.0` becomes `1`).
+pub fn parameter(lang: Lang, x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    if x.abs() >= 1e5 {
+        return money(lang, x);
+    }
+    let t = format!("{x:.4}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    decimal(lang, if t == "-0" { "0".into() } else { t.into() })
+}
+
+/// A swept value read back from a CSV field: numbers through [`parameter`], text
+/// (a choice such as `rank`) as it is.
+pub fn parameter_text(lang: Lang, v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(x) => parameter(lang, x),
+        Err(_) => v.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_read_as_written_with_money_from_100k() {
+        assert_eq!(parameter(Lang::En, 1.0), "1");
+        assert_eq!(parameter(Lang::Fr, 0.625), "0,625");
+        assert_eq!(parameter(Lang::En, 0.41254), "0.4125");
+        assert_eq!(parameter(Lang::En, 36.0), "36");
+        assert_eq!(parameter(Lang::En, 250_000.0), "$250k");
+        assert_eq!(parameter(Lang::Fr, 4e7), "40,0\u{a0}M$");
+        assert_eq!(parameter_text(Lang::En, "40000000"), "$40.0M");
+        assert_eq!(parameter_text(Lang::En, "rank"), "rank");
+        assert_eq!(parameter(Lang::En, -0.00001), "0");
+    }
 
     #[test]
     fn numbers_read_naturally_in_both_languages() {

@@ -9,7 +9,7 @@ use std::path::Path;
 use super::data::{Csv, Provenance, provenance, resolved_scenario};
 use super::html::{CSS, escape};
 use super::i18n::{Lang, fill};
-use super::style::{css_colour, money, number};
+use super::style::{css_colour, money, number, parameter_text};
 
 /// Mean with its 95% CI.
 type Est = (f64, f64, f64);
@@ -84,18 +84,10 @@ fn est(lang: Lang, e: Est) -> String {
     )
 }
 
-/// A swept value as a person writes it (`250000`, not `250000.0`).
-fn tidy(v: &str) -> String {
-    match v.strip_suffix(".0") {
-        Some(whole) if whole.parse::<i64>().is_ok() => whole.to_string(),
-        _ => v.to_string(),
-    }
-}
-
-fn label(axes: &[String], values: &[String]) -> String {
+fn label(lang: Lang, axes: &[String], values: &[String]) -> String {
     axes.iter()
         .zip(values)
-        .map(|(a, v)| format!("{a} = {}", tidy(v)))
+        .map(|(a, v)| format!("{a} = {}", parameter_text(lang, v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -115,9 +107,9 @@ fn answer(lang: Lang, axes: &[String], pts: &[Point], names: &[String]) -> Vec<S
             &names[1],
             &names[0],
             &money(lang, lo.diff.0),
-            &label(axes, &lo.values),
+            &label(lang, axes, &lo.values),
             &money(lang, hi.diff.0),
-            &label(axes, &hi.values),
+            &label(lang, axes, &hi.values),
         ],
     );
     let ahead = finite.iter().filter(|p| p.diff.1 > 0.0).count();
@@ -201,7 +193,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     for pt in &pts {
         h += "<tr>";
         for v in &pt.values {
-            h += &format!("<td>{}</td>", escape(&tidy(v)));
+            h += &format!("<td>{}</td>", escape(&parameter_text(lang, v)));
         }
         for e in &pt.net {
             h += &format!("<td>{}</td>", est(lang, *e));

@@ -69,15 +69,25 @@ fn a_parameter_the_scenario_makes_dominant_ranks_first() {
             .any(|e| e.path == "fund.budget" && e.reason.contains("not listed"))
     );
     let t = sensitivity::run(&plan, &|_| {});
-    assert_eq!(t.rows[0].path, "models.stage_gated.gate_review_cost");
+    assert_eq!(
+        t.rows[0].parameter.path,
+        "models.stage_gated.gate_review_cost"
+    );
     // Costly gates cut the stage-gated model's lead.
     assert!(t.rows[0].at_high.mean_diff < t.rows[0].at_low.mean_diff);
     for w in t.rows.windows(2) {
         assert!(w[0].swing() >= w[1].swing());
     }
     // The spread move is 25% either side of the scenario's value.
-    let markup = t.rows.iter().find(|r| r.path == "vendors.markup").unwrap();
-    assert!((markup.low - 0.225).abs() < 1e-12 && (markup.high - 0.375).abs() < 1e-12);
+    let markup = t
+        .rows
+        .iter()
+        .find(|r| r.parameter.path == "vendors.markup")
+        .unwrap();
+    assert!(
+        (markup.parameter.low - 0.225).abs() < 1e-12
+            && (markup.parameter.high - 0.375).abs() < 1e-12
+    );
 }
 
 #[test]

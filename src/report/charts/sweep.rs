@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, titled, with_legend_strip};
 use crate::report::data::Csv;
@@ -70,6 +71,7 @@ fn draw<DB: DrawingBackend>(
     curves: &[(String, Curve)],
     labels: &[String],
     fmt: &dyn Fn(f64) -> String,
+    lang: Lang,
 ) -> Result<(), String> {
     let area = titled(root, title)?;
     let (plot, foot) = with_legend_strip(&area);
@@ -97,6 +99,7 @@ fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(axis)
+        .x_label_formatter(&|x| style::parameter(lang, *x))
         .y_label_formatter(&|y| fmt(*y))
         .label_style(("sans-serif", LABEL))
         .draw()
@@ -172,12 +175,12 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
             let png = out.join(format!("{stem}.png"));
             {
                 let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-                draw(&root, &title, &axis, &curves, &labels, &fmt)?;
+                draw(&root, &title, &axis, &curves, &labels, &fmt, lang)?;
             }
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                draw(&root, &title, &axis, &curves, &labels, &fmt)?;
+                draw(&root, &title, &axis, &curves, &labels, &fmt, lang)?;
             }
             let svg_path = out.join(format!("{stem}.svg"));
             std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
@@ -268,7 +271,9 @@ fn draw_grid<DB: DrawingBackend>(
         if (v - i).abs() > 1e-6 || i < 0.0 {
             return String::new();
         }
-        names.get(i as usize).cloned().unwrap_or_default()
+        names
+            .get(i as usize)
+            .map_or_else(String::new, |v| style::parameter_text(lang, v))
     };
     chart
         .configure_mesh()
@@ -298,12 +303,14 @@ fn draw_grid<DB: DrawingBackend>(
                     base.mix(0.1 + 0.8 * t.abs()).filled(),
                 )))
                 .map_err(err)?;
+            // Centred in its cell; white on the darker cells so it stays readable.
+            let ink = if t.abs() > 0.5 { WHITE } else { BLACK };
+            let font = ("sans-serif", LABEL + 1)
+                .into_font()
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
             chart
-                .draw_series(std::iter::once(Text::new(
-                    money(lang, v),
-                    (x - 0.2, y + 0.05),
-                    ("sans-serif", LABEL + 1).into_font(),
-                )))
+                .draw_series(std::iter::once(Text::new(money(lang, v), (x, y), font)))
                 .map_err(err)?;
         }
     }

@@ -45,20 +45,6 @@ fn metric_fmt(metric: Metric, lang: Lang) -> impl Fn(f64) -> String {
     }
 }
 
-/// A parameter value as written on a bar end (no trailing zeros).
-fn value_label(lang: Lang, x: f64) -> String {
-    if x.abs() >= 1e5 {
-        money(lang, x)
-    } else {
-        let t = format!("{x:.4}");
-        let t = t.trim_end_matches('0').trim_end_matches('.').to_string();
-        match lang {
-            Lang::En => t,
-            Lang::Fr => t.replace('.', ","),
-        }
-    }
-}
-
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     t: &Tornado,
@@ -102,7 +88,9 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", LABEL - 1))
         .draw()
         .map_err(err)?;
-    let label_font = ("sans-serif", LABEL - 2).into_font();
+    // Full label size: below it, the rasterised French decimal comma is hard to tell
+    // from a full stop in the PNG.
+    let label_font = ("sans-serif", LABEL).into_font();
     for (i, r) in rows.iter().enumerate() {
         let y = k - i as f64 - 0.5;
         for (j, (diff, value)) in [(r.3, r.1), (r.4, r.2)].into_iter().enumerate() {
@@ -118,7 +106,7 @@ fn draw<DB: DrawingBackend>(
             // The value tried, just past the bar's end.
             let (px, py) = chart.backend_coord(&(diff, y));
             let right = diff >= t.base;
-            let text = value_label(lang, value);
+            let text = style::parameter(lang, value);
             let pos = if right { px + 5 } else { px - 5 };
             let h = if right { HPos::Left } else { HPos::Right };
             root.draw(&Text::new(
