@@ -3,10 +3,7 @@
 
 use polars::prelude::*;
 
-use crate::scenario::{SweepPoint, value_text};
-
-/// Largest magnitude below which every whole f64 is exact (2^53).
-const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+use crate::scenario::{SweepPoint, value_text, whole};
 
 /// Columns holding the swept values: whole numbers when every value of an axis is whole
 /// (so `250000`, as the analyst wrote it, not `250000.0`), other numbers as floats, and
@@ -34,9 +31,9 @@ fn axis_columns(points: &[SweepPoint], rows_per_point: &[usize]) -> Vec<Column> 
                 })
                 .collect();
             match numbers {
-                Some(v) if v.iter().all(|x| x.fract() == 0.0 && x.abs() < EXACT_WHOLE) => {
-                    let whole: Vec<i64> = repeat(v).into_iter().map(|x| x as i64).collect();
-                    Series::new(name.into(), whole).into()
+                Some(v) if v.iter().all(|x| whole(*x).is_some()) => {
+                    let ints: Vec<i64> = repeat(v).into_iter().filter_map(whole).collect();
+                    Series::new(name.into(), ints).into()
                 }
                 Some(v) => Series::new(name.into(), repeat(v)).into(),
                 None => {

@@ -148,12 +148,22 @@ pub struct SweepPoint {
 /// Most points a sweep may have.
 pub const MAX_SWEEP_POINTS: usize = 10_000;
 
-/// Text of a TOML value as a user would write it (`1.5`, `true`, `"x"`).
+/// Text of a TOML value as a user would write it (`1.5`, `true`, `x`), whole floats
+/// without a decimal point (`30000000`, which `--set` reads back as the same value).
 pub fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Float(f) => match whole(*f) {
+            Some(i) => i.to_string(),
+            None => v.to_string(),
+        },
         other => other.to_string(),
     }
+}
+
+/// `x` as an integer when it is whole and exactly representable (below 2^53).
+pub fn whole(x: f64) -> Option<i64> {
+    (x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0).then_some(x as i64)
 }
 
 /// Adds `--sweep PATH=V1,V2,...` axes (values read as for `--set`).

@@ -242,7 +242,8 @@ fn dollar_axes_read_as_money_and_whole_numbers_stay_whole() {
     let out = tmp.path().join("budget");
     let args = ["--lang", "both", "--sweep", "fund.budget=4e7,6e7"];
     let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    run_sweep("20", &out, &args);
+    let stdout = run_sweep("20", &out, &args);
+    assert!(stdout.contains("fund.budget=40000000 "), "{stdout}");
     // The CSV keeps the exact number, without a decimal point.
     let mut r = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     let first: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
@@ -252,7 +253,10 @@ fn dollar_axes_read_as_money_and_whole_numbers_stay_whole() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<td>$40.0M</td>") && html.contains("fund.budget = $60.0M"));
     let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
-    assert!(fr.contains("<td>40,0\u{a0}M$</td>"), "French money in the table");
+    assert!(
+        fr.contains("<td>40,0\u{a0}M$</td>"),
+        "French money in the table"
+    );
     let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
     assert!(svg.contains("$40.0M") && !svg.contains("40000000"));
 }
