@@ -255,6 +255,23 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
         unit: Unit::Count,
         n: build.len(),
     });
+    // Challenge selection: round 3 took 5 of 17 challenges put forward. One round of
+    // 17 is a small sample (a binomial sd of 11 points), hence the wide range.
+    let total =
+        |metric: Metric| -> f64 { r.outcomes[m].iter().map(|o| o.get(metric)).sum::<f64>() };
+    let considered = total(Metric::IdeasConsidered);
+    checks.push(Check {
+        preset,
+        model: "stage_gated",
+        figure: "share of challenges put forward that are selected",
+        published: "round 3: 5 of 17 (29%) (accepted: 20% to 38%)",
+        source: "gov.uk, How to submit a GovTech Catalyst challenge; Leeds City Council decision record (2019)",
+        low: 0.20,
+        high: 0.38,
+        value: total(Metric::IdeasStarted) / considered.max(1.0),
+        unit: Unit::Share,
+        n: considered as usize,
+    });
     Ok(checks)
 }
 

@@ -15,7 +15,7 @@ fn scenarios_dir() -> std::path::PathBuf {
 #[test]
 fn presets_reproduce_the_published_figures_and_the_doc_is_current() {
     let checks = calibration::run(&scenarios_dir(), calibration::PORTFOLIOS).unwrap();
-    assert_eq!(checks.len(), 9);
+    assert_eq!(checks.len(), 10);
     let failed: Vec<String> = checks
         .iter()
         .filter(|c| !c.passes())
