@@ -643,6 +643,31 @@ fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>
             )),
         };
     }
+    // "invalid type: string \"abc\", expected f64": say it in the analyst's words.
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        let (kind, example) = match expected {
+            "f64" | "f32" => ("a number", "1.5 or 50_000_000"),
+            "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32" => {
+                ("a whole number", "12 or 2_000")
+            }
+            "a boolean" => ("true or false", "true"),
+            other => (other, ""),
+        };
+        let quotes = if found.starts_with("string") {
+            " without quotes"
+        } else {
+            ""
+        };
+        let help = (!example.is_empty()).then(|| format!("write {kind}{quotes}, e.g. {example}"));
+        return Diagnostic {
+            location: None,
+            path: (!path.is_empty()).then_some(path),
+            message: format!("expected {kind}, found {found}"),
+            help,
+        };
+    }
     Diagnostic {
         location: None,
         path: (!path.is_empty()).then_some(path),

@@ -161,6 +161,26 @@ fn unknown_field_suggests_the_nearest_name() {
 }
 
 #[test]
+fn a_quoted_number_names_the_line_and_says_to_drop_the_quotes() {
+    let body = std::fs::read_to_string(default_toml())
+        .unwrap()
+        .replace("budget = 50_000_000", "budget = \"50M\"");
+    let (_d, p) = scenario_file("quoted.toml", &body);
+    let err = rejected(&p);
+    let line = body
+        .lines()
+        .position(|l| l.starts_with("budget ="))
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("quoted.toml:{line}:")), "{err}");
+    assert!(
+        err.contains("field `fund.budget`: expected a number, found string \"50M\""),
+        "{err}"
+    );
+    assert!(err.contains("write a number without quotes"), "{err}");
+}
+
+#[test]
 fn out_of_range_values_say_what_is_allowed() {
     let body = std::fs::read_to_string(default_toml())
         .unwrap()
