@@ -27,15 +27,18 @@ pub fn eligible(vendors: &Vendors, v: usize, cost: f64) -> bool {
 /// probability advantage + (1 - advantage) / bids. Vendors in `taken` (already working
 /// on the idea in a parallel attempt) do not bid. Consumes one uniform per vendor plus
 /// two, whatever happens, so draws stay aligned across models and parameter changes.
+/// `bidders` is a scratch buffer (its contents are replaced), so that the thousands of
+/// competitions in a batch do not each allocate.
 pub fn compete<R: Rng + ?Sized>(
     vendors: &Vendors,
     cost: f64,
     incumbent: Option<usize>,
     taken: &[usize],
+    bidders: &mut Vec<usize>,
     rng: &mut R,
 ) -> Award {
     let n = vendors.count();
-    let mut bidders: Vec<usize> = Vec::new();
+    bidders.clear();
     for v in 0..n {
         let u: f64 = rng.random();
         let ok = eligible(vendors, v, cost) && !taken.contains(&v);
@@ -107,7 +110,14 @@ mod tests {
     fn big_contracts_shut_small_vendors_out() {
         let m = market();
         for i in 0..2000 {
-            let a = compete(&m, 2e6, None, &[], &mut stream(1, 0, i, Purpose::Bids, 0));
+            let a = compete(
+                &m,
+                2e6,
+                None,
+                &[],
+                &mut Vec::new(),
+                &mut stream(1, 0, i, Purpose::Bids, 0),
+            );
             assert!(!m.is_small(a.vendor));
         }
     }
@@ -116,7 +126,14 @@ mod tests {
     fn more_bids_mean_lower_markup_and_none_means_sole_source() {
         let m = market();
         for i in 0..2000 {
-            let a = compete(&m, 1e5, None, &[], &mut stream(2, 0, i, Purpose::Bids, 0));
+            let a = compete(
+                &m,
+                1e5,
+                None,
+                &[],
+                &mut Vec::new(),
+                &mut stream(2, 0, i, Purpose::Bids, 0),
+            );
             if a.sole_source {
                 assert_eq!(a.markup, 0.5);
             } else {
@@ -136,6 +153,7 @@ mod tests {
                 1e5,
                 Some(4),
                 &[],
+                &mut Vec::new(),
                 &mut stream(5, 0, i, Purpose::Bids, 0),
             );
             wins += f64::from(u8::from(a.vendor == 4));

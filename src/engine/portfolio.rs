@@ -241,6 +241,10 @@ struct Sim<'a> {
     /// attempt, and the vendors already on the idea.
     scratch_awards: Vec<(Award, bool, f64, f64)>,
     scratch_taken: Vec<usize>,
+    /// Reused buffers: bidders in a competition, and the ideas a decision considers
+    /// with their priorities.
+    scratch_bidders: Vec<usize>,
+    scratch_ranked: Vec<(f64, usize)>,
     /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
     keep_projects: bool,
 }
@@ -320,6 +324,8 @@ pub fn simulate_detail(
         releases: Vec::new(),
         scratch_awards: Vec::new(),
         scratch_taken: Vec::new(),
+        scratch_bidders: Vec::new(),
+        scratch_ranked: Vec::new(),
         keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
@@ -411,15 +417,21 @@ impl Sim<'_> {
     /// idea held for money are checked against their hurdle, ranked by expected value per
     /// expected dollar (or taken in arrival order), and funded in order while money lasts.
     fn decide(&mut self, t: f64, fresh: &[usize]) {
-        let held = self
-            .tracks
-            .iter()
-            .enumerate()
-            .filter(|(_, tr)| tr.status == Status::Held)
-            .map(|(i, _)| i);
-        let candidates: Vec<usize> = fresh.iter().copied().chain(held).collect();
-        let mut ranked: Vec<(f64, usize)> = Vec::with_capacity(candidates.len());
-        for id in candidates {
+        // Candidates go into the reused buffer first (priority filled in below), so the
+        // loop can change the tracks it reads.
+        let mut candidates = std::mem::take(&mut self.scratch_ranked);
+        candidates.clear();
+        candidates.extend(fresh.iter().map(|&id| (0.0, id)));
+        candidates.extend(
+            self.tracks
+                .iter()
+                .enumerate()
+                .filter(|(_, tr)| tr.status == Status::Held)
+                .map(|(i, _)| (0.0, i)),
+        );
+        let mut ranked = 0;
+        for c in 0..candidates.len() {
+            let id = candidates[c].1;
             let tr = &self.tracks[id];
             let k = tr.stage;
             let value = (1.0 - tr.released) * tr.belief.expected_value();
@@ -430,7 +442,9 @@ impl Sim<'_> {
                     // Arrival order: earlier ideas (lower ids) first.
                     Selection::Arrival => 0.0,
                 };
-                ranked.push((priority, id));
+                // Passing candidates are packed at the front, in candidate order.
+                candidates[ranked] = (priority, id);
+                ranked += 1;
             } else if tr.stages_entered == 0 {
                 self.tracks[id].status = Status::Rejected;
             } else {
@@ -438,8 +452,9 @@ impl Sim<'_> {
                 self.end(id, Status::Killed(k - 1));
             }
         }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, id) in ranked {
+        candidates.truncate(ranked);
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, id) in &candidates {
             if !self.try_start(t, id) {
                 self.tracks[id].status = if self.tracks[id].stages_entered == 0 {
                     Status::Rejected
@@ -448,6 +463,7 @@ impl Sim<'_> {
                 };
             }
         }
+        self.scratch_ranked = candidates;
     }
 
     /// Commitment to hold for a future stage `k` at markup `markup`.
@@ -507,6 +523,7 @@ impl Sim<'_> {
         // different vendors while there are enough of them.
         let mut awards = std::mem::take(&mut self.scratch_awards);
         let mut taken = std::mem::take(&mut self.scratch_taken);
+        let mut bidders = std::mem::take(&mut self.scratch_bidders);
         awards.clear();
         taken.clear();
         let tr = &self.tracks[id];
@@ -520,7 +537,7 @@ impl Sim<'_> {
             let award = if competed {
                 let key = attempt_key(k, a.slot);
                 let mut rng = stream(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
-                market::compete(&s.vendors, work, a.vendor, &taken, &mut rng)
+                market::compete(&s.vendors, work, a.vendor, &taken, &mut bidders, &mut rng)
             } else {
                 // A follow-on stage stays with the incumbent at the price agreed at award.
                 Award {
@@ -561,6 +578,7 @@ impl Sim<'_> {
         let from_reserve = need_now.min(tr.reserve);
         if need_now - from_reserve + future > self.available() + 1e-9 {
             self.scratch_awards = awards;
+            self.scratch_bidders = bidders;
             self.scratch_taken = taken;
             return false;
         }
@@ -632,6 +650,7 @@ impl Sim<'_> {
             self.push_slot(start + elapsed, EventKind::ContractEnd, id, slot);
         }
         self.scratch_awards = awards;
+        self.scratch_bidders = bidders;
         self.scratch_taken = taken;
         let tr = &mut self.tracks[id];
         tr.lead_vendor = tr.attempts[0].vendor;
