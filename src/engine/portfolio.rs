@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::Detail;
-use super::belief::Belief;
+use super::belief::{Belief, Evidence};
 use super::ideas::IdeaSet;
 use super::market::{self, Award};
 use super::risk;
@@ -181,8 +181,13 @@ struct Attempt {
     sole_source: bool,
     /// Contract costs booked so far (the base of switching costs).
     contract_spend: f64,
-    /// Latest stage signal on the attempt's log value (ranks attempts at a gate).
+    /// Latest stage signal on the attempt's log value.
     signal: f64,
+    /// Every stage signal on its log value so far (with a quality spread).
+    evidence: Evidence,
+    /// Rank at the gate, higher first: its expected worth E[V q] given every signal
+    /// when solutions differ in quality, else its latest signal.
+    score: f64,
     cancelled: bool,
     contract: Option<Contract>,
 }
@@ -247,6 +252,22 @@ struct Sim<'a> {
     scratch_ranked: Vec<(f64, usize)>,
     /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
     keep_projects: bool,
+}
+
+impl Track {
+    /// What the decision maker expects the idea to be worth, dollars: E[V] before any
+    /// attempt has results, else the expected worth of its leading attempt's solution
+    /// given every signal (belief.rs), which counts the gain from keeping the best.
+    fn expected_value(&self, quality_sd: f64) -> f64 {
+        if quality_sd == 0.0 || self.attempts.is_empty() {
+            return self.belief.expected_value();
+        }
+        let live = || self.attempts.iter().map(|a| &a.evidence);
+        let post = self.belief.log_value_with(live(), quality_sd);
+        live()
+            .map(|e| self.belief.attempt_worth(post, e, quality_sd))
+            .fold(0.0, f64::max)
+    }
 }
 
 /// Runs one portfolio under one funding model, with per-idea detail. `ideas` must come
@@ -434,7 +455,7 @@ impl Sim<'_> {
             let id = candidates[c].1;
             let tr = &self.tracks[id];
             let k = tr.stage;
-            let value = (1.0 - tr.released) * tr.belief.expected_value();
+            let value = (1.0 - tr.released) * tr.expected_value(self.s.ideas.solution_sd);
             let cost = self.expected_remaining_cost(id, k);
             if value >= self.m.stages[k].hurdle * cost && value > 0.0 {
                 let priority = match self.m.selection {
@@ -513,6 +534,8 @@ impl Sim<'_> {
                     sole_source: false,
                     contract_spend: 0.0,
                     signal: 0.0,
+                    evidence: Evidence::default(),
+                    score: 0.0,
                     cancelled: false,
                     contract: None,
                 })
@@ -718,7 +741,13 @@ impl Sim<'_> {
         }
         let k = self.tracks[id].stage;
         let last = k + 1 == m.stages.len();
+        let sd = s.ideas.solution_sd;
         let tr = &mut self.tracks[id];
+        // An attempt that passed the escalation cap drops out; what its earlier results
+        // said about the idea stays in the belief.
+        for a in tr.attempts.iter().filter(|a| a.cancelled) {
+            tr.belief.absorb(&a.evidence, sd);
+        }
         tr.attempts.retain(|a| !a.cancelled);
         let review = if last || tr.attempts.is_empty() {
             0.0
@@ -739,17 +768,21 @@ impl Sim<'_> {
         let stage = &m.stages[k];
         let found = self.ideas.detects_misfit(id, k, stage.misfit_detection);
         let idea = &self.ideas.ideas[id];
-        // Each attempt's result is a signal on its own log value, log V + log q; shifted
-        // by the mean of log q it observes log V with the quality spread as extra noise.
-        let sd = s.ideas.solution_sd;
-        let noise = stage.signal_noise.hypot(sd);
+        // Each attempt's result is a signal on its own log value, log V + log q. Without
+        // a quality spread (q = 1) it observes log V directly. With one, an attempt's
+        // signals share its q, so they are kept as its evidence and combined with the
+        // belief in closed form (belief.rs) until the attempt drops out.
         let (ideas, portfolio) = (self.ideas, self.portfolio);
         let mut release = None;
         let tr = &mut self.tracks[id];
         for a in tr.attempts.iter_mut() {
             let sig = ideas.attempt_signal(s, portfolio, id, k, a.slot, stage.signal_noise)
                 + a.log_quality;
-            tr.belief.observe(sig + sd * sd / 2.0, noise);
+            if sd > 0.0 {
+                a.evidence.observe(sig, stage.signal_noise);
+            } else {
+                tr.belief.observe(sig, stage.signal_noise);
+            }
             // A stage that learns nothing cannot rank attempts: they keep slot order.
             a.signal = if stage.signal_noise.is_finite() {
                 sig
@@ -758,8 +791,23 @@ impl Sim<'_> {
             };
         }
         tr.belief.check_fit(stage.misfit_detection, found);
+        // Rank: by expected worth given every signal when solutions differ; otherwise
+        // attempts differ only in noise and the latest signal decides.
+        if sd > 0.0 {
+            let post = tr
+                .belief
+                .log_value_with(tr.attempts.iter().map(|a| &a.evidence), sd);
+            let belief = tr.belief;
+            for a in tr.attempts.iter_mut() {
+                a.score = belief.attempt_worth(post, &a.evidence, sd);
+            }
+        } else {
+            for a in tr.attempts.iter_mut() {
+                a.score = a.signal;
+            }
+        }
         tr.attempts
-            .sort_by(|x, y| y.signal.total_cmp(&x.signal).then(x.slot.cmp(&y.slot)));
+            .sort_by(|x, y| y.score.total_cmp(&x.score).then(x.slot.cmp(&y.slot)));
         tr.lead_vendor = tr.attempts[0].vendor;
         // The last stage releases whatever earlier stages did not.
         let share = if last {
@@ -784,8 +832,13 @@ impl Sim<'_> {
         if last {
             self.end(id, Status::Delivered);
         } else {
-            // The gate keeps the best attempts for the next stage.
-            tr.attempts.truncate(m.stages[k + 1].attempts);
+            // The gate keeps the best attempts for the next stage; the others' results
+            // stay in the belief.
+            let keep = m.stages[k + 1].attempts.min(tr.attempts.len());
+            for a in &tr.attempts[keep..] {
+                tr.belief.absorb(&a.evidence, sd);
+            }
+            tr.attempts.truncate(keep);
             tr.status = Status::AtGate;
             tr.stage = k + 1;
             self.push(t + m.gate_delay_months, EventKind::Gate, id);
