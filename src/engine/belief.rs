@@ -7,12 +7,8 @@
 /// Posterior state, updated signal by signal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Belief {
-    /// Sum of precisions (1 / variance) of prior and signals, per ln(dollars)^2.
-    precision: f64,
-    /// Sum of precision-weighted means.
-    weighted: f64,
-    /// Log value known exactly (a signal with zero noise, or a prior with zero spread).
-    exact: Option<f64>,
+    /// The prior and every signal on log value, as conjugate sums.
+    log_value: Evidence,
     /// Prior probability of fit.
     p_fit: f64,
     /// Product of (1 - detection probability) over stages that found no misfit.
@@ -25,9 +21,7 @@ impl Belief {
     /// Prior N(mean, sd^2) on log value and prior fit probability.
     pub fn prior(mean: f64, sd: f64, p_fit: f64) -> Belief {
         let mut b = Belief {
-            precision: 0.0,
-            weighted: 0.0,
-            exact: None,
+            log_value: Evidence::default(),
             p_fit,
             miss: 1.0,
             misfit_found: false,
@@ -38,13 +32,7 @@ impl Belief {
 
     /// Adds a signal on log value with noise sd `noise` (0: exact, inf: uninformative).
     pub fn observe(&mut self, signal: f64, noise: f64) {
-        if noise == 0.0 {
-            self.exact.get_or_insert(signal);
-        } else if noise.is_finite() {
-            let p = 1.0 / (noise * noise);
-            self.precision += p;
-            self.weighted += p * signal;
-        }
+        self.log_value.observe(signal, noise);
     }
 
     /// Records a stage's misfit check: `found` if it revealed a misfit, else it missed with
@@ -57,12 +45,10 @@ impl Belief {
         }
     }
 
-    /// Posterior mean and variance of log value.
+    /// Posterior mean and variance of log value (an improper flat belief, only possible
+    /// with an infinite prior spread and no signal, has infinite variance).
     pub fn log_value(&self) -> (f64, f64) {
-        match self.exact {
-            Some(x) => (x, 0.0),
-            None => (self.weighted / self.precision, 1.0 / self.precision),
-        }
+        self.log_value.summary().unwrap_or((0.0, f64::INFINITY))
     }
 
     /// P(fit | no misfit found so far).
@@ -131,8 +117,8 @@ impl Belief {
     }
 }
 
-/// What one attempt's stage results say about its own log value, ln V + ln q (the
-/// same conjugate sums as [`Belief`], without a prior).
+/// Signals on one log value as conjugate sums: the belief's on ln V (prior included), or
+/// what one attempt's stage results say about its own log value, ln V + ln q.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Evidence {
     /// Sum of signal precisions, per ln(dollars)^2.
