@@ -148,6 +148,10 @@ pub const EN: &[(&str, &str)] = &[
     ("t_scatter", "Value against waste: {} sits highest on value"),
     ("t_sweep", "{} against {}: mean and 95% CI per model"),
     (
+        "t_sweep_difference",
+        "Net value per fund, {} minus {}, against {}: paired mean and 95% CI",
+    ),
+    (
         "t_tornado",
         "{}, {} minus {}: most sensitive to {} (one at a time, same seeds)",
     ),
@@ -191,6 +195,10 @@ pub const EN: &[(&str, &str)] = &[
     (
         "c_heatmap",
         "Paired difference in net value at every point of the grid: blue where the challenger leads, red-orange where it trails.",
+    ),
+    (
+        "c_sweep_difference",
+        "Paired difference in net value along the first swept field, with its 95% confidence band: the same portfolios run under both models, so chance common to both cancels out. Where the band stays above zero the challenger leads.",
     ),
     (
         "sweep_reproduce",
@@ -359,6 +367,10 @@ pub const FR: &[(&str, &str)] = &[
     ),
     ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
     (
+        "t_sweep_difference",
+        "Valeur nette par fonds, {} moins {}, selon {} : moyenne appariée et IC à 95 %",
+    ),
+    (
         "t_tornado",
         "{}, {} moins {} : le plus sensible à {} (un paramètre à la fois, mêmes graines)",
     ),
@@ -402,6 +414,10 @@ pub const FR: &[(&str, &str)] = &[
     (
         "c_heatmap",
         "Écart apparié de valeur nette à chaque point de la grille : bleu où le challenger mène, rouge orangé où il est derrière.",
+    ),
+    (
+        "c_sweep_difference",
+        "Écart apparié de valeur nette selon le premier champ balayé, avec sa bande de confiance à 95 % : les mêmes portefeuilles passent sous les deux modes, si bien que le hasard commun aux deux s’annule. Là où la bande reste au-dessus de zéro, le challenger mène.",
     ),
     (
         "sweep_reproduce",

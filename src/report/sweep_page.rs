@@ -204,20 +204,20 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     // Charts, as written into the folder for this language.
     h += &format!("<h2>{}</h2>\n", escape(lang.t("charts")));
     let chart_dir = dir.join(super::chart_dir(lang));
-    let mut stems: Vec<String> = super::charts::sweep::METRICS
-        .iter()
-        .map(|(m, _)| format!("sweep-{}", m.replace('_', "-")))
-        .collect();
-    stems.push("sweep-heatmap".into());
-    for stem in stems {
+    // The answer first: the paired difference, then the grid, then each model's metrics.
+    let mut stems: Vec<(String, &str)> = vec![
+        ("sweep-difference".into(), "c_sweep_difference"),
+        ("sweep-heatmap".into(), "c_heatmap"),
+    ];
+    stems.extend(
+        super::charts::sweep::METRICS
+            .iter()
+            .map(|(m, _)| (format!("sweep-{}", m.replace('_', "-")), "c_sweep")),
+    );
+    for (stem, caption) in stems {
         let path = chart_dir.join(format!("{stem}.svg"));
         let Ok(svg) = std::fs::read_to_string(&path) else {
             continue; // not drawn for this sweep (e.g. no grid, or a non-numeric field)
-        };
-        let caption = if stem == "sweep-heatmap" {
-            "c_heatmap"
-        } else {
-            "c_sweep"
         };
         h += &format!(
             "<figure id=\"{stem}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",

@@ -140,6 +140,16 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
     }
     let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
     assert!(svg.contains("Net value against models.stage_gated.hurdle"));
+    // The paired difference along the hurdle, in both languages, one point per hurdle.
+    for dir in ["charts", "charts/fr"] {
+        let svg = std::fs::read_to_string(out.join(dir).join("sweep-difference.svg")).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let markers = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle"))
+            .count();
+        assert_eq!(markers, 6, "{dir}");
+    }
     assert!(
         budgetsim::export::run_folder::verify(&out)
             .unwrap()
@@ -209,7 +219,12 @@ fn the_sweep_report_answers_from_the_points_and_its_folder_reproduces_the_sweep(
         html.contains("of the 12 points"),
         "answer must count the points"
     );
-    for id in ["sweep-net-value", "sweep-waste-share", "sweep-heatmap"] {
+    for id in [
+        "sweep-difference",
+        "sweep-net-value",
+        "sweep-waste-share",
+        "sweep-heatmap",
+    ] {
         assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
     }
     // The folder's scenario.toml holds both axes: running it again gives the same sweep.

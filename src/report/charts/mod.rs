@@ -124,6 +124,30 @@ pub fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
+/// Draws one chart into `DIR/STEM.png` and `DIR/STEM.svg` with the same drawing code
+/// (`root` is bound to each backend's drawing area in turn; the code returns
+/// `Result<(), String>`); evaluates to the two paths. Use inside a function returning
+/// `Result<_, String>`.
+macro_rules! png_and_svg {
+    ($dir:expr, $stem:expr, $dims:expr, |$root:ident| $draw:expr) => {{
+        let png = $dir.join(format!("{}.png", $stem));
+        {
+            let $root = plotters::prelude::BitMapBackend::new(&png, $dims).into_drawing_area();
+            $draw?;
+        }
+        let mut svg = String::new();
+        {
+            let $root =
+                plotters::prelude::SVGBackend::with_string(&mut svg, $dims).into_drawing_area();
+            $draw?;
+        }
+        let svg_path = $dir.join(format!("{}.svg", $stem));
+        std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
+        [png, svg_path]
+    }};
+}
+pub(crate) use png_and_svg;
+
 /// Writes every chart as PNG and SVG into `dir` (created); returns the files written.
 pub fn render_all(dir: &Path, d: &ReportData, lang: Lang) -> Result<Vec<PathBuf>, String> {
     if !style::register() {

@@ -1,13 +1,14 @@
 //! Sweep charts, drawn from `sweep.csv`: each headline metric against the first swept
 //! field, one line per model with its 95% CI band (other swept fields held at their
-//! first value).
+//! first value); from `sweep_comparison.csv`, the paired net-value difference along
+//! that field and, for a two-field grid, a heatmap of it.
 
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{err, legend, titled, with_legend_strip};
+use super::{err, legend, png_and_svg, titled, with_legend_strip};
 use crate::report::data::Csv;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
@@ -104,6 +105,15 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", LABEL))
         .draw()
         .map_err(err)?;
+    if y0 < 0.0 {
+        // Zero marks where a difference changes sign.
+        chart
+            .draw_series(LineSeries::new(
+                [(x0, 0.0), (x1, 0.0)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?;
+    }
     for (i, (_, c)) in curves.iter().enumerate() {
         let col = colour(i);
         let mut band: Vec<(f64, f64)> = c.iter().map(|p| (p.0, p.3)).collect();
@@ -172,21 +182,72 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 }
             };
             let stem = format!("sweep-{}", metric.replace('_', "-"));
-            let png = out.join(format!("{stem}.png"));
-            {
-                let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-                draw(&root, &title, &axis, &curves, &labels, &fmt, lang)?;
-            }
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                draw(&root, &title, &axis, &curves, &labels, &fmt, lang)?;
-            }
-            let svg_path = out.join(format!("{stem}.svg"));
-            std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
-            files.push(png);
-            files.push(svg_path);
+            files.extend(png_and_svg!(out, stem, SIZE, |root| draw(
+                &root, &title, &axis, &curves, &labels, &fmt, lang
+            )));
         }
+    }
+    files.extend(render_difference(dir, langs, &names)?);
+    Ok(files)
+}
+
+/// The challenger's paired net-value difference against the baseline along the first
+/// swept field (other fields at their first value), from sweep_comparison.csv; None
+/// when that field is not numeric.
+fn difference(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Curves>, String> {
+    let t = Csv::read(dir, "sweep_comparison.csv")?;
+    let (ca, cb, cm) = (t.col("model_a")?, t.col("model_b")?, t.col("metric")?);
+    let (cd, clo, chi) = (t.col("mean_diff")?, t.col("ci_low")?, t.col("ci_high")?);
+    if ca == 0 {
+        return Ok(None);
+    }
+    let mut first_of_others: Option<Vec<String>> = None;
+    let mut curve = Curve::new();
+    for rec in &t.rows {
+        let others: Vec<String> = (1..ca).map(|i| rec[i].to_string()).collect();
+        let fixed = first_of_others.get_or_insert_with(|| others.clone());
+        if &others != fixed
+            || &rec[cm] != "net_value"
+            || &rec[ca] != challenger
+            || &rec[cb] != baseline
+        {
+            continue;
+        }
+        let Ok(x) = rec[0].parse::<f64>() else {
+            return Ok(None);
+        };
+        curve.push((x, t.f(rec, cd), t.f(rec, clo), t.f(rec, chi)));
+    }
+    curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let name = format!("{challenger}-{baseline}");
+    Ok((!curve.is_empty()).then(|| (t.header[0].clone(), vec![(name, curve)])))
+}
+
+/// Writes `charts/sweep-difference.{png,svg}` (and French): the second model's paired
+/// net-value difference against the first along the first swept field, with its 95% CI.
+/// Chance common to both models cancels in a paired difference, so this is the chart
+/// that says where along the sweep the challenger gains most.
+fn render_difference(
+    dir: &Path,
+    langs: &[Lang],
+    labels: &[(String, String)],
+) -> Result<Vec<PathBuf>, String> {
+    let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
+        return Ok(Vec::new());
+    };
+    let Some((axis, curve)) = difference(dir, &base.0, &other.0)? else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for &lang in langs {
+        let out = dir.join(crate::report::chart_dir(lang));
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let title = fill(lang.t("t_sweep_difference"), &[&other.1, &base.1, &axis]);
+        let label = vec![fill(lang.t("difference"), &[&other.1, &base.1])];
+        let fmt = |x: f64| money(lang, x);
+        files.extend(png_and_svg!(out, "sweep-difference", SIZE, |root| draw(
+            &root, &title, &axis, &curve, &label, &fmt, lang
+        )));
     }
     Ok(files)
 }
@@ -335,20 +396,9 @@ pub fn render_heatmap(
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let title = fill(lang.t("t_heatmap"), &[&other.1, &base.1]);
-        let png = out.join("sweep-heatmap.png");
-        {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-            draw_grid(&root, &title, &g, lang)?;
-        }
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            draw_grid(&root, &title, &g, lang)?;
-        }
-        let svg_path = out.join("sweep-heatmap.svg");
-        std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
-        files.push(png);
-        files.push(svg_path);
+        files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, |root| draw_grid(
+            &root, &title, &g, lang
+        )));
     }
     Ok(files)
 }

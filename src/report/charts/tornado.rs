@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{err, legend, titled, with_legend_strip};
+use super::{err, legend, png_and_svg, titled, with_legend_strip};
 use crate::metrics::Metric;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, colour, money, number, percent};
@@ -177,20 +177,9 @@ pub fn render(dir: &Path, t: &Tornado, langs: &[Lang]) -> Result<Vec<PathBuf>, S
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let png = out.join("tornado.png");
-        {
-            let root = BitMapBackend::new(&png, dims).into_drawing_area();
-            draw(&root, t, lang)?;
-        }
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, dims).into_drawing_area();
-            draw(&root, t, lang)?;
-        }
-        let svg_path = out.join("tornado.svg");
-        std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
-        files.push(png);
-        files.push(svg_path);
+        files.extend(png_and_svg!(out, "tornado", dims, |root| draw(
+            &root, t, lang
+        )));
     }
     Ok(files)
 }
