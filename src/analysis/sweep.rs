@@ -30,6 +30,19 @@ fn axis_columns(points: &[SweepPoint], rows_per_point: &[usize]) -> Vec<Column> 
                     _ => None,
                 })
                 .collect();
+            // TOML integers are kept exactly (a seed may exceed 2^53).
+            let integers: Option<Vec<i64>> = points
+                .iter()
+                .map(|p| p.settings[a].1.as_integer())
+                .collect();
+            if let Some(v) = integers {
+                let col: Vec<i64> = v
+                    .iter()
+                    .zip(rows_per_point)
+                    .flat_map(|(x, n)| std::iter::repeat_n(*x, *n))
+                    .collect();
+                return Series::new(name.into(), col).into();
+            }
             match numbers {
                 Some(v) if v.iter().all(|x| whole(*x).is_some()) => {
                     let ints: Vec<i64> = repeat(v).into_iter().filter_map(whole).collect();

@@ -100,7 +100,14 @@ impl Belief {
     /// (1 - b) mean + b m - (1 - b) sd_q^2 / 2 and variance (1 - b)^2 var + sd_q^2 (1 - b).
     /// The attempt with the best results is worth more than the average attempt: this
     /// is the gain from funding several and keeping the best.
-    pub fn attempt_worth(&self, (mean, var): (f64, f64), e: &Evidence, quality_sd: f64) -> f64 {
+    pub fn attempt_worth(&self, post: (f64, f64), e: &Evidence, quality_sd: f64) -> f64 {
+        self.fit_probability() * Belief::attempt_log_worth(post, e, quality_sd).exp()
+    }
+
+    /// ln E[V q_a | all signals, fit]: [`Belief::attempt_worth`] without the fit
+    /// probability, which is common to an idea's attempts (so this ranks them even when
+    /// a misfit has been found).
+    pub fn attempt_log_worth((mean, var): (f64, f64), e: &Evidence, quality_sd: f64) -> f64 {
         let q2 = quality_sd * quality_sd;
         let (lm, lv) = match e.summary() {
             Some((m, v)) if q2 > 0.0 => {
@@ -113,7 +120,7 @@ impl Belief {
             // No result yet (or no quality spread): E[q] = 1, so its worth is E[V].
             _ => (mean - q2 / 2.0, var + q2),
         };
-        self.fit_probability() * (lm + lv / 2.0).exp()
+        lm + lv / 2.0
     }
 }
 

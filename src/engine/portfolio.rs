@@ -185,8 +185,8 @@ struct Attempt {
     signal: f64,
     /// Every stage signal on its log value so far (with a quality spread).
     evidence: Evidence,
-    /// Rank at the gate, higher first: its expected worth E[V q] given every signal
-    /// when solutions differ in quality, else its latest signal.
+    /// Rank at the gate, higher first: its log expected worth ln E[V q] given every
+    /// signal when solutions differ in quality, else its latest signal.
     score: f64,
     cancelled: bool,
     contract: Option<Contract>,
@@ -797,9 +797,8 @@ impl Sim<'_> {
             let post = tr
                 .belief
                 .log_value_with(tr.attempts.iter().map(|a| &a.evidence), sd);
-            let belief = tr.belief;
             for a in tr.attempts.iter_mut() {
-                a.score = belief.attempt_worth(post, &a.evidence, sd);
+                a.score = Belief::attempt_log_worth(post, &a.evidence, sd);
             }
         } else {
             for a in tr.attempts.iter_mut() {

@@ -98,6 +98,9 @@ pub fn render(a: &Analysis) -> String {
             let p = &c.paired;
             let prob = if metric.better() == crate::metrics::Better::Neither {
                 "-".to_string()
+            } else if p.prob_a_better.is_nan() {
+                // Undefined in every portfolio (e.g. no contracts): as the other columns.
+                "n/a".to_string()
             } else {
                 format!("{:.2}", p.prob_a_better)
             };

@@ -101,14 +101,14 @@ pub fn number(lang: Lang, x: f64, digits: usize) -> String {
     decimal(lang, format!("{x:.digits$}"))
 }
 
-/// A scenario parameter's value as a person writes it: money from $100k up (every
-/// scenario field that large is in dollars), otherwise the number with at most four
-/// decimals and no trailing zeros (`250000.0` becomes `$250k`, `1.0` becomes `1`).
-pub fn parameter(lang: Lang, x: f64) -> String {
+/// A scenario field's value as a person reads it, compactly (chart ticks and labels):
+/// money for dollar fields ([`crate::scenario::is_dollars`]: `$250k`, `$40.0M`), other
+/// numbers with at most four decimals and no trailing zeros (`1`, `0.625`, `20190502`).
+pub fn parameter(lang: Lang, path: &str, x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
-    if x.abs() >= 1e5 {
+    if crate::scenario::is_dollars(path) {
         return money(lang, x);
     }
     let t = format!("{x:.4}");
@@ -116,12 +116,46 @@ pub fn parameter(lang: Lang, x: f64) -> String {
     decimal(lang, if t == "-0" { "0".into() } else { t.into() })
 }
 
-/// A swept value read back from a CSV field: numbers through [`parameter`], text
-/// (a choice such as `rank`) as it is.
-pub fn parameter_text(lang: Lang, v: &str) -> String {
-    match v.parse::<f64>() {
-        Ok(x) => parameter(lang, x),
-        Err(_) => v.to_string(),
+/// As [`parameter`], but exact: a dollar amount that the compact form would round
+/// (`$100,400`, not `$100k`) is written in full, so neighbouring sweep points stay
+/// distinct. Text (a choice such as `rank`) is kept as it is.
+pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
+    let Ok(x) = v.parse::<f64>() else {
+        return v.to_string();
+    };
+    let compact = parameter(lang, path, x);
+    if !crate::scenario::is_dollars(path) || !x.is_finite() {
+        return compact;
+    }
+    let a = x.abs();
+    let unit = if a >= 1e9 {
+        1e8
+    } else if a >= 1e6 {
+        1e5
+    } else if a >= 1e3 {
+        1e3
+    } else {
+        1.0
+    };
+    if (x / unit).round() * unit == x {
+        return compact;
+    }
+    // Whole dollars with grouped thousands.
+    let digits = format!("{:.0}", a);
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(match lang {
+                Lang::En => ',',
+                Lang::Fr => '\u{202f}',
+            });
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    match lang {
+        Lang::En => format!("{sign}${grouped}"),
+        Lang::Fr => format!("{sign}{grouped}\u{a0}$"),
     }
 }
 
@@ -130,16 +164,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameters_read_as_written_with_money_from_100k() {
-        assert_eq!(parameter(Lang::En, 1.0), "1");
-        assert_eq!(parameter(Lang::Fr, 0.625), "0,625");
-        assert_eq!(parameter(Lang::En, 0.41254), "0.4125");
-        assert_eq!(parameter(Lang::En, 36.0), "36");
-        assert_eq!(parameter(Lang::En, 250_000.0), "$250k");
-        assert_eq!(parameter(Lang::Fr, 4e7), "40,0\u{a0}M$");
-        assert_eq!(parameter_text(Lang::En, "40000000"), "$40.0M");
-        assert_eq!(parameter_text(Lang::En, "rank"), "rank");
-        assert_eq!(parameter(Lang::En, -0.00001), "0");
+    fn parameters_read_as_written_with_money_for_dollar_fields() {
+        assert_eq!(parameter(Lang::En, "models.x.hurdle", 1.0), "1");
+        assert_eq!(parameter(Lang::Fr, "vendors.markup", 0.625), "0,625");
+        assert_eq!(
+            parameter(Lang::En, "ideas.fit_probability", 0.41254),
+            "0.4125"
+        );
+        assert_eq!(
+            parameter(Lang::En, "simulation.seed", 20190502.0),
+            "20190502"
+        );
+        assert_eq!(
+            parameter(Lang::En, "models.x.gate_review_cost", 250_000.0),
+            "$250k"
+        );
+        assert_eq!(parameter(Lang::Fr, "fund.budget", 4e7), "40,0\u{a0}M$");
+        assert_eq!(parameter(Lang::En, "x.y", -0.00001), "0");
+        // Exact where the compact form would merge neighbouring values.
+        assert_eq!(
+            parameter_text(Lang::En, "fund.budget", "40000000"),
+            "$40.0M"
+        );
+        assert_eq!(
+            parameter_text(Lang::En, "fund.budget", "100400"),
+            "$100,400"
+        );
+        assert_eq!(
+            parameter_text(Lang::Fr, "fund.budget", "100400"),
+            "100\u{202f}400\u{a0}$"
+        );
+        assert_eq!(
+            parameter_text(Lang::En, "simulation.seed", "1000001"),
+            "1000001"
+        );
+        assert_eq!(
+            parameter_text(Lang::En, "models.x.selection", "rank"),
+            "rank"
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn est(lang: Lang, e: Est) -> String {
 fn label(lang: Lang, axes: &[String], values: &[String]) -> String {
     axes.iter()
         .zip(values)
-        .map(|(a, v)| format!("{a} = {}", parameter_text(lang, v)))
+        .map(|(a, v)| format!("{a} = {}", parameter_text(lang, a, v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -192,8 +192,8 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     );
     for pt in &pts {
         h += "<tr>";
-        for v in &pt.values {
-            h += &format!("<td>{}</td>", escape(&parameter_text(lang, v)));
+        for (a, v) in axes.iter().zip(&pt.values) {
+            h += &format!("<td>{}</td>", escape(&parameter_text(lang, a, v)));
         }
         for e in &pt.net {
             h += &format!("<td>{}</td>", est(lang, *e));

@@ -161,6 +161,19 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// Whether the scenario field at dotted `path` is an amount of money (dollars): the
+/// fund's budget, the value and planned-cost distributions of ideas, the small-vendor
+/// contract cap, and a model's review, procurement and fixed stage costs.
+pub fn is_dollars(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or_default();
+    path == "fund.budget"
+        || path == "vendors.small_contract_cap"
+        || path.starts_with("ideas.value.")
+        || path.starts_with("ideas.planned_cost.")
+        || (path.starts_with("models.")
+            && matches!(last, "gate_review_cost" | "procurement_cost" | "cost"))
+}
+
 /// `x` as an integer when it is whole and exactly representable (below 2^53).
 pub fn whole(x: f64) -> Option<i64> {
     (x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0).then_some(x as i64)
@@ -647,9 +660,22 @@ fn serde_diagnostic(prefix: &str, e: serde_path_to_error::Error<toml::de::Error>
     if let Some(rest) = message.strip_prefix("invalid type: ")
         && let Some((found, expected)) = rest.rsplit_once(", expected ")
     {
+        // Enum fields (`commitment`, `selection`...) expect one of their names as text.
+        if expected == "string only" {
+            return Diagnostic {
+                location: None,
+                path: (!path.is_empty()).then_some(path),
+                message: "expected one of this field's choices, as quoted text".into(),
+                help: Some(
+                    "scenarios/default.toml lists the choices beside the field, e.g. \
+                     commitment = \"stage\""
+                        .into(),
+                ),
+            };
+        }
         let (kind, example) = match expected {
             "f64" | "f32" => ("a number", "1.5 or 50_000_000"),
-            "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32" => {
+            "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32" | "i16" | "i8" | "isize" => {
                 ("a whole number", "12 or 2_000")
             }
             "a boolean" => ("true or false", "true"),

@@ -178,6 +178,15 @@ fn a_quoted_number_names_the_line_and_says_to_drop_the_quotes() {
         "{err}"
     );
     assert!(err.contains("write a number without quotes"), "{err}");
+    // A number where a named choice belongs says where the choices are listed.
+    let out = budgetsim(&["run", "--set", "models.stage_gated.commitment=5"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("expected one of this field's choices"),
+        "{err}"
+    );
+    assert!(err.contains("commitment = \"stage\""), "{err}");
 }
 
 #[test]

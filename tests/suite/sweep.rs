@@ -274,4 +274,13 @@ fn dollar_axes_read_as_money_and_whole_numbers_stay_whole() {
     );
     let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
     assert!(svg.contains("$40.0M") && !svg.contains("40000000"));
+
+    // Large numbers that are not money stay numbers, and close ones stay distinct.
+    let seeds = tmp.path().join("seeds");
+    let args = ["--lang", "en", "--sweep", "simulation.seed=1000001,1000002"];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    run_sweep("20", &seeds, &args);
+    let html = std::fs::read_to_string(seeds.join("report.html")).unwrap();
+    assert!(html.contains("<td>1000001</td>") && html.contains("<td>1000002</td>"));
+    assert!(!html.contains("simulation.seed = $"), "a seed is not money");
 }

@@ -77,8 +77,8 @@ fn draw<DB: DrawingBackend>(
     let area = titled(root, title)?;
     let (plot, foot) = with_legend_strip(&area);
     let pts = curves.iter().flat_map(|(_, c)| c.iter());
-    let (mut x0, mut x1, mut y0, mut y1) =
-        (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, f64::NEG_INFINITY);
+    // Zero is always in the y range, so a sign change (the zero line) is never off-chart.
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64);
     for &(x, m, lo, hi) in pts {
         x0 = x0.min(x);
         x1 = x1.max(x);
@@ -100,7 +100,7 @@ fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(axis)
-        .x_label_formatter(&|x| style::parameter(lang, *x))
+        .x_label_formatter(&|x| style::parameter(lang, axis, *x))
         .y_label_formatter(&|y| fmt(*y))
         .label_style(("sans-serif", LABEL))
         .draw()
@@ -327,14 +327,14 @@ fn draw_grid<DB: DrawingBackend>(
         .y_label_area_size(90)
         .build_cartesian_2d(-0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5))
         .map_err(err)?;
-    let name = |names: &[String], v: f64| {
+    let name = |names: &[String], field: &str, v: f64| {
         let i = v.round();
         if (v - i).abs() > 1e-6 || i < 0.0 {
             return String::new();
         }
         names
             .get(i as usize)
-            .map_or_else(String::new, |v| style::parameter_text(lang, v))
+            .map_or_else(String::new, |v| style::parameter_text(lang, field, v))
     };
     chart
         .configure_mesh()
@@ -343,8 +343,8 @@ fn draw_grid<DB: DrawingBackend>(
         .y_labels(ny)
         .x_desc(&g.x_name)
         .y_desc(&g.y_name)
-        .x_label_formatter(&|x| name(&g.xs, *x))
-        .y_label_formatter(&|y| name(&g.ys, *y))
+        .x_label_formatter(&|x| name(&g.xs, &g.x_name, *x))
+        .y_label_formatter(&|y| name(&g.ys, &g.y_name, *y))
         .label_style(("sans-serif", LABEL))
         .draw()
         .map_err(err)?;

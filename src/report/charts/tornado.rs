@@ -106,7 +106,7 @@ fn draw<DB: DrawingBackend>(
             // The value tried, just past the bar's end.
             let (px, py) = chart.backend_coord(&(diff, y));
             let right = diff >= t.base;
-            let text = style::parameter(lang, value);
+            let text = style::parameter(lang, &r.0, value);
             let pos = if right { px + 5 } else { px - 5 };
             let h = if right { HPos::Left } else { HPos::Right };
             root.draw(&Text::new(
