@@ -88,6 +88,11 @@ fn projects_of(r: &Results, m: usize) -> Vec<&ProjectRecord> {
     r.projects.iter().filter(|p| p.model == m).collect()
 }
 
+/// Sum of `metric` over every portfolio of model `m`.
+fn total(r: &Results, m: usize, metric: Metric) -> f64 {
+    r.outcomes[m].iter().map(|o| o.get(metric)).sum()
+}
+
 fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
     xs.sort_by(f64::total_cmp);
     xs
@@ -216,10 +221,7 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
 
     // US 10x: the share of submitted ideas funded for phase 1. The two published years
     // bracket it: FY21 22 of 250 (8.8%), FY22 25 of 181 (13.8%).
-    let considered: f64 = r.outcomes[m]
-        .iter()
-        .map(|o| o.get(Metric::IdeasConsidered))
-        .sum();
+    let considered = total(&r, m, Metric::IdeasConsidered);
     checks.push(Check {
         preset,
         model: "stage_gated",
@@ -257,9 +259,7 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
     });
     // Challenge selection: round 3 took 5 of 17 challenges put forward. One round of
     // 17 is a small sample (a binomial sd of 11 points), hence the wide range.
-    let total =
-        |metric: Metric| -> f64 { r.outcomes[m].iter().map(|o| o.get(metric)).sum::<f64>() };
-    let considered = total(Metric::IdeasConsidered);
+    let considered = total(&r, m, Metric::IdeasConsidered);
     checks.push(Check {
         preset,
         model: "stage_gated",
@@ -268,7 +268,7 @@ pub fn run(dir: &Path, portfolios: u64) -> Result<Vec<Check>, ScenarioError> {
         source: "gov.uk, How to submit a GovTech Catalyst challenge; Leeds City Council decision record (2019)",
         low: 0.20,
         high: 0.38,
-        value: total(Metric::IdeasStarted) / considered.max(1.0),
+        value: total(&r, m, Metric::IdeasStarted) / considered.max(1.0),
         unit: Unit::Share,
         n: considered as usize,
     });

@@ -241,6 +241,8 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             .find(|(p, _)| p == path)
             .map(|(_, v)| v.clone())
     };
+    // Run settings (sweeps, this table) are not parameters of the fund.
+    let run_setting = |p: &str| p.starts_with("sweep.") || p.starts_with("sensitivity.");
     // (path, value, declared range) of every candidate, in file order.
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut excluded = Vec::new();
@@ -265,9 +267,8 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             }
             for (path, v) in &leaves {
                 let numeric = matches!(v, Value::Integer(_) | Value::Float(_));
-                let run_setting = path.starts_with("sweep.") || path.starts_with("sensitivity.");
                 if numeric
-                    && !run_setting
+                    && !run_setting(path)
                     && !list.iter().any(|p| &p.path == path)
                     && fixed_reason(path).is_none()
                 {
@@ -280,11 +281,7 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             }
         }
         None => {
-            // Run settings (sweeps, this table) are not parameters of the fund.
-            for (path, v) in leaves
-                .iter()
-                .filter(|(p, _)| !p.starts_with("sweep.") && !p.starts_with("sensitivity."))
-            {
+            for (path, v) in leaves.iter().filter(|(p, _)| !run_setting(p)) {
                 candidates.push((path.clone(), v.clone(), None));
             }
         }

@@ -5,57 +5,40 @@ use polars::prelude::*;
 
 use crate::scenario::{SweepPoint, value_text, whole};
 
+/// Each point's value repeated over that point's rows.
+fn per_row<T: Clone>(values: Vec<T>, rows_per_point: &[usize]) -> Vec<T> {
+    values
+        .into_iter()
+        .zip(rows_per_point)
+        .flat_map(|(x, n)| std::iter::repeat_n(x, *n))
+        .collect()
+}
+
 /// Columns holding the swept values: whole numbers when every value of an axis is whole
-/// (so `250000`, as the analyst wrote it, not `250000.0`), other numbers as floats, and
-/// text otherwise.
+/// (so `250000`, as the analyst wrote it, not `250000.0`; TOML integers exactly, as a
+/// seed may exceed 2^53), other numbers as floats, and text otherwise.
 fn axis_columns(points: &[SweepPoint], rows_per_point: &[usize]) -> Vec<Column> {
     let Some(first) = points.first() else {
         return Vec::new();
     };
-    let repeat = |values: Vec<f64>| -> Vec<f64> {
-        values
-            .iter()
-            .zip(rows_per_point)
-            .flat_map(|(x, n)| std::iter::repeat_n(*x, *n))
-            .collect()
-    };
     (0..first.settings.len())
         .map(|a| {
-            let name = first.settings[a].0.as_str();
-            let numbers: Option<Vec<f64>> = points
+            let name = first.settings[a].0.as_str().into();
+            let values: Vec<&toml::Value> = points.iter().map(|p| &p.settings[a].1).collect();
+            let whole_numbers: Option<Vec<i64>> = values
                 .iter()
-                .map(|p| match &p.settings[a].1 {
-                    toml::Value::Integer(i) => Some(*i as f64),
-                    toml::Value::Float(f) => Some(*f),
-                    _ => None,
-                })
+                .map(|v| v.as_integer().or_else(|| v.as_float().and_then(whole)))
                 .collect();
-            // TOML integers are kept exactly (a seed may exceed 2^53).
-            let integers: Option<Vec<i64>> = points
+            let numbers: Option<Vec<f64>> = values
                 .iter()
-                .map(|p| p.settings[a].1.as_integer())
+                .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
                 .collect();
-            if let Some(v) = integers {
-                let col: Vec<i64> = v
-                    .iter()
-                    .zip(rows_per_point)
-                    .flat_map(|(x, n)| std::iter::repeat_n(*x, *n))
-                    .collect();
-                return Series::new(name.into(), col).into();
-            }
-            match numbers {
-                Some(v) if v.iter().all(|x| whole(*x).is_some()) => {
-                    let ints: Vec<i64> = repeat(v).into_iter().filter_map(whole).collect();
-                    Series::new(name.into(), ints).into()
-                }
-                Some(v) => Series::new(name.into(), repeat(v)).into(),
-                None => {
-                    let col: Vec<String> = points
-                        .iter()
-                        .zip(rows_per_point)
-                        .flat_map(|(p, n)| std::iter::repeat_n(value_text(&p.settings[a].1), *n))
-                        .collect();
-                    Series::new(name.into(), col).into()
+            match (whole_numbers, numbers) {
+                (Some(v), _) => Series::new(name, per_row(v, rows_per_point)).into(),
+                (None, Some(v)) => Series::new(name, per_row(v, rows_per_point)).into(),
+                (None, None) => {
+                    let text: Vec<String> = values.iter().map(|v| value_text(v)).collect();
+                    Series::new(name, per_row(text, rows_per_point)).into()
                 }
             }
         })

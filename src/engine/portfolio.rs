@@ -70,7 +70,8 @@ pub struct Project {
     pub actual_months: f64,
     /// Whether any of its contracts fell in the black-swan tail.
     pub black_swan: bool,
-    /// Vendor of the leading attempt (best signal), if a contract was awarded.
+    /// Vendor of the leading attempt (best ranked at the last gate), if a contract was
+    /// awarded.
     pub vendor: Option<usize>,
     /// Vendors funded in parallel in the last stage entered.
     pub attempts: usize,
@@ -181,8 +182,6 @@ struct Attempt {
     sole_source: bool,
     /// Contract costs booked so far (the base of switching costs).
     contract_spend: f64,
-    /// Latest stage signal on the attempt's log value.
-    signal: f64,
     /// Every stage signal on its log value so far (with a quality spread).
     evidence: Evidence,
     /// Rank at the gate, higher first: its log expected worth ln E[V q] given every
@@ -533,7 +532,6 @@ impl Sim<'_> {
                     markup: 0.0,
                     sole_source: false,
                     contract_spend: 0.0,
-                    signal: 0.0,
                     evidence: Evidence::default(),
                     score: 0.0,
                     cancelled: false,
@@ -783,26 +781,22 @@ impl Sim<'_> {
             } else {
                 tr.belief.observe(sig, stage.signal_noise);
             }
-            // A stage that learns nothing cannot rank attempts: they keep slot order.
-            a.signal = if stage.signal_noise.is_finite() {
+            // Without a quality spread attempts differ only in noise and the latest
+            // signal ranks them; a stage that learns nothing leaves them in slot order.
+            a.score = if stage.signal_noise.is_finite() {
                 sig
             } else {
                 0.0
             };
         }
         tr.belief.check_fit(stage.misfit_detection, found);
-        // Rank: by expected worth given every signal when solutions differ; otherwise
-        // attempts differ only in noise and the latest signal decides.
+        // With one, they are ranked by expected worth given every signal.
         if sd > 0.0 {
             let post = tr
                 .belief
                 .log_value_with(tr.attempts.iter().map(|a| &a.evidence), sd);
             for a in tr.attempts.iter_mut() {
                 a.score = Belief::attempt_log_worth(post, &a.evidence, sd);
-            }
-        } else {
-            for a in tr.attempts.iter_mut() {
-                a.score = a.signal;
             }
         }
         tr.attempts

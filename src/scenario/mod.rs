@@ -176,7 +176,8 @@ pub fn is_dollars(path: &str) -> bool {
 
 /// `x` as an integer when it is whole and exactly representable (below 2^53).
 pub fn whole(x: f64) -> Option<i64> {
-    (x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0).then_some(x as i64)
+    const EXACT: f64 = (1u64 << 53) as f64;
+    (x.fract() == 0.0 && x.abs() < EXACT).then_some(x as i64)
 }
 
 /// Adds `--sweep PATH=V1,V2,...` axes (values read as for `--set`).

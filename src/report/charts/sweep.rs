@@ -27,10 +27,21 @@ type Curve = Vec<(f64, f64, f64, f64)>;
 /// The first swept field's name and a curve per model (model name, curve).
 type Curves = (String, Vec<(String, Curve)>);
 
+/// The rows of a sweep table along its first swept field: those whose other swept
+/// fields (columns `1..n_axes`) hold the first row's values, each with the first field
+/// as a number. None when there is no swept field or the first is not numeric.
+fn along_first(t: &Csv, n_axes: usize) -> Option<Vec<(f64, &csv::StringRecord)>> {
+    let first = t.rows.first().filter(|_| n_axes > 0)?;
+    t.rows
+        .iter()
+        .filter(|r| (1..n_axes).all(|i| r[i] == first[i]))
+        .map(|r| r[0].parse::<f64>().ok().map(|x| (x, r)))
+        .collect()
+}
+
 /// Curves per model for `metric` from a sweep.csv, and the first axis name; None when
 /// the first axis is not numeric.
-fn curves(dir: &Path, metric: &str) -> Result<Option<Curves>, String> {
-    let t = Csv::read(dir, "sweep.csv")?;
+fn curves(t: &Csv, metric: &str) -> Result<Option<Curves>, String> {
     let (cm, cmet, cmean, clo, chi) = (
         t.col("model")?,
         t.col("metric")?,
@@ -38,20 +49,11 @@ fn curves(dir: &Path, metric: &str) -> Result<Option<Curves>, String> {
         t.col("ci_low")?,
         t.col("ci_high")?,
     );
-    if cm == 0 {
+    let Some(rows) = along_first(t, cm) else {
         return Ok(None);
-    }
-    let mut first_of_others: Option<Vec<String>> = None;
+    };
     let mut out: Vec<(String, Curve)> = Vec::new();
-    for rec in &t.rows {
-        let others: Vec<String> = (1..cm).map(|i| rec[i].to_string()).collect();
-        let fixed = first_of_others.get_or_insert_with(|| others.clone());
-        if &others != fixed || &rec[cmet] != metric {
-            continue;
-        }
-        let Ok(x) = rec[0].parse::<f64>() else {
-            return Ok(None);
-        };
+    for (x, rec) in rows.into_iter().filter(|(_, r)| &r[cmet] == metric) {
         let f = |i: usize| t.f(rec, i);
         let model = t.s(rec, cm);
         match out.iter_mut().find(|(m, _)| *m == model) {
@@ -153,9 +155,14 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         .iter()
         .map(|m| (m.name.clone(), m.label.clone()))
         .collect();
-    let mut files = render_heatmap(dir, langs, &names)?;
+    // Each table is read once for all the charts drawn from it.
+    let (summaries, comparisons) = (
+        Csv::read(dir, "sweep.csv")?,
+        Csv::read(dir, "sweep_comparison.csv")?,
+    );
+    let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
     for &(metric, key) in &METRICS {
-        let Some((axis, curves)) = curves(dir, metric)? else {
+        let Some((axis, curves)) = curves(&summaries, metric)? else {
             return Ok(files);
         };
         let labels: Vec<String> = curves
@@ -187,37 +194,24 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
             )));
         }
     }
-    files.extend(render_difference(dir, langs, &names)?);
+    files.extend(render_difference(dir, &comparisons, langs, &names)?);
     Ok(files)
 }
 
 /// The challenger's paired net-value difference against the baseline along the first
 /// swept field (other fields at their first value), from sweep_comparison.csv; None
 /// when that field is not numeric.
-fn difference(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Curves>, String> {
-    let t = Csv::read(dir, "sweep_comparison.csv")?;
+fn difference(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Curves>, String> {
     let (ca, cb, cm) = (t.col("model_a")?, t.col("model_b")?, t.col("metric")?);
     let (cd, clo, chi) = (t.col("mean_diff")?, t.col("ci_low")?, t.col("ci_high")?);
-    if ca == 0 {
+    let Some(rows) = along_first(t, ca) else {
         return Ok(None);
-    }
-    let mut first_of_others: Option<Vec<String>> = None;
-    let mut curve = Curve::new();
-    for rec in &t.rows {
-        let others: Vec<String> = (1..ca).map(|i| rec[i].to_string()).collect();
-        let fixed = first_of_others.get_or_insert_with(|| others.clone());
-        if &others != fixed
-            || &rec[cm] != "net_value"
-            || &rec[ca] != challenger
-            || &rec[cb] != baseline
-        {
-            continue;
-        }
-        let Ok(x) = rec[0].parse::<f64>() else {
-            return Ok(None);
-        };
-        curve.push((x, t.f(rec, cd), t.f(rec, clo), t.f(rec, chi)));
-    }
+    };
+    let mut curve: Curve = rows
+        .into_iter()
+        .filter(|(_, r)| &r[cm] == "net_value" && &r[ca] == challenger && &r[cb] == baseline)
+        .map(|(x, r)| (x, t.f(r, cd), t.f(r, clo), t.f(r, chi)))
+        .collect();
     curve.sort_by(|a, b| a.0.total_cmp(&b.0));
     let name = format!("{challenger}-{baseline}");
     Ok((!curve.is_empty()).then(|| (t.header[0].clone(), vec![(name, curve)])))
@@ -229,13 +223,14 @@ fn difference(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Cur
 /// that says where along the sweep the challenger gains most.
 fn render_difference(
     dir: &Path,
+    comparisons: &Csv,
     langs: &[Lang],
     labels: &[(String, String)],
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
     };
-    let Some((axis, curve)) = difference(dir, &base.0, &other.0)? else {
+    let Some((axis, curve)) = difference(comparisons, &base.0, &other.0)? else {
         return Ok(Vec::new());
     };
     let mut files = Vec::new();
@@ -263,8 +258,7 @@ struct Grid {
     cells: Vec<Vec<f64>>,
 }
 
-fn grid(dir: &Path, baseline: &str, challenger: &str) -> Result<Option<Grid>, String> {
-    let t = Csv::read(dir, "sweep_comparison.csv")?;
+fn grid(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Grid>, String> {
     if t.header.get(2).map(String::as_str) != Some("model_a") {
         return Ok(None); // not a two-field grid
     }
@@ -380,15 +374,16 @@ fn draw_grid<DB: DrawingBackend>(
 
 /// Writes `charts/sweep-heatmap.{png,svg}` (and French) for a two-field grid: the
 /// challenger's paired net-value difference against the baseline at every point.
-pub fn render_heatmap(
+fn render_heatmap(
     dir: &Path,
+    comparisons: &Csv,
     langs: &[Lang],
     labels: &[(String, String)],
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
     };
-    let Some(g) = grid(dir, &base.0, &other.0)? else {
+    let Some(g) = grid(comparisons, &base.0, &other.0)? else {
         return Ok(Vec::new());
     };
     let mut files = Vec::new();
