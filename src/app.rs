@@ -263,7 +263,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         let text = json::to_string(&analysis).map_err(|e| AppError::Runtime(e.to_string()))?;
         print(&(text + "\n"))?;
     } else {
-        print(&table::render(&analysis))?;
+        print(&table::render(&analysis, analysis.pair(&loaded.scenario)))?;
     }
 
     status.say(&format!("writing {}...", dest.display()));

@@ -47,7 +47,7 @@ pub struct SensitivityArgs {
     /// Metric whose difference is measured (default: [sensitivity].metric, or net_value).
     #[arg(long, value_name = "M")]
     pub metric: Option<String>,
-    /// Baseline and challenger model keys (default: the first two models).
+    /// Baseline and challenger model keys (default: the strongest baseline and the best challenger by mean net value).
     #[arg(long, value_name = "A,B")]
     pub models: Option<String>,
     /// Relative move of parameters without a declared range (default 0.25: -25%, +25%).

@@ -500,6 +500,7 @@ fn project_outcome(s: &Scenario, m: usize, p: &Project) -> (&'static str, String
         Status::Delivered => ("delivered", current),
         Status::Killed(k) => ("killed", name(k)),
         Status::Cancelled(k) => ("cancelled", name(k)),
+        Status::Dropped(k) => ("dropped", name(k)),
         Status::Running | Status::AtGate | Status::Held | Status::Rejected => ("running", current),
     }
 }

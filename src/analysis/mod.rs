@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::engine::Results;
 use crate::metrics::{Metric, Outcome, StageOutcome};
-use crate::model::Scenario;
+use crate::model::{Role, Scenario};
 pub use stats::{Paired, Summary, paired, summarize};
 
 /// Summary of one metric for one model.
@@ -54,6 +54,8 @@ pub struct ModelSummary {
     pub model: String,
     /// Display label.
     pub label: String,
+    /// Place in the comparison: "baseline" or "challenger".
+    pub role: &'static str,
     /// One entry per metric, in metric order.
     pub metrics: Vec<MetricSummary>,
     /// One entry per stage.
@@ -87,6 +89,31 @@ pub struct Analysis {
     pub models: Vec<ModelSummary>,
     /// Every ordered pair of distinct models, every metric.
     pub comparisons: Vec<Comparison>,
+}
+
+/// How a role is written in outputs.
+pub fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Baseline => "baseline",
+        Role::Challenger => "challenger",
+    }
+}
+
+impl Analysis {
+    /// Mean of `metric` for model `i` (NaN when missing).
+    pub fn mean(&self, i: usize, metric: Metric) -> f64 {
+        self.models[i]
+            .metrics
+            .iter()
+            .find(|s| s.metric == metric.name())
+            .map_or(f64::NAN, |s| s.summary.mean)
+    }
+
+    /// The comparison the run leads with: (strongest baseline, best challenger) by mean
+    /// net value, as model indexes (see [`crate::model::headline_pair`]).
+    pub fn pair(&self, s: &Scenario) -> (usize, usize) {
+        crate::model::headline_pair(&s.models, |i| self.mean(i, Metric::NetValue))
+    }
 }
 
 fn column(outcomes: &[Outcome], m: Metric) -> Vec<f64> {
@@ -140,6 +167,7 @@ pub fn from_tables(
         .map(|model| ModelSummary {
             model: model.name.clone(),
             label: model.label.clone(),
+            role: role_name(model.role),
             metrics: Metric::ALL
                 .iter()
                 .map(|&m| {
@@ -220,6 +248,7 @@ pub fn analyse(s: &Scenario, r: &Results) -> Analysis {
             ModelSummary {
                 model: model.name.clone(),
                 label: model.label.clone(),
+                role: role_name(model.role),
                 metrics: Metric::ALL
                     .iter()
                     .map(|&m| MetricSummary {

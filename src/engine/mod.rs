@@ -2,9 +2,9 @@
 //! model on the same ideas and risk draws, so model comparisons are paired.
 
 pub mod belief;
+pub mod fund;
 pub mod ideas;
 pub mod market;
-pub mod portfolio;
 pub mod risk;
 pub mod rng;
 
@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use crate::metrics::Outcome;
 use crate::model::Scenario;
+pub use fund::{Project, Run, Status};
 pub use ideas::IdeaSet;
-pub use portfolio::{Project, Run, Status};
 
 /// Outcomes of a batch of portfolios: `outcomes[model][i]` is portfolio `first + i`.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,7 @@ fn run_portfolio_detail(s: &Scenario, p: u64, detail: Detail) -> Vec<Run> {
     let ideas = IdeaSet::draw(s, p, max_stages(s));
     s.models
         .iter()
-        .map(|m| portfolio::simulate_detail(s, m, &ideas, p, detail))
+        .map(|m| fund::simulate_detail(s, m, &ideas, p, detail))
         .collect()
 }
 

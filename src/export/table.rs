@@ -1,5 +1,6 @@
 //! The compact comparison table printed after a run: headline metrics per model with
-//! 95% CIs, then the paired differences against the first model.
+//! 95% CIs, then the paired differences of the best challenger against the strongest
+//! baseline.
 
 use std::fmt::Write;
 
@@ -18,6 +19,8 @@ pub const HEADLINE: &[Metric] = &[
     Metric::IdeasStarted,
     Metric::IdeasDelivered,
     Metric::IdeasKilled,
+    Metric::IdeasHeld,
+    Metric::StrandedSpend,
     Metric::CostOverrun,
     Metric::MonthsToFirstValue,
     Metric::LockinExposure,
@@ -34,8 +37,9 @@ fn summary_of(a: &Analysis, model: usize, m: Metric) -> Option<&crate::analysis:
         .map(|s| &s.summary)
 }
 
-/// Renders the table.
-pub fn render(a: &Analysis) -> String {
+/// Renders the table; `pair` is (strongest baseline, best challenger), whose paired
+/// difference closes it.
+pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -75,48 +79,59 @@ pub fn render(a: &Analysis) -> String {
             .collect();
         let _ = writeln!(out, "  {:<30}{}", m.label, stages.join("  ->  "));
     }
-    let Some(base) = a.models.first() else {
+    if a.models.len() < 2 {
         return out;
-    };
-    for other in a.models.iter().skip(1) {
+    }
+    let baselines: Vec<usize> = (0..a.models.len())
+        .filter(|&i| a.models[i].role == "baseline")
+        .collect();
+    let (b, c) = pair;
+    let (base, other) = (&a.models[b], &a.models[c]);
+    if baselines.len() > 1 {
         let _ = writeln!(
             out,
-            "\n{} minus {} (paired over portfolios)",
-            other.label, base.label
+            "\nStrongest baseline: {} (highest mean net value of the {} baselines)",
+            base.label,
+            baselines.len()
         );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} minus {} (paired over portfolios)",
+        other.label, base.label
+    );
+    let _ = writeln!(
+        out,
+        "{:<24}{:>14}{:>28}{:>12}",
+        "", "mean diff", "95% CI", "P(better)"
+    );
+    for &metric in HEADLINE {
+        let Some(c) = a.comparisons.iter().find(|c| {
+            c.model_a == other.model && c.model_b == base.model && c.metric == metric.name()
+        }) else {
+            continue;
+        };
+        let p = &c.paired;
+        let prob = if metric.better() == crate::metrics::Better::Neither {
+            "-".to_string()
+        } else if p.prob_a_better.is_nan() {
+            // Undefined in every portfolio (e.g. no contracts): as the other columns.
+            "n/a".to_string()
+        } else {
+            format!("{:.2}", p.prob_a_better)
+        };
         let _ = writeln!(
             out,
             "{:<24}{:>14}{:>28}{:>12}",
-            "", "mean diff", "95% CI", "P(better)"
+            metric.name(),
+            format::diff(metric, p.mean_diff),
+            format!(
+                "[{}, {}]",
+                format::diff(metric, p.ci_low),
+                format::diff(metric, p.ci_high)
+            ),
+            prob
         );
-        for &metric in HEADLINE {
-            let Some(c) = a.comparisons.iter().find(|c| {
-                c.model_a == other.model && c.model_b == base.model && c.metric == metric.name()
-            }) else {
-                continue;
-            };
-            let p = &c.paired;
-            let prob = if metric.better() == crate::metrics::Better::Neither {
-                "-".to_string()
-            } else if p.prob_a_better.is_nan() {
-                // Undefined in every portfolio (e.g. no contracts): as the other columns.
-                "n/a".to_string()
-            } else {
-                format!("{:.2}", p.prob_a_better)
-            };
-            let _ = writeln!(
-                out,
-                "{:<24}{:>14}{:>28}{:>12}",
-                metric.name(),
-                format::diff(metric, p.mean_diff),
-                format!(
-                    "[{}, {}]",
-                    format::diff(metric, p.ci_low),
-                    format::diff(metric, p.ci_high)
-                ),
-                prob
-            );
-        }
     }
     out
 }

@@ -71,6 +71,8 @@ metrics! {
         "waste divided by spend.";
     Overhead => "overhead", "dollars", Lower,
         "Gate reviews, procurement and vendor switching costs paid (already part of spend).";
+    StrandedSpend => "stranded_spend", "dollars", Lower,
+        "Spend on ideas stranded for lack of money: held at a gate at the horizon, or dropped because the fund could never pay for their next stage.";
     IdeasConsidered => "ideas_considered", "count", Neither,
         "Ideas that arrived at intake rounds before the horizon.";
     IdeasStarted => "ideas_started", "count", Neither,
@@ -79,6 +81,8 @@ metrics! {
         "Ideas stopped at a gate between stages.";
     IdeasCancelled => "ideas_cancelled", "count", Lower,
         "Ideas whose contract passed the escalation cap and was cancelled.";
+    IdeasHeld => "ideas_held", "count", Lower,
+        "Ideas that passed a gate but had to wait for money at least once.";
     IdeasDelivered => "ideas_delivered", "count", Higher,
         "Ideas that completed their last stage.";
     MisfitsDelivered => "misfits_delivered", "count", Lower,

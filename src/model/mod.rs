@@ -107,6 +107,10 @@ pub struct Risk {
     pub duration_exponent: f64,
     /// Half-life of value while requirements stay frozen, months (inf = no drift).
     pub requirements_half_life_months: f64,
+    /// Share of already built scope (0..1) that a gate can still re-plan: that share's
+    /// requirements become fresh again at the gate, the rest keeps ageing from when its
+    /// requirements were fixed. Scope not yet built is always re-planned.
+    pub gate_rework_share: f64,
     /// A contract is cancelled when its work cost passes this multiple of plan (inf = never).
     pub escalation_cap: f64,
 }
@@ -162,6 +166,52 @@ pub enum Selection {
     Rank,
     /// In arrival order (idea id), whatever their expected return.
     Arrival,
+}
+
+/// What a model's decisions read as the cost (and timing) of the work ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostBasis {
+    /// The plan as written: planned work cost, scaled by the overrun seen so far; value
+    /// neither discounted nor drifted.
+    Planned,
+    /// Reference-class forecasting: the plan uplifted by what the scenario's own risk
+    /// model and market say to expect (overruns, markups, procurement and gate
+    /// overheads), and value reduced by the expected delay (drift, discounting) and the
+    /// chance of cancellation.
+    ReferenceClass,
+}
+
+/// Which ideas a decision point funds first when money is short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pipeline {
+    /// Ideas already in the pipeline (at a gate or held) come before new starts, and
+    /// when one of them cannot be paid for nothing ranked after it starts: the money
+    /// that comes back is kept for it.
+    FinishFirst,
+    /// One ranked list of continuing and new ideas; whatever fits is started, so a
+    /// cheap new start may take money an idea at a later gate is waiting for.
+    FirstFit,
+}
+
+/// Money set aside for later stages when an idea passes a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserve {
+    /// Nothing: each stage competes for money when it is due.
+    None,
+    /// The next stage's expected commitment.
+    NextStage,
+    /// Every remaining stage's expected commitment.
+    Plan,
+}
+
+/// A model's place in the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A way of funding the fund is compared against; the strongest baseline (highest
+    /// mean net value) is the one a challenger must beat.
+    Baseline,
+    /// A funding rule under test.
+    Challenger,
 }
 
 /// How much work a stage is.
@@ -230,6 +280,16 @@ pub struct FundingModel {
     pub procurement_cost: f64,
     /// Months from a decision to the start of a competed contract.
     pub procurement_delay_months: f64,
+    /// What decisions read as the cost of the work ahead.
+    pub cost_basis: CostBasis,
+    /// Continuing ideas first, or one ranked list.
+    pub pipeline: Pipeline,
+    /// Money set aside for later stages at a gate pass (under `Commitment::Stage`).
+    pub reserve: Reserve,
+    /// Most ideas started at one intake round (None: no cap).
+    pub max_starts_per_round: Option<u32>,
+    /// Baseline or challenger in the comparison.
+    pub role: Role,
 }
 
 impl FundingModel {
@@ -248,4 +308,25 @@ impl FundingModel {
             StageDuration::Months(m) => m,
         }
     }
+}
+
+/// The comparison a run leads with, as (baseline, challenger) model indexes: the
+/// strongest baseline (highest mean net value among models with
+/// [`Role::Baseline`]) and the best challenger by the same measure. Without a
+/// challenger the best other model stands in; a lone model is compared with itself.
+/// `mean_net(i)` is model i's mean net value; ties go to the earlier model.
+pub fn headline_pair(models: &[FundingModel], mean_net: impl Fn(usize) -> f64) -> (usize, usize) {
+    let best = |keep: &dyn Fn(usize) -> bool| {
+        (0..models.len())
+            .filter(|&i| keep(i))
+            .fold(None, |best: Option<usize>, i| match best {
+                Some(b) if mean_net(b) >= mean_net(i) || mean_net(i).is_nan() => Some(b),
+                _ => Some(i),
+            })
+    };
+    let baseline = best(&|i| models[i].role == Role::Baseline).unwrap_or(0);
+    let challenger = best(&|i| models[i].role == Role::Challenger)
+        .or_else(|| best(&|i| i != baseline))
+        .unwrap_or(baseline);
+    (baseline, challenger)
 }

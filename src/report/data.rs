@@ -291,17 +291,36 @@ impl ReportData {
             .unwrap_or(0)
     }
 
-    /// The model compared against the baseline (model 0) in titles and sentences: the
-    /// best other model on net value, or the baseline itself when it is alone.
-    pub fn challenger(&self) -> usize {
-        (1..self.models.len())
-            .max_by(|&a, &b| {
-                self.stat(a, "net_value")
-                    .mean
-                    .total_cmp(&self.stat(b, "net_value").mean)
-            })
-            .unwrap_or(0)
+    /// The comparison the report leads with: (strongest baseline, best challenger) by
+    /// mean net value (see [`crate::model::headline_pair`]).
+    pub fn pair(&self) -> (usize, usize) {
+        crate::model::headline_pair(&self.scenario.models, |i| self.stat(i, "net_value").mean)
     }
+}
+
+/// Model indexes of a sweep in report order: the strongest baseline first, the best
+/// challenger second (both by mean net value averaged over the sweep's points, from
+/// sweep.csv), then the others in scenario order.
+pub(crate) fn sweep_order(summaries: &Csv, s: &Scenario) -> Result<Vec<usize>, String> {
+    let (cm, cmet, cmean) = (
+        summaries.col("model")?,
+        summaries.col("metric")?,
+        summaries.col("mean")?,
+    );
+    let mut sums = vec![(0.0, 0usize); s.models.len()];
+    for r in summaries.rows.iter().filter(|r| &r[cmet] == "net_value") {
+        if let Some(i) = s.models.iter().position(|m| m.name == r[cm]) {
+            let x = summaries.f(r, cmean);
+            if x.is_finite() {
+                sums[i].0 += x;
+                sums[i].1 += 1;
+            }
+        }
+    }
+    let (b, c) = crate::model::headline_pair(&s.models, |i| sums[i].0 / sums[i].1.max(1) as f64);
+    let mut order = vec![b, c];
+    order.extend((0..s.models.len()).filter(|i| *i != b && *i != c));
+    Ok(order)
 }
 
 /// The resolved scenario of run folder `dir` (its scenario.toml).

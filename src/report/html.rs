@@ -54,7 +54,7 @@ fn format_metric(lang: Lang, metric: &str, x: f64) -> String {
 
 /// The three sentences answering the question (escaped HTML).
 pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
-    let (b, c) = (0, d.challenger());
+    let (b, c) = d.pair();
     let n = d
         .provenance
         .portfolios
@@ -100,7 +100,36 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
             &percent(lang, d.stat(b, "largest_contract_share").mean, 1),
         ],
     );
-    [first, second, third].iter().map(|s| escape(s)).collect()
+    let mut sentences = vec![first, second, third];
+    let baselines: Vec<usize> = (0..d.models.len())
+        .filter(|&i| d.scenario.models[i].role == crate::model::Role::Baseline)
+        .collect();
+    if baselines.len() > 1 {
+        let others: Vec<String> = baselines
+            .iter()
+            .filter(|&&i| i != b)
+            .map(|&i| {
+                format!(
+                    "{} {}",
+                    d.labels[i],
+                    money(lang, d.stat(i, "net_value").mean)
+                )
+            })
+            .collect();
+        sentences.insert(
+            0,
+            fill(
+                lang.t("answer_baseline"),
+                &[
+                    &number(lang, baselines.len() as f64, 0),
+                    &d.labels[b],
+                    &money(lang, d.stat(b, "net_value").mean),
+                    &others.join("; "),
+                ],
+            ),
+        );
+    }
+    sentences.iter().map(|s| escape(s)).collect()
 }
 
 fn assumptions(d: &ReportData, lang: Lang) -> Vec<(String, String, String)> {

@@ -62,6 +62,10 @@ pub const EN: &[(&str, &str)] = &[
         "Which way of funding digital services gives the most value for the least waste in “{}”?",
     ),
     (
+        "answer_baseline",
+        "The comparison is with the strongest of the {} baselines, {}: the one with the highest mean net value ({} per fund; the others: {}).",
+    ),
+    (
         "answer_net",
         "{} delivered {} more net value per fund than {} (95% CI {} to {}), and did better in {} of the {} simulated funds.",
     ),
@@ -123,6 +127,8 @@ pub const EN: &[(&str, &str)] = &[
     ),
     ("m_ideas_delivered", "Ideas delivered"),
     ("m_overhead", "Gate and procurement overhead"),
+    ("m_stranded_spend", "Spend stranded for lack of money"),
+    ("m_ideas_held", "Ideas that waited for money"),
     (
         "t_value_dist",
         "Delivered value per fund: {} highest, at {} on average",
@@ -272,6 +278,10 @@ pub const FR: &[(&str, &str)] = &[
         "Quel mode de financement des services numériques donne le plus de valeur pour le moins de gaspillage dans « {} » ?",
     ),
     (
+        "answer_baseline",
+        "La comparaison se fait avec la plus solide des {} références, {} : celle dont la valeur nette moyenne est la plus élevée ({} par fonds ; les autres : {}).",
+    ),
+    (
         "answer_net",
         "{} a produit {} de valeur nette de plus par fonds que {} (IC à 95 % de {} à {}) et a fait mieux dans {} des {} fonds simulés.",
     ),
@@ -333,6 +343,8 @@ pub const FR: &[(&str, &str)] = &[
     ),
     ("m_ideas_delivered", "Idées livrées"),
     ("m_overhead", "Frais de portes et d’achats"),
+    ("m_stranded_spend", "Dépenses bloquées faute de fonds"),
+    ("m_ideas_held", "Idées en attente de fonds"),
     (
         "t_value_dist",
         "Valeur livrée par fonds : {} en tête, à {} en moyenne",

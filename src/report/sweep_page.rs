@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::data::{Csv, Provenance, provenance, resolved_scenario};
+use super::data::{Csv, Provenance, provenance, resolved_scenario, sweep_order};
 use super::html::{CSS, escape};
 use super::i18n::{Lang, fill};
 use super::style::{css_colour, money, number, parameter_text};
@@ -140,8 +140,16 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         Some(p) => p.clone(),
         None => provenance(dir, scenario.simulation.seed)?,
     };
-    let keys: Vec<String> = scenario.models.iter().map(|m| m.name.clone()).collect();
-    let names: Vec<String> = scenario.models.iter().map(|m| m.label.clone()).collect();
+    // Baseline first, challenger second (data.rs), then the other models.
+    let order = sweep_order(&Csv::read(dir, "sweep.csv")?, &scenario)?;
+    let keys: Vec<String> = order
+        .iter()
+        .map(|&i| scenario.models[i].name.clone())
+        .collect();
+    let names: Vec<String> = order
+        .iter()
+        .map(|&i| scenario.models[i].label.clone())
+        .collect();
     let (axes, pts) = points(dir, &keys)?;
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n",

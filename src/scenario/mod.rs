@@ -716,9 +716,9 @@ fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
         .map_err(|e| vec![serde_diagnostic("", e)])?;
     let mut checker = validate::Checker::default();
     let mut models = Vec::new();
-    for (name, value) in &raw.models {
+    for (index, (name, value)) in raw.models.iter().enumerate() {
         match serde_path_to_error::deserialize::<_, raw::RawModel>(value.clone()) {
-            Ok(m) => models.push(validate::model(&mut checker, name, &m)),
+            Ok(m) => models.push(validate::model(&mut checker, name, index, &m)),
             Err(e) => checker
                 .diagnostics
                 .push(serde_diagnostic(&format!("models.{name}"), e)),

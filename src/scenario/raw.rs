@@ -50,7 +50,7 @@ pub struct RawScenario {
 pub struct RawSensitivity {
     /// Metric whose paired difference is measured (default `net_value`).
     pub metric: Option<String>,
-    /// Baseline and challenger model keys (default: the first two models).
+    /// Baseline and challenger model keys (default: the strongest baseline and the best challenger by mean net value).
     pub models: Option<Vec<String>>,
     /// Relative move of parameters without a range: low = v(1 - spread), high =
     /// v(1 + spread) (default 0.25).
@@ -165,6 +165,9 @@ pub struct RawRisk {
     pub duration_exponent: f64,
     /// Value halves every this many months of frozen requirements (inf = no drift).
     pub requirements_half_life_months: f64,
+    /// Share of built scope a gate can still re-plan (0..1, default 0.2); unbuilt scope
+    /// is always re-planned.
+    pub gate_rework_share: Option<f64>,
     /// Cancel a contract when its work cost passes this multiple of plan (inf = never).
     pub escalation_cap: f64,
 }
@@ -212,6 +215,48 @@ pub enum RawSelection {
     Arrival,
 }
 
+/// What decisions read as the cost of the work ahead.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawCostBasis {
+    /// The plan as written (default).
+    Planned,
+    /// The plan uplifted by the scenario's expected overruns, markups, overheads and delay.
+    ReferenceClass,
+}
+
+/// Which ideas are funded first when money is short.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPipeline {
+    /// Continuing ideas before new starts; nothing leapfrogs an idea waiting for money (default).
+    FinishFirst,
+    /// One ranked list; whatever fits starts.
+    FirstFit,
+}
+
+/// Money set aside for later stages at a gate pass.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawReserve {
+    /// Nothing set aside.
+    None,
+    /// The next stage (default).
+    NextStage,
+    /// Every remaining stage.
+    Plan,
+}
+
+/// A model's place in the comparison.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRole {
+    /// Compared against (default for the first model).
+    Baseline,
+    /// Under test (default for the others).
+    Challenger,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
@@ -233,6 +278,16 @@ pub struct RawModel {
     pub procurement_delay_months: f64,
     /// Default hurdle for every stage that does not set its own (default 1).
     pub hurdle: Option<f64>,
+    /// What decisions read as cost: "planned" (default) or "reference_class".
+    pub cost_basis: Option<RawCostBasis>,
+    /// Funding order of continuing and new ideas: "finish_first" (default) or "first_fit".
+    pub pipeline: Option<RawPipeline>,
+    /// Money set aside at a gate pass: "none", "next_stage" (default) or "plan".
+    pub reserve: Option<RawReserve>,
+    /// Most new ideas started at one intake round (default: no cap).
+    pub max_starts_per_round: Option<i64>,
+    /// "baseline" or "challenger" (default: the first model is the baseline).
+    pub role: Option<RawRole>,
     /// Ordered stages; waterfall is one stage with the whole scope.
     pub stages: Vec<RawStage>,
 }

@@ -327,6 +327,7 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             }
             h
         },
+        gate_rework_share: c.unit("risk.gate_rework_share", r.gate_rework_share.unwrap_or(0.2)),
         escalation_cap,
     };
     let v = &raw.vendors;
@@ -367,6 +368,16 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             Some("add at least one table such as [models.waterfall] with its [[models.waterfall.stages]]".into()),
         );
     }
+    if !models.is_empty() && models.iter().all(|m| m.role != Role::Baseline) {
+        c.error(
+            &format!("models.{}.role", models[0].name),
+            "every model is a challenger: the comparison needs at least one baseline",
+            Some(format!(
+                "set role = \"baseline\" on the model to compare against, e.g. models.{}",
+                models[0].name
+            )),
+        );
+    }
     Scenario {
         name: raw.name.clone(),
         description: raw.description.clone(),
@@ -383,7 +394,7 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
 pub const MAX_ATTEMPTS: i64 = 50;
 
 /// Validates one funding model table (`models.<name>`).
-pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
+pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> FundingModel {
     let p = |f: &str| format!("models.{name}.{f}");
     if raw.stages.is_empty() {
         c.error(
@@ -503,6 +514,28 @@ pub fn model(c: &mut Checker, name: &str, raw: &RawModel) -> FundingModel {
             raw.procurement_delay_months,
             false,
         ),
+        cost_basis: match raw.cost_basis.unwrap_or(RawCostBasis::Planned) {
+            RawCostBasis::Planned => CostBasis::Planned,
+            RawCostBasis::ReferenceClass => CostBasis::ReferenceClass,
+        },
+        pipeline: match raw.pipeline.unwrap_or(RawPipeline::FinishFirst) {
+            RawPipeline::FinishFirst => Pipeline::FinishFirst,
+            RawPipeline::FirstFit => Pipeline::FirstFit,
+        },
+        reserve: match raw.reserve.unwrap_or(RawReserve::NextStage) {
+            RawReserve::None => Reserve::None,
+            RawReserve::NextStage => Reserve::NextStage,
+            RawReserve::Plan => Reserve::Plan,
+        },
+        max_starts_per_round: raw
+            .max_starts_per_round
+            .map(|n| c.count(&p("max_starts_per_round"), n, 1, 1_000_000) as u32),
+        role: match raw.role {
+            Some(RawRole::Baseline) => Role::Baseline,
+            Some(RawRole::Challenger) => Role::Challenger,
+            None if index == 0 => Role::Baseline,
+            None => Role::Challenger,
+        },
     }
 }
 

@@ -12,7 +12,9 @@
 use crate::common::*;
 use budgetsim::engine;
 use budgetsim::metrics::Metric;
-use budgetsim::model::{Commitment, Dist, FundingModel, Scenario, Selection};
+use budgetsim::model::{
+    Commitment, CostBasis, Dist, FundingModel, Pipeline, Reserve, Role, Scenario, Selection,
+};
 
 const PORTFOLIOS: u64 = 40_000;
 
@@ -48,6 +50,11 @@ fn one_idea_gate(mu: f64, s: f64, noise: f64, p_fit: f64, detection: f64) -> Sce
         gate_delay_months: 0.0,
         procurement_cost: 0.0,
         procurement_delay_months: 0.0,
+        cost_basis: CostBasis::Planned,
+        pipeline: Pipeline::FinishFirst,
+        reserve: Reserve::None,
+        max_starts_per_round: None,
+        role: Role::Baseline,
     }];
     sc
 }

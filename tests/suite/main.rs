@@ -14,6 +14,7 @@ mod closed_form;
 mod docs;
 mod invariants;
 mod mechanisms;
+mod metamorphic;
 mod outputs;
 mod projects;
 mod report;

@@ -23,28 +23,28 @@ pub fn value_title(d: &ReportData, lang: Lang) -> String {
 
 /// "B wasted 41% less than A (95% CI 38% to 44%)", relative to the baseline's mean.
 pub fn waste_title(d: &ReportData, lang: Lang) -> String {
-    let c = d.challenger();
-    if c == 0 {
+    let (b, c) = d.pair();
+    if c == b {
         return lang.t("m_waste").to_string();
     }
-    let base = d.stat(0, "waste").mean;
-    let diff = d.diff(c, 0, "waste");
+    let base = d.stat(b, "waste").mean;
+    let diff = d.diff(c, b, "waste");
     let rel = |x: f64| if base != 0.0 { x / base } else { f64::NAN };
     let (word, sign) = if diff.mean <= 0.0 {
         ("less", -1.0)
     } else {
         ("more", 1.0)
     };
-    let (a, b) = (sign * rel(diff.ci.0), sign * rel(diff.ci.1));
+    let (lo, hi) = (sign * rel(diff.ci.0), sign * rel(diff.ci.1));
     fill(
         lang.t("t_waste_dist"),
         &[
             &d.labels[c],
             &percent(lang, sign * rel(diff.mean), 0),
             lang.t(word),
-            &d.labels[0],
-            &percent(lang, a.min(b), 0),
-            &percent(lang, a.max(b), 0),
+            &d.labels[b],
+            &percent(lang, lo.min(hi), 0),
+            &percent(lang, lo.max(hi), 0),
         ],
     )
 }

@@ -21,8 +21,8 @@ pub const METRICS: [(&str, &str); 6] = [
 
 /// "B against A: +$34M net value per fund (95% CI $32M to $36M)".
 pub fn title(d: &ReportData, lang: Lang) -> String {
-    let c = d.challenger();
-    let diff = d.diff(c, 0, "net_value");
+    let (b, c) = d.pair();
+    let diff = d.diff(c, b, "net_value");
     let signed = |x: f64| {
         let m = money(lang, x);
         if x > 0.0 { format!("+{m}") } else { m }
@@ -31,7 +31,7 @@ pub fn title(d: &ReportData, lang: Lang) -> String {
         lang.t("t_headline"),
         &[
             &d.labels[c],
-            &d.labels[0],
+            &d.labels[b],
             &signed(diff.mean),
             &signed(diff.ci.0),
             &signed(diff.ci.1),

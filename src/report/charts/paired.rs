@@ -11,22 +11,25 @@ use crate::report::style::{LABEL, colour, money, percent};
 
 /// "B beat A on net value in 97% of funds".
 pub fn title(d: &ReportData, lang: Lang) -> String {
-    let c = d.challenger();
-    let p = d.diff(c, 0, "net_value").prob_better;
+    let (b, c) = d.pair();
+    let p = d.diff(c, b, "net_value").prob_better;
     fill(
         lang.t("t_paired"),
-        &[&d.labels[c], &d.labels[0], &percent(lang, p, 0)],
+        &[&d.labels[c], &d.labels[b], &percent(lang, p, 0)],
     )
 }
 
 /// Per-portfolio differences challenger minus baseline.
 pub fn differences(d: &ReportData) -> Vec<f64> {
-    let c = d.challenger();
-    let (Some(a), Some(b)) = (d.net_value.get(&d.models[c]), d.net_value.get(&d.models[0])) else {
+    let (b, c) = d.pair();
+    let (Some(challenger), Some(baseline)) =
+        (d.net_value.get(&d.models[c]), d.net_value.get(&d.models[b]))
+    else {
         return Vec::new();
     };
-    a.iter()
-        .zip(b)
+    challenger
+        .iter()
+        .zip(baseline)
         .map(|(x, y)| x - y)
         .filter(|x| x.is_finite())
         .collect()
@@ -50,12 +53,12 @@ pub fn draw<DB: DrawingBackend>(
         counts[i] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let c = d.challenger();
+    let (b, c) = d.pair();
     let x_desc = format!(
         "{}: {} − {}",
         lang.t("m_net_value"),
         d.labels[c],
-        d.labels[0]
+        d.labels[b]
     );
     let mut chart = ChartBuilder::on(area)
         .margin(16)

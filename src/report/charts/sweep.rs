@@ -150,16 +150,21 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
     let scenario = crate::scenario::load_text(&resolved.display().to_string(), &text, None, &[])
         .map_err(|e| e.to_string())?
         .scenario;
-    let names: Vec<(String, String)> = scenario
-        .models
-        .iter()
-        .map(|m| (m.name.clone(), m.label.clone()))
-        .collect();
     // Each table is read once for all the charts drawn from it.
     let (summaries, comparisons) = (
         Csv::read(dir, "sweep.csv")?,
         Csv::read(dir, "sweep_comparison.csv")?,
     );
+    // The strongest baseline first and the best challenger second (data.rs).
+    let names: Vec<(String, String)> = crate::report::data::sweep_order(&summaries, &scenario)?
+        .into_iter()
+        .map(|i| {
+            (
+                scenario.models[i].name.clone(),
+                scenario.models[i].label.clone(),
+            )
+        })
+        .collect();
     let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
     for &(metric, key) in &METRICS {
         let Some((axis, curves)) = curves(&summaries, metric)? else {

@@ -1,0 +1,263 @@
+//! One portfolio under one funding model: a pure function of (scenario, model, ideas,
+//! keyed streams). The event loop lives here; the ledger ([`ledger`]), what is known of
+//! each idea ([`track`]), the funding rules ([`rules`]), starting a stage ([`start`])
+//! and the metrics at the horizon ([`outcome`]) each have a module of their own.
+
+mod events;
+mod ledger;
+mod outcome;
+pub mod rules;
+mod stage_end;
+mod start;
+mod track;
+
+use events::{EventKind, Queue};
+use ledger::Ledger;
+pub use outcome::{Project, Run};
+use rules::{Candidate, Outlook};
+use track::Track;
+pub use track::{Scope, Status};
+
+use super::Detail;
+use super::belief::Belief;
+use super::ideas::IdeaSet;
+use super::market::Award;
+use crate::model::{Commitment, FundingModel, Scenario};
+
+/// The state of one portfolio run.
+struct Sim<'a> {
+    s: &'a Scenario,
+    m: &'a FundingModel,
+    ideas: &'a IdeaSet,
+    portfolio: u64,
+    tracks: Vec<Track>,
+    events: Queue,
+    ledger: Ledger,
+    /// Ideas held at a gate for money, in the order they were held.
+    held: Vec<usize>,
+    /// Ideas entering and killed after each stage.
+    entered: Vec<u32>,
+    killed: Vec<u32>,
+    /// Value releases: (month, dollars), for the time series.
+    releases: Vec<(f64, f64)>,
+    /// Reused buffers of `try_start`: (award, competed, switching, commitment) per
+    /// attempt, and the vendors already on the idea.
+    scratch_awards: Vec<(Award, bool, f64, f64)>,
+    scratch_taken: Vec<usize>,
+    /// Reused buffers: bidders in a competition, and a decision's candidates.
+    scratch_bidders: Vec<usize>,
+    scratch_candidates: Vec<Candidate>,
+    /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
+    keep_projects: bool,
+}
+
+/// Runs one portfolio under one funding model, with per-idea detail. `ideas` must come
+/// from `IdeaSet::draw(s, portfolio, ..)`; if it holds fewer per-stage draws than the
+/// model has stages, the ideas are drawn again with enough.
+pub fn simulate(s: &Scenario, m: &FundingModel, ideas: &IdeaSet, portfolio: u64) -> Run {
+    simulate_detail(s, m, ideas, portfolio, Detail::Projects)
+}
+
+/// As [`simulate`]; with [`Detail::Outcomes`] `Run::projects` is left empty.
+pub fn simulate_detail(
+    s: &Scenario,
+    m: &FundingModel,
+    ideas: &IdeaSet,
+    portfolio: u64,
+    detail: Detail,
+) -> Run {
+    let redrawn;
+    let ideas = if ideas.stages() < m.stages.len() {
+        redrawn = IdeaSet::draw(s, portfolio, m.stages.len());
+        &redrawn
+    } else {
+        ideas
+    };
+    let i = &s.ideas;
+    let tracks = ideas
+        .ideas
+        .iter()
+        .map(|idea| {
+            let mut belief = Belief::prior(i.log_value_mean, i.log_value_sd, i.fit_probability);
+            belief.observe(idea.signal0, i.business_case_noise);
+            Track::new(belief)
+        })
+        .collect();
+    let n = m.stages.len();
+    let mut sim = Sim {
+        s,
+        m,
+        ideas,
+        portfolio,
+        tracks,
+        events: Queue::default(),
+        ledger: Ledger::new(s.fund.budget),
+        held: Vec::new(),
+        entered: vec![0; n],
+        killed: vec![0; n],
+        releases: Vec::new(),
+        scratch_awards: Vec::new(),
+        scratch_taken: Vec::new(),
+        scratch_bidders: Vec::new(),
+        scratch_candidates: Vec::new(),
+        keep_projects: detail == Detail::Projects,
+    };
+    if !ideas.ideas.is_empty() {
+        sim.events.push(0.0, EventKind::Intake, 0, 0);
+    }
+    let horizon = s.simulation.horizon_months;
+    while let Some(e) = sim.events.pop() {
+        if e.time >= horizon {
+            break;
+        }
+        match e.kind {
+            EventKind::Intake => sim.intake(e.time, e.target),
+            EventKind::ContractEnd => {
+                sim.contract_end(e.time, e.target, e.slot);
+                // Money came back: ideas waiting at a gate get another chance.
+                if !sim.held.is_empty() {
+                    sim.decide(e.time, &[], false);
+                }
+            }
+            EventKind::Gate => sim.decide(e.time, &[e.target], false),
+        }
+    }
+    sim.finish()
+}
+
+impl Sim<'_> {
+    /// Attempts stage `k` of idea `id` funds: the stage's number, at most the attempts
+    /// alive (validation keeps stages' numbers from growing; a gate only narrows them).
+    fn attempts_in(&self, id: usize, k: usize) -> usize {
+        match self.tracks[id].attempts.len() {
+            0 => self.m.stages[k].attempts,
+            alive => self.m.stages[k].attempts.min(alive),
+        }
+    }
+
+    /// Intake round `round`: its ideas (contiguous ids) arrive and are decided on.
+    fn intake(&mut self, t: f64, round: usize) {
+        let per = self.s.fund.ideas_per_round as usize;
+        let first = round * per;
+        let last = (first + per).min(self.ideas.ideas.len());
+        for tr in &mut self.tracks[first..last] {
+            tr.arrived = true;
+        }
+        if let Some(next) = self.ideas.ideas.get(last) {
+            self.events
+                .push(next.arrival, EventKind::Intake, round + 1, 0);
+        }
+        let ids: Vec<usize> = (first..last).collect();
+        self.decide(t, &ids, true);
+    }
+
+    /// The case for idea `id` at the stage it is to enter (rules.rs).
+    fn case(&self, id: usize) -> rules::Case {
+        let tr = &self.tracks[id];
+        let idea = &self.ideas.ideas[id];
+        let outlook = Outlook {
+            expected_value: tr.expected_value(self.s.ideas.solution_sd),
+            released: tr.released,
+            cost_ratio: tr.cost_ratio(),
+            cost: idea.cost,
+            duration: idea.duration,
+        };
+        rules::case(self.s, self.m, tr.stage, &outlook, |j| {
+            self.attempts_in(id, j)
+        })
+    }
+
+    /// A decision point: `fresh` ideas (new arrivals, or one idea at its gate) plus every
+    /// idea held for money are checked against their hurdle, put in funding order
+    /// (rules.rs) and funded in that order while money lasts. `intake` marks an intake
+    /// round, where the model's cap on new starts applies.
+    fn decide(&mut self, t: f64, fresh: &[usize], intake: bool) {
+        let mut candidates = std::mem::take(&mut self.scratch_candidates);
+        candidates.clear();
+        let held = std::mem::take(&mut self.held);
+        for &id in fresh.iter().chain(&held) {
+            let case = self.case(id);
+            let tr = &self.tracks[id];
+            let k = tr.stage;
+            if case.passes(self.m.stages[k].hurdle) {
+                candidates.push(Candidate {
+                    priority: case.priority(self.m.selection),
+                    id,
+                    continuing: tr.continuing(),
+                });
+            } else if !tr.continuing() {
+                self.tracks[id].status = Status::Rejected;
+            } else {
+                self.killed[k - 1] += 1;
+                self.end(id, Status::Killed(k - 1));
+            }
+        }
+        rules::order(self.m.pipeline, &mut candidates);
+        let mut starts_left = if intake {
+            rules::starts_allowed(self.m)
+        } else {
+            u32::MAX
+        };
+        let mut blocked = false;
+        for &Candidate { id, .. } in &candidates {
+            if !self.tracks[id].continuing() {
+                if !blocked && starts_left > 0 && self.try_start(t, id) {
+                    starts_left -= 1;
+                } else {
+                    self.tracks[id].status = Status::Rejected;
+                }
+            } else if blocked || !self.try_start(t, id) {
+                if self.never_affordable(id) {
+                    let k = self.tracks[id].stage;
+                    self.end(id, Status::Dropped(k - 1));
+                } else {
+                    self.hold(id);
+                    blocked |= rules::blocks(self.m.pipeline);
+                }
+            }
+        }
+        self.scratch_candidates = candidates;
+    }
+
+    /// Whether idea `id` needs more for its next stage (and any money its model must set
+    /// aside with it) than the fund could ever free, counting neither markups nor
+    /// overheads: then waiting is pointless and it is dropped.
+    fn never_affordable(&self, id: usize) -> bool {
+        let k = self.tracks[id].stage;
+        let m = self.m;
+        let work = m.stage_cost(k, self.ideas.ideas[id].cost);
+        let stage = self.attempts_in(id, k) as f64 * work * (1.0 + m.contingency);
+        let reservation = rules::reservation(m, k);
+        let later: f64 = if reservation.required {
+            reservation
+                .stages
+                .map(|j| self.stage_reserve(id, j, 0.0))
+                .sum()
+        } else {
+            0.0
+        };
+        stage + later - self.tracks[id].reserve > self.ledger.ever_available() + 1e-9
+    }
+
+    /// Holds idea `id` at its gate for money. Under a stage commitment its reserve goes
+    /// back to the fund: an idea that waits has no better claim than the funding order
+    /// gives it, and reserves kept by ideas that all wait would block one another.
+    fn hold(&mut self, id: usize) {
+        let tr = &mut self.tracks[id];
+        if self.m.commitment == Commitment::Stage {
+            self.ledger.open -= tr.reserve;
+            tr.reserve = 0.0;
+        }
+        tr.status = Status::Held;
+        tr.was_held = true;
+        self.held.push(id);
+    }
+
+    /// Ends an idea and frees its unused reserve.
+    fn end(&mut self, id: usize, status: Status) {
+        let tr = &mut self.tracks[id];
+        self.ledger.open -= tr.reserve;
+        tr.reserve = 0.0;
+        tr.status = status;
+    }
+}

@@ -1,0 +1,322 @@
+//! The outcome of a run at the horizon: every metric of one portfolio under one model,
+//! per-stage counts, monthly series, and (when asked for) one record per idea.
+
+use super::Sim;
+use super::track::Status;
+use crate::metrics::{METRIC_COUNT, Metric, Outcome, StageOutcome};
+
+/// Per-idea detail of one run (for tests, invariants and per-project outputs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// Idea id.
+    pub id: u32,
+    /// State at the horizon.
+    pub status: Status,
+    /// Stages entered.
+    pub stages_entered: usize,
+    /// Spend by the horizon, dollars.
+    pub spend: f64,
+    /// Delivered value (discounted), dollars.
+    pub value: f64,
+    /// Share of value released.
+    pub released: f64,
+    /// Meets a real need.
+    pub fit: bool,
+    /// Month the idea arrived.
+    pub arrival: f64,
+    /// Planned price of every contract awarded (work plus the vendor's markup), dollars.
+    pub planned_cost: f64,
+    /// What those contracts cost at completion, or at cancellation, dollars; for
+    /// contracts still running at the horizon, what they will cost when they finish.
+    pub actual_cost: f64,
+    /// Planned months of the stages entered (parallel attempts count once).
+    pub planned_months: f64,
+    /// Months those stages take, each as long as its slowest attempt.
+    pub actual_months: f64,
+    /// Whether any of its contracts fell in the black-swan tail.
+    pub black_swan: bool,
+    /// Vendor of the leading attempt (best ranked at the last gate), if a contract was
+    /// awarded.
+    pub vendor: Option<usize>,
+    /// Vendors funded in parallel in the last stage entered.
+    pub attempts: usize,
+    /// Waited at a gate for money at least once.
+    pub was_held: bool,
+}
+
+/// Everything one run produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Metrics and stage counts.
+    pub outcome: Outcome,
+    /// Per-idea detail, for ideas that arrived (empty when run with [`Detail::Outcomes`]).
+    ///
+    /// [`Detail::Outcomes`]: crate::engine::Detail::Outcomes
+    pub projects: Vec<Project>,
+    /// Spend beyond commitments that escalation forced (overruns past contingency),
+    /// dollars: the only way spend may exceed the budget.
+    pub escalation_excess: f64,
+}
+
+/// Idea counts at the horizon.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    considered: u32,
+    started: u32,
+    killed: u32,
+    cancelled: u32,
+    delivered: u32,
+    misfits_delivered: u32,
+    held: u32,
+}
+
+/// Where each dollar of spend on ideas ended up.
+#[derive(Debug, Clone, Copy, Default)]
+struct SpendSplit {
+    wip: f64,
+    waste: f64,
+    delivered: f64,
+    stranded: f64,
+    /// Spend on delivered and running ideas: the base of lock-in exposure.
+    lock_base: f64,
+}
+
+/// Totals over contracts finished by the horizon.
+#[derive(Debug, Clone, Copy, Default)]
+struct Finished {
+    price: f64,
+    cost: f64,
+    planned_months: f64,
+    actual_months: f64,
+}
+
+impl Sim<'_> {
+    /// Metrics at the horizon.
+    pub(super) fn finish(self) -> Run {
+        let h = self.s.simulation.horizon_months;
+        let nv = self.s.vendors.count();
+        let mut idea_spend = vec![0.0; self.tracks.len()];
+        let mut vendor_spend = vec![0.0; nv];
+        let (mut spend, mut overhead, mut sole) = (0.0, 0.0, 0.0);
+        let mut done = Finished::default();
+        let mut stages: Vec<StageOutcome> = self
+            .entered
+            .iter()
+            .zip(&self.killed)
+            .map(|(&entered, &killed)| StageOutcome {
+                entered,
+                killed,
+                ..StageOutcome::default()
+            })
+            .collect();
+        // Cumulative spend at each whole month 0..=H, and value released by then.
+        let months = h.floor() as usize + 1;
+        let mut spend_by_month = vec![0.0f64; months];
+        // Amounts fully paid from a month on; summed into `spend_by_month` afterwards.
+        let mut paid_from = vec![0.0f64; months];
+        for p in &self.ledger.payments {
+            let paid = p.paid_by(h);
+            spend += paid;
+            idea_spend[p.idea] += paid;
+            stages[p.stage].spend += paid;
+            // Months while the payment is under way get their share; later months get
+            // it all (through `paid_from`), so the cost is the contract's length, not H.
+            let first_full = p.end.max(p.start).ceil().max(0.0) as usize;
+            let first = (p.start.ceil().max(0.0) as usize).min(first_full);
+            for (m, cum) in spend_by_month
+                .iter_mut()
+                .enumerate()
+                .take(first_full)
+                .skip(first)
+            {
+                *cum += p.paid_by(m as f64);
+            }
+            if let Some(slot) = paid_from.get_mut(first_full) {
+                *slot += p.amount;
+            }
+            if p.overhead {
+                overhead += paid;
+            }
+            if let Some(v) = p.vendor {
+                vendor_spend[v] += paid;
+                if p.sole_source {
+                    sole += paid;
+                }
+            }
+            if let Some(c) = p.contract
+                && p.end < h
+            {
+                done.price += c.price;
+                done.cost += p.amount;
+                done.planned_months += c.planned_months;
+                done.actual_months += c.actual_months;
+                stages[p.stage].months += c.actual_months;
+                stages[p.stage].finished += 1;
+            }
+        }
+        let mut running = 0.0;
+        for (cum, from) in spend_by_month.iter_mut().zip(&paid_from) {
+            running += from;
+            *cum += running;
+        }
+        let mut value_by_month = vec![0.0f64; months];
+        for &(t, v) in &self.releases {
+            for cum in value_by_month.iter_mut().skip(t.ceil() as usize) {
+                *cum += v;
+            }
+        }
+        let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
+        let mut excess = self.ledger.excess;
+        for tr in &self.tracks {
+            unspent += tr.review_commit;
+            for c in tr.attempts.iter().filter_map(|a| a.contract.as_ref()) {
+                let paid = self.ledger.payments[c.pay].paid_by(h);
+                unspent += (c.commit - paid).max(0.0);
+                excess += (paid - c.commit).max(0.0);
+            }
+        }
+        let mut split = SpendSplit::default();
+        let mut value = 0.0;
+        let mut n = Counts::default();
+        let mut first_value = f64::INFINITY;
+        let (mut wait_sum, mut wait_n) = (0.0, 0u32);
+        let mut projects = Vec::new();
+        for (id, tr) in self.tracks.iter().enumerate() {
+            if !tr.arrived {
+                continue;
+            }
+            let idea = &self.ideas.ideas[id];
+            let spent = idea_spend[id];
+            n.considered += 1;
+            n.started += u32::from(tr.stages_entered > 0);
+            n.held += u32::from(tr.was_held);
+            value += tr.value;
+            if tr.status.is_running() {
+                split.wip += spent;
+                split.lock_base += spent;
+            } else if tr.value > 0.0 {
+                split.delivered += spent;
+            } else {
+                split.waste += spent;
+            }
+            if tr.status.is_stranded() {
+                split.stranded += spent;
+            }
+            match tr.status {
+                Status::Killed(_) => n.killed += 1,
+                Status::Cancelled(k) => {
+                    n.cancelled += 1;
+                    stages[k].cancelled += 1;
+                }
+                Status::Delivered => {
+                    n.delivered += 1;
+                    n.misfits_delivered += u32::from(!idea.fit);
+                    split.lock_base += spent;
+                }
+                _ => {}
+            }
+            if let Some(fv) = tr.first_value {
+                first_value = first_value.min(fv);
+                wait_sum += fv - idea.arrival;
+                wait_n += 1;
+            }
+            if !self.keep_projects {
+                continue;
+            }
+            projects.push(Project {
+                id: idea.id,
+                status: tr.status,
+                stages_entered: tr.stages_entered,
+                spend: spent,
+                value: tr.value,
+                released: tr.released,
+                fit: idea.fit,
+                arrival: idea.arrival,
+                planned_cost: tr.planned_cost,
+                actual_cost: tr.actual_cost,
+                planned_months: tr.planned_months,
+                actual_months: tr.actual_months,
+                black_swan: tr.black_swan,
+                vendor: tr.lead_vendor,
+                attempts: tr.stage_attempts,
+                was_held: tr.was_held,
+            });
+        }
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        let vendor_total: f64 = vendor_spend.iter().sum();
+        let small: f64 = vendor_spend
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| self.s.vendors.is_small(*v))
+            .map(|(_, x)| x)
+            .sum();
+        let hhi = if vendor_total > 0.0 {
+            vendor_spend
+                .iter()
+                .map(|x| (100.0 * x / vendor_total).powi(2))
+                .sum()
+        } else {
+            f64::NAN
+        };
+        let mut values = [0.0; METRIC_COUNT];
+        let mut set = |m: Metric, v: f64| values[m as usize] = v;
+        set(Metric::Spend, spend);
+        set(Metric::CommittedUnspent, unspent);
+        set(Metric::Wip, split.wip);
+        set(Metric::DeliveredSpend, split.delivered);
+        set(Metric::DeliveredValue, value);
+        set(Metric::NetValue, value - spend);
+        set(Metric::ValuePerDollar, ratio(value, spend));
+        set(Metric::Waste, split.waste);
+        set(Metric::WasteShare, ratio(split.waste, spend));
+        set(Metric::Overhead, overhead);
+        set(Metric::StrandedSpend, split.stranded);
+        set(Metric::IdeasConsidered, f64::from(n.considered));
+        set(Metric::IdeasStarted, f64::from(n.started));
+        set(Metric::IdeasKilled, f64::from(n.killed));
+        set(Metric::IdeasCancelled, f64::from(n.cancelled));
+        set(Metric::IdeasHeld, f64::from(n.held));
+        set(Metric::IdeasDelivered, f64::from(n.delivered));
+        set(Metric::MisfitsDelivered, f64::from(n.misfits_delivered));
+        set(Metric::MonthsToFirstValue, first_value.min(h));
+        set(
+            Metric::MeanMonthsToValue,
+            ratio(wait_sum, f64::from(wait_n)),
+        );
+        set(Metric::CostOverrun, ratio(done.cost, done.price) - 1.0);
+        set(
+            Metric::ScheduleSlip,
+            ratio(done.actual_months, done.planned_months) - 1.0,
+        );
+        set(
+            Metric::LockinExposure,
+            ratio(self.s.vendors.switching_cost_share * split.lock_base, spend),
+        );
+        set(Metric::VendorHhi, hhi);
+        set(Metric::SmallVendorShare, ratio(small, vendor_total));
+        set(Metric::SoleSourceShare, ratio(sole, vendor_total));
+        set(
+            Metric::LargestContractShare,
+            self.ledger.largest_price / self.s.fund.budget,
+        );
+        // Passing a stage: entering the next one, or delivery after the last.
+        let count = stages.len();
+        for k in 0..count {
+            stages[k].passed = if k + 1 < count {
+                stages[k + 1].entered
+            } else {
+                n.delivered
+            };
+        }
+        Run {
+            outcome: Outcome {
+                values,
+                stages,
+                spend_by_month: spend_by_month.into_iter().map(|x| x as f32).collect(),
+                value_by_month: value_by_month.into_iter().map(|x| x as f32).collect(),
+            },
+            projects,
+            escalation_excess: excess,
+        }
+    }
+}

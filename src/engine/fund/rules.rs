@@ -1,0 +1,256 @@
+//! The funding rules a decision point applies, as plain functions of the model and
+//! what the fund knows: the case for an idea (the value expected from the work ahead
+//! against its cost, as planned or by reference class), the gate test, the priority
+//! among ideas that pass, the order of continuing and new ideas, the stages whose money
+//! is set aside at a gate pass, and the cap on new starts per round.
+
+use std::ops::Range;
+
+use crate::engine::risk;
+use crate::model::{
+    Commitment, CostBasis, FundingModel, Pipeline, Reserve, Scenario, Selection, Vendors,
+};
+
+/// What a decision weighs for one idea, dollars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Case {
+    /// Value expected from the work ahead (the share not yet released).
+    pub value: f64,
+    /// Cost expected for the work ahead.
+    pub cost: f64,
+}
+
+impl Case {
+    /// The gate test: expected value covers `hurdle` times expected cost, and is positive.
+    pub fn passes(&self, hurdle: f64) -> bool {
+        self.value >= hurdle * self.cost && self.value > 0.0
+    }
+
+    /// Rank among ideas that pass (higher first): expected value per expected dollar,
+    /// or 0 for all (arrival order, since ties go by idea id).
+    pub fn priority(&self, selection: Selection) -> f64 {
+        match selection {
+            Selection::Rank => self.value / self.cost,
+            Selection::Arrival => 0.0,
+        }
+    }
+}
+
+/// What the case of an idea at stage `from` is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Outlook {
+    /// Expected worth of the idea if delivered in full now, dollars.
+    pub expected_value: f64,
+    /// Share of value already released.
+    pub released: f64,
+    /// Observed overrun ratio so far (1 before any contract finished).
+    pub cost_ratio: f64,
+    /// The idea's planned cost, dollars, and planned duration, months.
+    pub cost: f64,
+    /// Planned duration of the whole idea, months.
+    pub duration: f64,
+}
+
+/// The case for stages `from..` of an idea, with `attempts(j)` vendors funded in stage j.
+pub fn case(
+    s: &Scenario,
+    m: &FundingModel,
+    from: usize,
+    o: &Outlook,
+    attempts: impl Fn(usize) -> usize,
+) -> Case {
+    let n = m.stages.len();
+    let value = (1.0 - o.released) * o.expected_value;
+    match m.cost_basis {
+        CostBasis::Planned => Case {
+            value,
+            cost: o.cost_ratio
+                * (from..n)
+                    .map(|j| m.stage_cost(j, o.cost) * attempts(j) as f64)
+                    .sum::<f64>(),
+        },
+        CostBasis::ReferenceClass => {
+            let (mut cost, mut months, mut survive) = (0.0, 0.0, 1.0);
+            for j in from..n {
+                let work = m.stage_cost(j, o.cost);
+                let planned = m.stage_duration(j, o.duration);
+                let competed = j == 0 || m.stages[j].recompete;
+                let markup = expected_markup(&s.vendors, work);
+                let e = risk::expected(&s.risk, planned, markup, s.vendors.overrun_markup);
+                let n_j = attempts(j) as f64;
+                cost += o.cost_ratio * n_j * work * e.price;
+                months += planned * e.schedule;
+                if competed {
+                    cost += m.procurement_cost;
+                    months += m.procurement_delay_months;
+                }
+                if j + 1 < n {
+                    cost += m.gate_review_cost;
+                    months += m.gate_delay_months;
+                }
+                // The idea is lost only when every attempt of a stage is cancelled.
+                survive *= 1.0 - e.cancel.powf(n_j);
+            }
+            let drift = 0.5f64.powf(months / s.risk.requirements_half_life_months);
+            let discount = (1.0 + s.simulation.discount_rate).powf(-months / 12.0);
+            Case {
+                value: value * survive * drift * discount,
+                cost,
+            }
+        }
+    }
+}
+
+/// Expected award markup of a competed contract of planned work `work`: each eligible
+/// vendor bids with the market's bid probability, n bids leave markup / n, none a
+/// sole-source award.
+pub fn expected_markup(v: &Vendors, work: f64) -> f64 {
+    let eligible = v.large
+        + if work <= v.small_contract_cap {
+            v.small
+        } else {
+            0
+        };
+    let p = v.bid_probability;
+    if eligible == 0 {
+        return v.sole_source_markup;
+    }
+    // Binomial(eligible, p) probabilities by recurrence.
+    let mut pmf = (1.0 - p).powi(eligible as i32);
+    let mut mean = pmf * v.sole_source_markup;
+    if p >= 1.0 {
+        return v.markup / f64::from(eligible);
+    }
+    for b in 1..=eligible {
+        pmf *= f64::from(eligible - b + 1) / f64::from(b) * p / (1.0 - p);
+        mean += pmf * v.markup / f64::from(b);
+    }
+    mean
+}
+
+/// A candidate of a decision point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// Rank (higher first).
+    pub priority: f64,
+    /// Idea id (ties go to the lower id: earlier arrival).
+    pub id: usize,
+    /// Funded before: at a gate or held, not a new start.
+    pub continuing: bool,
+}
+
+/// Puts the candidates in funding order: by priority, continuing ideas first when the
+/// model finishes what it started.
+pub fn order(pipeline: Pipeline, c: &mut [Candidate]) {
+    c.sort_by(|a, b| {
+        let first = match pipeline {
+            Pipeline::FinishFirst => b.continuing.cmp(&a.continuing),
+            Pipeline::FirstFit => std::cmp::Ordering::Equal,
+        };
+        first
+            .then(b.priority.total_cmp(&a.priority))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+/// Whether a continuing idea that cannot be paid for stops everything ranked after it
+/// at this decision (the money that comes back is kept for it).
+pub fn blocks(pipeline: Pipeline) -> bool {
+    pipeline == Pipeline::FinishFirst
+}
+
+/// Money set aside for later stages when a stage starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// The later stages whose expected commitments are set aside.
+    pub stages: Range<usize>,
+    /// The stage may start only if all of it can be set aside (a project commitment);
+    /// otherwise as much as is available is set aside, up to the whole.
+    pub required: bool,
+}
+
+/// What is set aside when stage `k` starts: every later stage at selection under a
+/// project commitment (required: that is what committing the project means); under a
+/// stage commitment, at a gate pass, what the reserve rule asks, as far as money
+/// allows. A reserve that had to be whole would let ideas each holding part of the
+/// money they need block one another.
+pub fn reservation(m: &FundingModel, k: usize) -> Reservation {
+    let n = m.stages.len();
+    let (stages, required) = match m.commitment {
+        Commitment::Project if k == 0 => (1..n, true),
+        Commitment::Project => (n..n, true),
+        Commitment::Stage if k == 0 => (n..n, false),
+        Commitment::Stage => match m.reserve {
+            Reserve::None => (n..n, false),
+            Reserve::NextStage => ((k + 1).min(n)..(k + 2).min(n), false),
+            Reserve::Plan => ((k + 1).min(n)..n, false),
+        },
+    };
+    Reservation { stages, required }
+}
+
+/// New ideas a decision point may start: the model's cap at an intake round.
+pub fn starts_allowed(m: &FundingModel) -> u32 {
+    m.max_starts_per_round.unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_markup_matches_enumeration() {
+        let v = Vendors {
+            large: 2,
+            small: 3,
+            small_contract_cap: 100.0,
+            bid_probability: 0.3,
+            markup: 0.3,
+            sole_source_markup: 0.4,
+            overrun_markup: 0.4,
+            incumbent_advantage: 0.5,
+            switching_cost_share: 0.33,
+        };
+        // Enumerate all 2^5 bid patterns for a small contract.
+        let mut exact = 0.0;
+        for mask in 0u32..32 {
+            let bids = mask.count_ones();
+            let prob = 0.3f64.powi(bids as i32) * 0.7f64.powi(5 - bids as i32);
+            exact += prob
+                * if bids == 0 {
+                    0.4
+                } else {
+                    0.3 / f64::from(bids)
+                };
+        }
+        assert!((expected_markup(&v, 50.0) - exact).abs() < 1e-12);
+        // Above the small cap only the two large vendors may bid.
+        let two = 0.49 * 0.4 + 2.0 * 0.21 * 0.3 + 0.09 * 0.15;
+        assert!((expected_markup(&v, 500.0) - two).abs() < 1e-12);
+    }
+
+    #[test]
+    fn finish_first_puts_continuing_ideas_before_better_new_ones() {
+        let mut c = vec![
+            Candidate {
+                priority: 5.0,
+                id: 1,
+                continuing: false,
+            },
+            Candidate {
+                priority: 2.0,
+                id: 7,
+                continuing: true,
+            },
+            Candidate {
+                priority: 3.0,
+                id: 3,
+                continuing: true,
+            },
+        ];
+        order(Pipeline::FinishFirst, &mut c);
+        assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 7, 1]);
+        order(Pipeline::FirstFit, &mut c);
+        assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 3, 7]);
+    }
+}
