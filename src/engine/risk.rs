@@ -136,7 +136,13 @@ pub fn expected(risk: &Risk, months: f64, award_markup: f64, overrun_markup: f64
     let (below1, p_below1) = lognormal_below(m, s, 1.0);
     let (below_k, p_below_k) = lognormal_below(m, s, k);
     let under = below1 + (1.0 - p_below1); // E[min(O, 1)]
-    let over = (below_k - below1) - (p_below_k - p_below1) + (k - 1.0).max(0.0) * (1.0 - p_below_k);
+    // Work beyond plan, up to the cap (no cap term when there is no cap).
+    let capped = if k.is_finite() {
+        (k - 1.0).max(0.0) * (1.0 - p_below_k)
+    } else {
+        0.0
+    };
+    let over = (below_k - below1) - (p_below_k - p_below1) + capped;
     let body_price = (1.0 + award_markup) * under + (1.0 + overrun_markup) * over;
     let body_cancel = 1.0 - p_below_k;
     let ss = risk.schedule_log_sd * g;
@@ -186,6 +192,7 @@ mod tests {
             reference_duration_months: 24.0,
             duration_exponent: 0.5,
             requirements_half_life_months: f64::INFINITY,
+            gate_rework_share: 0.2,
             escalation_cap: f64::INFINITY,
         }
     }

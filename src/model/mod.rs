@@ -301,6 +301,17 @@ impl FundingModel {
         }
     }
 
+    /// Planned work of stage `k`, dollars: its own scope plus, after a gate, the rework
+    /// of built scope the gate re-planned (`rework` x the planned cost of the stages
+    /// before it): a gate that makes built requirements fresh pays to rebuild them.
+    pub fn stage_work(&self, k: usize, cost: f64, rework: f64) -> f64 {
+        let own = self.stage_cost(k, cost);
+        if k == 0 || rework == 0.0 {
+            return own;
+        }
+        own + rework * (0..k).map(|j| self.stage_cost(j, cost)).sum::<f64>()
+    }
+
     /// Planned duration of stage `k` for an idea with planned duration `months`.
     pub fn stage_duration(&self, k: usize, months: f64) -> f64 {
         match self.stages[k].duration {

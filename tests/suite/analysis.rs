@@ -12,7 +12,7 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn polars_summaries_and_comparisons_match_plain_rust() {
     let mut s = default_scenario();
-    // Three models, so comparisons cover several ordered pairs.
+    // The default's three models and a fourth, so comparisons cover many ordered pairs.
     let mut third = s.models[1].clone();
     third.name = "strict".into();
     third.label = "Strict gates".into();
@@ -64,9 +64,10 @@ fn polars_summaries_and_comparisons_match_plain_rust() {
         }
     }
     assert_eq!(fast.comparisons.len(), plain.comparisons.len());
+    // Every ordered pair of the four models.
     assert_eq!(
         fast.comparisons.len(),
-        3 * 2 * budgetsim::metrics::Metric::ALL.len()
+        4 * 3 * budgetsim::metrics::Metric::ALL.len()
     );
     for (a, b) in fast.comparisons.iter().zip(&plain.comparisons) {
         assert_eq!(
@@ -102,8 +103,8 @@ fn timeseries_quantiles_match_plain_rust() {
     let months = frames::f64s(&t.timeseries, "month").unwrap();
     let p50 = frames::f64s(&t.timeseries, "spend_p50").unwrap();
     let v90 = frames::f64s(&t.timeseries, "value_p90").unwrap();
-    assert_eq!(models.len(), 2 * 61);
-    for row in [0, 30, 60, 61 + 45] {
+    assert_eq!(models.len(), s.models.len() * 61);
+    for row in [0, 30, 60, 61 + 45, 2 * 61 + 20] {
         let m = r.models.iter().position(|n| *n == models[row]).unwrap();
         let month = months[row] as usize;
         let mut spend: Vec<f64> = r.outcomes[m]

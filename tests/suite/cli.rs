@@ -55,8 +55,10 @@ fn no_arguments_runs_the_default_comparison() {
     let t = text(&out.stdout);
     for needle in [
         "2000 portfolios",
-        "Waterfall lump sum",
+        "Waterfall (business case as written)",
+        "Waterfall (reference-class forecast)",
         "Stage-gated (GOV.UK phases)",
+        "Strongest baseline: Waterfall (reference-class forecast)",
         "net_value",
         "waste_share",
         "minus",
@@ -86,7 +88,7 @@ fn json_is_identical_on_one_and_four_threads_and_changes_with_the_seed() {
     assert!(one == four, "--json differs between 1 and 4 threads");
     let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(v["portfolios"], 300);
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(3));
     assert!(run("1", "8") != one, "another seed must give other results");
 }
 

@@ -104,3 +104,21 @@ pub fn normal_cdf(x: f64) -> f64 {
     let erfc = if z >= 0.0 { erfc } else { 2.0 - erfc };
     0.5 * erfc
 }
+
+/// Keeps only the named models, in the order given (tests written for one pair).
+pub fn keep(mut s: Scenario, names: &[&str]) -> Scenario {
+    s.models = names
+        .iter()
+        .map(|n| match s.models.iter().find(|m| m.name == *n) {
+            Some(m) => m.clone(),
+            None => panic!("no model {n}"),
+        })
+        .collect();
+    s
+}
+
+/// The default scenario with two models: the baseline named and the stage-gated model
+/// (index 0 and 1).
+pub fn default_pair(baseline: &str) -> Scenario {
+    keep(default_scenario(), &[baseline, "stage_gated"])
+}

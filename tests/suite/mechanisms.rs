@@ -8,7 +8,7 @@ use budgetsim::model::{Commitment, FundingModel, Scenario};
 
 const N: u64 = 600;
 
-/// Mean of stage-gated minus waterfall net value per portfolio, and its standard error.
+/// Stage-gated minus baseline net value per portfolio (models 1 and 0).
 fn advantage(s: &Scenario) -> Vec<f64> {
     let r = engine::run(s, 0..N);
     diffs(&r, 1, 0, Metric::NetValue)
@@ -34,12 +34,14 @@ fn assert_shift(before: &[f64], after: &[f64], lower: bool, what: &str) {
 
 #[test]
 fn without_uncertainty_or_gate_costs_both_models_fund_and_deliver_the_same() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall");
     no_delivery_risk(&mut s);
     free_gates(&mut s);
     s.ideas.fit_probability = 1.0;
     s.ideas.business_case_noise = 0.0;
     s.fund.budget = 1e12;
+    // Gates that rework nothing already built: the stages add up to the waterfall's work.
+    s.risk.gate_rework_share = 0.0;
     // Same total duration as waterfall; value only at go-live.
     s.models[1].stages = vec![
         stage("discovery", 0.05, 0.1, 0.0, 1.0),
@@ -68,7 +70,7 @@ fn without_uncertainty_or_gate_costs_both_models_fund_and_deliver_the_same() {
 
 #[test]
 fn noisier_business_cases_widen_the_stage_gated_advantage() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall_rc");
     s.ideas.business_case_noise = 0.3;
     let low = advantage(&s);
     s.ideas.business_case_noise = 1.5;
@@ -78,7 +80,7 @@ fn noisier_business_cases_widen_the_stage_gated_advantage() {
 
 #[test]
 fn costlier_gates_shrink_the_stage_gated_advantage() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall_rc");
     let cheap = advantage(&s);
     s.models[1].gate_review_cost = 250_000.0;
     s.models[1].gate_delay_months = 3.0;
@@ -93,7 +95,11 @@ fn costlier_gates_shrink_the_stage_gated_advantage() {
 
 #[test]
 fn waterfall_wins_on_net_value_when_uncertainty_is_low() {
-    let s = shipped("low-uncertainty.toml");
+    // Against the strongest baseline, the reference-class waterfall.
+    let s = keep(
+        shipped("low-uncertainty.toml"),
+        &["waterfall_rc", "stage_gated"],
+    );
     let d = advantage(&s);
     let (mean, se) = mean_se(&d);
     assert!(
@@ -101,13 +107,13 @@ fn waterfall_wins_on_net_value_when_uncertainty_is_low() {
         "stage-gated minus waterfall net value {mean:.0} +- {se:.0}"
     );
     // ...while under the default's uncertainty stage-gating is ahead.
-    let (mean, se) = mean_se(&advantage(&default_scenario()));
+    let (mean, se) = mean_se(&advantage(&default_pair("waterfall_rc")));
     assert!(mean - 1.96 * se > 0.0, "default: {mean:.0} +- {se:.0}");
 }
 
 #[test]
 fn a_zero_small_vendor_cap_shuts_small_vendors_out() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall");
     s.vendors.small_contract_cap = 0.0;
     let r = engine::run(&s, 0..200);
     for m in 0..2 {
@@ -116,7 +122,7 @@ fn a_zero_small_vendor_cap_shuts_small_vendors_out() {
         }
     }
     // With the default cap small vendors do win stage-gated work.
-    let r = engine::run(&default_scenario(), 0..200);
+    let r = engine::run(&default_pair("waterfall"), 0..200);
     let (share, _) = mean_se(&column(&r, 1, Metric::SmallVendorShare));
     assert!(share > 0.1, "default small-vendor share {share}");
 }
@@ -161,7 +167,7 @@ fn duration_effect_makes_long_contracts_overrun_more_only_when_switched_on() {
 #[test]
 fn kills_free_money_for_more_ideas_under_stage_commitment() {
     // Same stages, committed by project or by stage: per-stage commitment starts more ideas.
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall");
     let mut by_project = s.models[1].clone();
     by_project.name = "by_project".into();
     by_project.commitment = Commitment::Project;
@@ -198,7 +204,7 @@ fn parallel(s: &mut Scenario, first: usize, second: usize) {
 
 #[test]
 fn parallel_attempts_cost_more_and_find_better_solutions() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall");
     no_delivery_risk(&mut s);
     s.fund.budget = 1e12; // money never binds, so the same ideas go ahead
     s.ideas.solution_sd = 0.8;
@@ -244,7 +250,7 @@ fn parallel_attempts_cost_more_and_find_better_solutions() {
 
 #[test]
 fn the_gate_keeps_at_most_the_next_stages_attempts_on_distinct_vendors() {
-    let mut s = default_scenario();
+    let mut s = default_pair("waterfall");
     s.ideas.solution_sd = 0.5;
     parallel(&mut s, 5, 2);
     let mut built = 0;

@@ -131,9 +131,10 @@ fn a_run_writes_every_file_with_its_columns_and_hashes() {
         ]
     );
     let (_, rows) = read_csv(&out.join("portfolios.csv"));
-    assert_eq!(rows.len(), 400);
-    assert_eq!(read_csv(&out.join("stages.csv")).1.len(), 1 + 4);
-    assert_eq!(read_csv(&out.join("timeseries.csv")).1.len(), 2 * 61);
+    // Three models: two waterfalls of one stage each and the four GOV.UK phases.
+    assert_eq!(rows.len(), 600);
+    assert_eq!(read_csv(&out.join("stages.csv")).1.len(), 1 + 1 + 4);
+    assert_eq!(read_csv(&out.join("timeseries.csv")).1.len(), 3 * 61);
     // The manifest names every file with its hash, and the hashes hold.
     let problems = budgetsim::export::run_folder::verify(&out).unwrap();
     assert!(problems.is_empty(), "{problems:?}");

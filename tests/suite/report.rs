@@ -104,14 +104,24 @@ fn titles_state_computed_findings() {
         .map(|x| x.unwrap())
         .find(|x| {
             &x[col("model_a")] == "stage_gated"
-                && &x[col("model_b")] == "waterfall"
+                && &x[col("model_b")] == "waterfall_rc"
                 && &x[col("metric")] == "net_value"
         })
         .unwrap();
     let p: f64 = row[col("prob_a_better")].parse().unwrap();
     let svg = std::fs::read_to_string(out.join("charts/paired-difference.svg")).unwrap();
+    // The title may wrap over several text lines: read them as one.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let words: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .flat_map(str::split_whitespace)
+        .collect();
     let expected = format!("in {:.0}% of funds", 100.0 * p);
-    assert!(svg.contains(&expected), "title should say `{expected}`");
+    assert!(
+        words.join(" ").contains(&expected),
+        "title should say `{expected}`"
+    );
 }
 
 #[test]

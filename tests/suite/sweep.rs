@@ -43,12 +43,12 @@ fn a_two_by_three_grid_gives_six_points_in_order() {
         .collect();
     assert_eq!(first, ["0.5", "0.5", "0.5", "1.5", "1.5", "1.5"]);
     assert_eq!(points[4].scenario.ideas.business_case_noise, 1.5);
-    assert_eq!(points[4].scenario.models[1].stages[2].hurdle, 1.0);
+    assert_eq!(points[4].scenario.models[2].stages[2].hurdle, 1.0);
 }
 
 #[test]
 fn sweep_points_are_paired() {
-    // Sweeping the stage-gated hurdle must leave the waterfall model's results exactly
+    // Sweeping the stage-gated hurdle must leave the waterfall models' results exactly
     // as they were at every point: same ideas, same risks, same portfolios.
     let mut loaded = scenario::load_default(&["simulation.portfolios=60".into()]).unwrap();
     loaded.sweep.push(SweepAxis {
@@ -58,12 +58,15 @@ fn sweep_points_are_paired() {
     let points = scenario::sweep_points(&loaded).unwrap();
     let a = engine::run(&points[0].scenario, 0..60);
     let b = engine::run(&points[1].scenario, 0..60);
-    assert_eq!(
-        a.outcomes[0], b.outcomes[0],
-        "waterfall changed between sweep points"
-    );
+    for m in [0, 1] {
+        assert_eq!(
+            a.outcomes[m], b.outcomes[m],
+            "{} changed between sweep points",
+            points[0].scenario.models[m].name
+        );
+    }
     assert_ne!(
-        a.outcomes[1], b.outcomes[1],
+        a.outcomes[2], b.outcomes[2],
         "the swept model did not change"
     );
     for p in 0..60 {
@@ -122,7 +125,7 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
     let mut r = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     assert_eq!(&r.headers().unwrap()[0], "models.stage_gated.hurdle");
     let rows = r.records().count();
-    assert_eq!(rows, 6 * 2 * budgetsim::metrics::Metric::ALL.len());
+    assert_eq!(rows, 6 * 3 * budgetsim::metrics::Metric::ALL.len());
     assert!(out.join("sweep_comparison.csv").is_file());
     // Each headline metric against the swept hurdle, in both languages.
     for dir in ["charts", "charts/fr"] {
@@ -179,7 +182,7 @@ fn a_two_field_grid_gets_a_heatmap_of_the_paired_difference() {
     let cells = r
         .records()
         .map(|x| x.unwrap())
-        .filter(|x| &x[2] == "stage_gated" && &x[4] == "net_value")
+        .filter(|x| &x[2] == "stage_gated" && &x[3] == "waterfall_rc" && &x[4] == "net_value")
         .count();
     assert_eq!(cells, 6);
 }

@@ -201,42 +201,36 @@ impl Sim<'_> {
         let mut blocked = false;
         for &Candidate { id, .. } in &candidates {
             if !self.tracks[id].continuing() {
-                if !blocked && starts_left > 0 && self.try_start(t, id) {
+                if !blocked && starts_left > 0 && self.try_start(t, id).is_ok() {
                     starts_left -= 1;
                 } else {
                     self.tracks[id].status = Status::Rejected;
                 }
-            } else if blocked || !self.try_start(t, id) {
-                if self.never_affordable(id) {
-                    let k = self.tracks[id].stage;
-                    self.end(id, Status::Dropped(k - 1));
-                } else {
-                    self.hold(id);
-                    blocked |= rules::blocks(self.m.pipeline);
-                }
+                continue;
+            }
+            // A held idea whose known need is still not there waits without competing
+            // its contracts again.
+            let need = self.tracks[id].need;
+            let waiting = blocked || need > self.ledger.available() + 1e-9;
+            let outcome = if waiting {
+                Err(need)
+            } else {
+                self.try_start(t, id)
+            };
+            let Err(need) = outcome else {
+                continue;
+            };
+            self.tracks[id].need = need;
+            if need > self.ledger.ever_available() + 1e-9 {
+                // It needs more than the fund could ever free: waiting is pointless.
+                let k = self.tracks[id].stage;
+                self.end(id, Status::Dropped(k - 1));
+            } else {
+                self.hold(id);
+                blocked |= rules::blocks(self.m.pipeline);
             }
         }
         self.scratch_candidates = candidates;
-    }
-
-    /// Whether idea `id` needs more for its next stage (and any money its model must set
-    /// aside with it) than the fund could ever free, counting neither markups nor
-    /// overheads: then waiting is pointless and it is dropped.
-    fn never_affordable(&self, id: usize) -> bool {
-        let k = self.tracks[id].stage;
-        let m = self.m;
-        let work = m.stage_cost(k, self.ideas.ideas[id].cost);
-        let stage = self.attempts_in(id, k) as f64 * work * (1.0 + m.contingency);
-        let reservation = rules::reservation(m, k);
-        let later: f64 = if reservation.required {
-            reservation
-                .stages
-                .map(|j| self.stage_reserve(id, j, 0.0))
-                .sum()
-        } else {
-            0.0
-        };
-        stage + later - self.tracks[id].reserve > self.ledger.ever_available() + 1e-9
     }
 
     /// Holds idea `id` at its gate for money. Under a stage commitment its reserve goes
@@ -246,6 +240,8 @@ impl Sim<'_> {
         let tr = &mut self.tracks[id];
         if self.m.commitment == Commitment::Stage {
             self.ledger.open -= tr.reserve;
+            // What it needs from the fund now includes what it gave back.
+            tr.need += tr.reserve;
             tr.reserve = 0.0;
         }
         tr.status = Status::Held;

@@ -66,13 +66,13 @@ pub fn case(
             value,
             cost: o.cost_ratio
                 * (from..n)
-                    .map(|j| m.stage_cost(j, o.cost) * attempts(j) as f64)
+                    .map(|j| m.stage_work(j, o.cost, s.risk.gate_rework_share) * attempts(j) as f64)
                     .sum::<f64>(),
         },
         CostBasis::ReferenceClass => {
             let (mut cost, mut months, mut survive) = (0.0, 0.0, 1.0);
             for j in from..n {
-                let work = m.stage_cost(j, o.cost);
+                let work = m.stage_work(j, o.cost, s.risk.gate_rework_share);
                 let planned = m.stage_duration(j, o.duration);
                 let competed = j == 0 || m.stages[j].recompete;
                 let markup = expected_markup(&s.vendors, work);
@@ -171,15 +171,14 @@ pub struct Reservation {
 
 /// What is set aside when stage `k` starts: every later stage at selection under a
 /// project commitment (required: that is what committing the project means); under a
-/// stage commitment, at a gate pass, what the reserve rule asks, as far as money
-/// allows. A reserve that had to be whole would let ideas each holding part of the
+/// stage commitment, at every gate pass (selection is the first gate), what the reserve
+/// rule asks, as far as money allows. A reserve that had to be whole would let ideas each holding part of the
 /// money they need block one another.
 pub fn reservation(m: &FundingModel, k: usize) -> Reservation {
     let n = m.stages.len();
     let (stages, required) = match m.commitment {
         Commitment::Project if k == 0 => (1..n, true),
         Commitment::Project => (n..n, true),
-        Commitment::Stage if k == 0 => (n..n, false),
         Commitment::Stage => match m.reserve {
             Reserve::None => (n..n, false),
             Reserve::NextStage => ((k + 1).min(n)..(k + 2).min(n), false),

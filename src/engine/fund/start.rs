@@ -18,7 +18,7 @@ impl Sim<'_> {
     pub(super) fn stage_reserve(&self, id: usize, k: usize, markup: f64) -> f64 {
         let attempts = self.attempts_in(id, k) as f64;
         let m = self.m;
-        let work = m.stage_cost(k, self.ideas.ideas[id].cost);
+        let work = m.stage_work(k, self.ideas.ideas[id].cost, self.s.risk.gate_rework_share);
         let review = if k + 1 < m.stages.len() {
             m.gate_review_cost
         } else {
@@ -33,21 +33,24 @@ impl Sim<'_> {
     }
 
     /// Awards and starts stage `tracks[id].stage` if the money is there: one contract per
-    /// attempt, all or none.
-    pub(super) fn try_start(&mut self, t: f64, id: usize) -> bool {
+    /// attempt, all or none. When it cannot, says how much it needs from the fund beyond
+    /// the idea's reserve, dollars (for a new idea short of even the cheapest bound, that
+    /// bound): the competition's draws are the same at every try, so this does not
+    /// change while the idea waits.
+    pub(super) fn try_start(&mut self, t: f64, id: usize) -> Result<(), f64> {
         let (s, m) = (self.s, self.m);
         let seed = s.simulation.seed;
         let k = self.tracks[id].stage;
         let idea = &self.ideas.ideas[id];
-        let work = m.stage_cost(k, idea.cost);
+        let work = m.stage_work(k, idea.cost, s.risk.gate_rework_share);
         let months = m.stage_duration(k, idea.duration);
         let n_att = self.attempts_in(id, k);
         // Cheap lower bound on the money needed (no markup, no overheads): when even that
-        // is not there, skip the competition draws. Held ideas are retried often.
-        if n_att as f64 * work * (1.0 + m.contingency)
-            > self.ledger.available() + self.tracks[id].reserve + 1e-9
-        {
-            return false;
+        // is not there for a new idea, skip the competition draws. A continuing idea is
+        // competed anyway, so that what it needs is known exactly.
+        let bound = n_att as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve;
+        if !self.tracks[id].continuing() && bound > self.ledger.available() + 1e-9 {
+            return Err(bound);
         }
         if self.tracks[id].attempts.is_empty() {
             let ideas = self.ideas;
@@ -135,7 +138,9 @@ impl Sim<'_> {
             self.scratch_awards = awards;
             self.scratch_bidders = bidders;
             self.scratch_taken = taken;
-            return false;
+            // What it needs: this stage, and what must be set aside with it.
+            let required = if reservation.required { wanted } else { 0.0 };
+            return Err(need_now - from_reserve + required);
         }
         // Money: the reserve (already counted in `open`) pays first, the fund the rest.
         self.ledger.open += commit + future - from_reserve;
@@ -225,8 +230,10 @@ impl Sim<'_> {
         tr.reserve += future - from_reserve;
         tr.status = Status::Running;
         tr.stages_entered += 1;
-        // The stage's requirements are fixed now; the gate re-planned what was not built.
-        tr.scope.start_stage(t, work, half_life, rework);
+        // The stage's requirements are fixed now; the gate re-planned what was not built
+        // and the reworked share of what was (its cost is in `work`).
+        tr.scope
+            .start_stage(t, m.stage_cost(k, idea.cost), half_life, rework);
         tr.planned_work += planned_work;
         tr.actual_work += actual_work;
         tr.planned_cost += planned_cost;
@@ -234,7 +241,8 @@ impl Sim<'_> {
         tr.planned_months += months;
         tr.actual_months += slowest;
         tr.black_swan |= black_swan;
+        tr.need = f64::NAN;
         self.entered[k] += 1;
-        true
+        Ok(())
     }
 }

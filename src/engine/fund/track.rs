@@ -166,6 +166,9 @@ pub struct Track {
     pub lead_vendor: Option<usize>,
     /// It waited at a gate for money at least once.
     pub was_held: bool,
+    /// What its next stage needs from the fund beyond its reserve, dollars, once a try
+    /// to start it has failed (NaN before: unknown).
+    pub need: f64,
 }
 
 impl Track {
@@ -195,6 +198,7 @@ impl Track {
             black_swan: false,
             lead_vendor: None,
             was_held: false,
+            need: f64::NAN,
         }
     }
 
