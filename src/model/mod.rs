@@ -107,9 +107,10 @@ pub struct Risk {
     pub duration_exponent: f64,
     /// Half-life of value while requirements stay frozen, months (inf = no drift).
     pub requirements_half_life_months: f64,
-    /// Share of already built scope (0..1) that a gate can still re-plan: that share's
-    /// requirements become fresh again at the gate, the rest keeps ageing from when its
-    /// requirements were fixed. Scope not yet built is always re-planned.
+    /// Share of already built scope (0..1) that a gate reworks: that share's requirements
+    /// become fresh again at the gate and the next stage pays to rebuild it; the rest
+    /// keeps ageing from when its requirements were fixed. Scope not yet built is always
+    /// re-planned.
     pub gate_rework_share: f64,
     /// A contract is cancelled when its work cost passes this multiple of plan (inf = never).
     pub escalation_cap: f64,

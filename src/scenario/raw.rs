@@ -165,8 +165,8 @@ pub struct RawRisk {
     pub duration_exponent: f64,
     /// Value halves every this many months of frozen requirements (inf = no drift).
     pub requirements_half_life_months: f64,
-    /// Share of built scope a gate can still re-plan (0..1, default 0.2); unbuilt scope
-    /// is always re-planned.
+    /// Share of built scope a gate reworks (0..1, default 0.2): its requirements become
+    /// fresh and the next stage pays to rebuild it; unbuilt scope is always re-planned.
     pub gate_rework_share: Option<f64>,
     /// Cancel a contract when its work cost passes this multiple of plan (inf = never).
     pub escalation_cap: f64,

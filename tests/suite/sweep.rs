@@ -287,3 +287,27 @@ fn dollar_axes_read_as_money_and_whole_numbers_stay_whole() {
     assert!(html.contains("<td>1000001</td>") && html.contains("<td>1000002</td>"));
     assert!(!html.contains("simulation.seed = $"), "a seed is not money");
 }
+
+#[test]
+fn a_sweep_to_inf_finishes_and_keeps_the_point_in_its_tables() {
+    // `inf` switches a mechanism off; a sweep to it once hung while drawing an axis
+    // from a finite value to infinity.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("off");
+    let axis = std::ffi::OsStr::new("--sweep");
+    let values = std::ffi::OsStr::new("risk.requirements_half_life_months=48,inf");
+    let done = std::sync::mpsc::channel();
+    let (tx, rx) = done;
+    let o = out.clone();
+    std::thread::spawn(move || {
+        run_sweep("20", &o, &[axis, values]);
+        let _ = tx.send(());
+    });
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_secs(120)).is_ok(),
+        "the sweep did not finish"
+    );
+    let text = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("inf,")), "{text}");
+    assert!(out.join("charts/sweep-net-value.png").is_file());
+}

@@ -29,14 +29,18 @@ type Curves = (String, Vec<(String, Curve)>);
 
 /// The rows of a sweep table along its first swept field: those whose other swept
 /// fields (columns `1..n_axes`) hold the first row's values, each with the first field
-/// as a number. None when there is no swept field or the first is not numeric.
+/// as a number. None when there is no swept field or the first is not numeric. A point
+/// at `inf` (a mechanism switched off) has no place on a numeric axis: it is left out
+/// of the curves (sweep.csv and the report's table keep it).
 fn along_first(t: &Csv, n_axes: usize) -> Option<Vec<(f64, &csv::StringRecord)>> {
     let first = t.rows.first().filter(|_| n_axes > 0)?;
-    t.rows
+    let rows: Option<Vec<(f64, &csv::StringRecord)>> = t
+        .rows
         .iter()
         .filter(|r| (1..n_axes).all(|i| r[i] == first[i]))
         .map(|r| r[0].parse::<f64>().ok().map(|x| (x, r)))
-        .collect()
+        .collect();
+    Some(rows?.into_iter().filter(|(x, _)| x.is_finite()).collect())
 }
 
 /// Curves per model for `metric` from a sweep.csv, and the first axis name; None when
@@ -89,7 +93,10 @@ fn draw<DB: DrawingBackend>(
             y1 = y1.max(v);
         }
     }
-    if !x0.is_finite() || x1 <= x0 {
+    // An empty or one-point axis still needs a finite, non-empty range.
+    if !x0.is_finite() {
+        (x0, x1) = (0.0, 1.0);
+    } else if x1 <= x0 {
         x1 = x0 + 1.0;
     }
     let pad = (y1 - y0).abs().max(1e-9) * 0.08;
