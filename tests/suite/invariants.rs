@@ -5,7 +5,9 @@
 use crate::common::default_scenario;
 use budgetsim::engine::{self, Status};
 use budgetsim::metrics::Metric;
-use budgetsim::model::{Commitment, Dist, Scenario, Stage, StageDuration, StageScope};
+use budgetsim::model::{
+    Commitment, CostBasis, Dist, Pipeline, Reserve, Scenario, Stage, StageDuration, StageScope,
+};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -33,6 +35,9 @@ struct Knobs {
     /// spread of solution quality.
     attempts: (usize, f64),
     stages: Vec<(f64, f64, f64, f64, f64, bool, f64)>,
+    /// Funding rules: pipeline (finish first?), reserve (0 none, 1 next stage, 2 plan),
+    /// reference-class cost basis?, cap on starts per round, rework share of gates.
+    policy: (bool, u8, bool, Option<u32>, f64),
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
@@ -62,6 +67,13 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         rules,
         prop::collection::vec(stage, 1..5),
         (prop_oneof![Just(1usize), 1..6usize], 0.0..1.0f64),
+        (
+            any::<bool>(),
+            0..3u8,
+            any::<bool>(),
+            prop_oneof![Just(None), (1..4u32).prop_map(Some)],
+            0.0..=1.0f64,
+        ),
     )
         .prop_map(
             |(
@@ -71,6 +83,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 (contingency, review, procurement, project_commitment),
                 stages,
                 attempts,
+                policy,
             )| Knobs {
                 budget,
                 rounds,
@@ -93,6 +106,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 project_commitment,
                 attempts,
                 stages,
+                policy,
             },
         )
 }
@@ -146,7 +160,21 @@ fn scenario(k: &Knobs) -> Scenario {
             },
         )
         .collect();
+    let (finish_first, reserve, reference_class, cap, rework) = k.policy;
+    s.risk.gate_rework_share = rework;
     let m = &mut s.models[1];
+    m.pipeline = if finish_first {
+        Pipeline::FinishFirst
+    } else {
+        Pipeline::FirstFit
+    };
+    m.reserve = [Reserve::None, Reserve::NextStage, Reserve::Plan][usize::from(reserve)];
+    m.cost_basis = if reference_class {
+        CostBasis::ReferenceClass
+    } else {
+        CostBasis::Planned
+    };
+    m.max_starts_per_round = cap;
     m.stages = stages;
     m.contingency = k.contingency;
     m.gate_review_cost = k.review;
@@ -206,6 +234,17 @@ proptest! {
             prop_assert!((last_month - spend).abs() <= 1e-4 * spend.max(1.0) || s.simulation.horizon_months.fract() != 0.0);
             prop_assert!(o.spend_by_month.windows(2).all(|w| w[0] <= w[1]), "cumulative spend must not fall");
             prop_assert!(o.value_by_month.windows(2).all(|w| w[0] <= w[1]), "cumulative value must not fall");
+            // Stranded spend is spend on held or dropped ideas, nothing else.
+            let stranded: f64 = run
+                .projects
+                .iter()
+                .filter(|p| p.status.is_stranded())
+                .map(|p| p.spend)
+                .sum();
+            prop_assert!((g(Metric::StrandedSpend) - stranded).abs() <= tol);
+            prop_assert!(g(Metric::StrandedSpend) <= spend + tol);
+            let held = run.projects.iter().filter(|p| p.was_held).count();
+            prop_assert_eq!(g(Metric::IdeasHeld), held as f64);
             for p in &run.projects {
                 if !p.fit || p.released == 0.0 {
                     prop_assert_eq!(p.value, 0.0, "project {} {:?} delivered value", p.id, p.status);
@@ -214,8 +253,11 @@ proptest! {
                     prop_assert_eq!(p.spend, 0.0);
                     prop_assert_eq!(p.stages_entered, 0);
                 }
-                if let Status::Killed(k) | Status::Cancelled(k) = p.status {
+                if let Status::Killed(k) | Status::Cancelled(k) | Status::Dropped(k) = p.status {
                     prop_assert!(k < model.stages.len());
+                }
+                if p.status.is_stranded() {
+                    prop_assert!(p.was_held || matches!(p.status, Status::Dropped(_)));
                 }
             }
         }
