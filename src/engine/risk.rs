@@ -186,6 +186,7 @@ mod tests {
             reference_duration_months: 24.0,
             duration_exponent: 0.5,
             requirements_half_life_months: f64::INFINITY,
+            gate_rework_share: 0.2,
             escalation_cap: f64::INFINITY,
         }
     }
