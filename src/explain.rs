@@ -117,19 +117,24 @@ impl Mechanism {
         }
     }
 
-    /// The scenario settings that switch it off, as written in a scenario file.
+    /// The scenario settings that switch it off, as dotted paths (`*`: every model or
+    /// stage), the same in every language.
     pub fn off_setting(self) -> &'static str {
         match self {
             Mechanism::Misfits => "ideas.fit_probability = 1",
             Mechanism::BusinessCaseNoise => "ideas.business_case_noise = 0",
-            Mechanism::Learning => "every stage: signal_noise = inf, misfit_detection = 0",
+            Mechanism::Learning => {
+                "models.*.stages.*.signal_noise = inf, models.*.stages.*.misfit_detection = 0"
+            }
             Mechanism::Drift => "risk.requirements_half_life_months = inf",
             Mechanism::DurationEffect => "risk.duration_exponent = 0",
             Mechanism::BlackSwans => "risk.black_swan_probability = 0",
-            Mechanism::Markups => "vendors.markup, sole_source_markup, overrun_markup = 0",
-            Mechanism::EarlyValue => "every stage: value_share = 0",
+            Mechanism::Markups => {
+                "vendors.markup = vendors.sole_source_markup = vendors.overrun_markup = 0"
+            }
+            Mechanism::EarlyValue => "models.*.stages.*.value_share = 0",
             Mechanism::Overheads => {
-                "every model: gate_review_cost, gate_delay_months, procurement_cost, procurement_delay_months = 0"
+                "models.*.gate_review_cost = gate_delay_months = procurement_cost = procurement_delay_months = 0"
             }
             Mechanism::Budget => "fund.budget = 1e15",
         }

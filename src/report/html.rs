@@ -6,7 +6,7 @@
 use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::{Lang, fill};
-use super::style::{css_colour, money, number, percent};
+use super::style::{css_colour, money, number, percent, whole};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -230,9 +230,9 @@ fn explain_section(
     let text = fill(
         lang.t("explain_text"),
         &[
-            &number(lang, count as f64, 0),
-            &number(lang, (1u64 << count) as f64, 0),
-            &number(lang, portfolios as f64, 0),
+            &whole(lang, count as u64),
+            &whole(lang, 1u64 << count),
+            &whole(lang, portfolios as u64),
             &b.challenger,
             &b.baseline,
         ],

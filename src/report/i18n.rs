@@ -178,7 +178,7 @@ pub const EN: &[(&str, &str)] = &[
     ("explain_heading", "Where the difference comes from"),
     (
         "explain_text",
-        "The {} mechanisms of the model listed below were switched off and on in all {} combinations, each run on the same {} simulated funds (same seed), and the difference in net value of {} over {} was shared among them by Shapley values: a mechanism’s contribution is how much the difference moves when it is switched on, averaged over every order in which the mechanisms could be switched on. Fund by fund, the contributions add up from the difference with every mechanism off to the difference with all of them on.",
+        "The {} mechanisms of the model listed below were switched off and on in all {} combinations, each run on the first {} simulated funds of this run (the same ideas and risks in every combination), and the difference in net value of {} over {} was shared among them by Shapley values: a mechanism’s contribution is how much the difference moves when it is switched on, averaged over every order in which the mechanisms could be switched on. Fund by fund, the contributions add up from the difference with every mechanism off to the difference with all of them on.",
     ),
     (
         "explain_result",
@@ -433,7 +433,7 @@ pub const FR: &[(&str, &str)] = &[
     ("explain_heading", "D’où vient l’écart"),
     (
         "explain_text",
-        "Les {} mécanismes du modèle énumérés ci-dessous ont été désactivés et activés dans les {} combinaisons possibles, chacune simulée sur les mêmes {} fonds (même graine), et l’écart de valeur nette de {} par rapport à {} a été réparti entre eux selon la valeur de Shapley\u{202f}: la contribution d’un mécanisme est la variation de l’écart quand on l’active, en moyenne sur tous les ordres d’activation possibles. Fonds par fonds, les contributions s’additionnent pour passer de l’écart sans aucun mécanisme à l’écart avec tous.",
+        "Les {} mécanismes du modèle énumérés ci-dessous ont été désactivés et activés dans les {} combinaisons possibles, chacune simulée sur les {} premiers fonds de cette simulation (mêmes idées et mêmes risques dans chaque combinaison), et l’écart de valeur nette de {} par rapport à {} a été réparti entre eux selon la valeur de Shapley\u{202f}: la contribution d’un mécanisme est la variation de l’écart quand on l’active, en moyenne sur tous les ordres d’activation possibles. Fonds par fonds, les contributions s’additionnent pour passer de l’écart sans aucun mécanisme à l’écart avec tous.",
     ),
     (
         "explain_result",

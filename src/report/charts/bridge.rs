@@ -170,10 +170,12 @@ fn draw<DB: DrawingBackend>(
             x1 = x1.max(v);
         }
     }
-    let pad = (x1 - x0).abs().max(1.0) * 0.14;
+    // Room for the amounts written past the bars' ends.
+    let pad = (x1 - x0).abs().max(1.0) * 0.18;
     let fmt = |x: f64| money(lang, x);
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
+        .margin_right(32)
         .margin_left(LABELS)
         .x_label_area_size(56)
         .y_label_area_size(0)
