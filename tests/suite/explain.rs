@@ -296,3 +296,28 @@ fn run_explain_gives_the_report_its_section_in_both_languages() {
     let en = std::fs::read_to_string(plain.join("report.html")).unwrap();
     assert!(!en.contains("Where the difference comes from"));
 }
+
+#[test]
+fn the_docs_name_every_mechanism_and_column() {
+    let read =
+        |p: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
+    let (model, outputs) = (read("docs/model.md"), read("docs/outputs.md"));
+    for m in Mechanism::ALL {
+        assert!(
+            model.contains(&format!("| `{}` |", m.name())),
+            "model.md: {}",
+            m.name()
+        );
+        assert!(
+            outputs.contains(&format!("`{}`", m.name())),
+            "outputs.md: {}",
+            m.name()
+        );
+    }
+    for c in explain::COLUMNS {
+        assert!(
+            outputs.contains(&format!("`{c}`")),
+            "outputs.md: column {c}"
+        );
+    }
+}
