@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{self, frames};
 use crate::cli::{
-    CalibrateArgs, Cli, Command, Common, NewArgs, ReportArgs, RunArgs, SensitivityArgs,
-    ValidateArgs,
+    CalibrateArgs, Cli, Command, Common, ExplainArgs, NewArgs, ReportArgs, RunArgs,
+    SensitivityArgs, ValidateArgs,
 };
 use crate::engine;
 use crate::export::folder::Staging;
@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Report(args)) => rebuild_report(&args),
         Some(Command::Calibrate(args)) => calibrate(&args),
         Some(Command::Sensitivity(args)) => sensitivity(&args),
+        Some(Command::Explain(args)) => explain(&args),
     }
 }
 
@@ -232,9 +233,19 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--projects is not available for sweeps; run one point with --set PATH=VALUE --projects".into(),
             ));
         }
+        if args.explain {
+            return Err(AppError::Usage(
+                "--explain is not available for sweeps; run `budgetsim explain --set PATH=VALUE` at a point".into(),
+            ));
+        }
         return run_sweep(common, &loaded, started, clock, &status);
     }
     let s = &loaded.scenario;
+    if args.explain && s.models.len() < 2 {
+        return Err(AppError::Usage(
+            "--explain compares two funding models; this scenario has one".into(),
+        ));
+    }
     let (dest, staging) = staging(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
     let n = s.simulation.portfolios;
@@ -246,7 +257,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     };
     let results = pool.install(|| engine::run_with_progress(s, 0..n, detail, &|k| bar.inc(k)));
     bar.finish_and_clear();
-    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let mut simulate_seconds = clock.elapsed().as_secs_f64();
 
     status.say(&format!(
         "analysing {n} portfolios x {} models...",
@@ -265,6 +276,21 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     } else {
         print(&table::render(&analysis, analysis.pair(&loaded.scenario)))?;
     }
+    // The headline pair of this run, explained over its first portfolios.
+    let explained = if args.explain {
+        let clock = Instant::now();
+        let n = explain_portfolios(None, n)?;
+        let plan =
+            crate::explain::Plan::new(s, analysis.pair(s), n, &crate::explain::Mechanism::ALL);
+        let table = run_explain(common, &pool, &plan, &status).table();
+        if !args.json {
+            print(&format!("\n{}", render_explain(&plan, &table)))?;
+        }
+        simulate_seconds += clock.elapsed().as_secs_f64();
+        Some(table)
+    } else {
+        None
+    };
 
     status.say(&format!("writing {}...", dest.display()));
     let written = Instant::now();
@@ -280,6 +306,10 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
             write_seconds: 0.0,
         },
     );
+    // Before the tables: the report that run_folder::write builds reads it.
+    if let Some(t) = &explained {
+        crate::explain::write_csv(t, &staging.path("explain.csv")).map_err(write_failed(&dest))?;
+    }
     run_folder::write(
         &staging,
         &mut tables,
@@ -597,19 +627,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         quiet: common.quiet,
     };
     let loaded = load(common)?;
-    let models = match &args.models {
-        None => None,
-        Some(text) => match text.split_once(',') {
-            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(',') => {
-                Some((a.trim().to_string(), b.trim().to_string()))
-            }
-            _ => {
-                return Err(AppError::Usage(format!(
-                    "--models takes two model keys, baseline then challenger, e.g. --models waterfall,stage_gated (got `{text}`)"
-                )));
-            }
-        },
-    };
+    let models = models_flag(args.models.as_deref())?;
     let plan = sens::plan(
         &loaded,
         &Options {
@@ -682,6 +700,156 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     );
     manifest.portfolios = plan.portfolios;
     seal(staging, manifest, clock, &dest, &status)
+}
+
+/// The `--models A,B` option: a baseline and a challenger key.
+fn models_flag(text: Option<&str>) -> Result<Option<(String, String)>, AppError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    match text.split_once(',') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(',') => {
+            Ok(Some((a.trim().to_string(), b.trim().to_string())))
+        }
+        _ => Err(AppError::Usage(format!(
+            "--models takes two model keys, baseline then challenger, e.g. --models waterfall,stage_gated (got `{text}`)"
+        ))),
+    }
+}
+
+/// Portfolios per combination of mechanisms: `--portfolios`, else the scenario's, at
+/// most [`crate::explain::DEFAULT_PORTFOLIOS`].
+fn explain_portfolios(flag: Option<u64>, scenario: u64) -> Result<u64, AppError> {
+    match flag.unwrap_or(scenario.min(crate::explain::DEFAULT_PORTFOLIOS)) {
+        0 => Err(AppError::Usage("--portfolios must be at least 1".into())),
+        n => Ok(n),
+    }
+}
+
+/// Runs every combination of the plan's mechanisms with a progress bar over
+/// combinations x portfolios.
+fn run_explain(
+    common: &Common,
+    pool: &rayon::ThreadPool,
+    plan: &crate::explain::Plan,
+    status: &Status,
+) -> crate::explain::Explanation {
+    status.say(&format!(
+        "explaining {} minus {}: {} mechanisms, {} on/off combinations of {} portfolios",
+        plan.challenger.1,
+        plan.baseline.1,
+        plan.mechanisms.len(),
+        plan.subsets(),
+        plan.portfolios
+    ));
+    let bar = progress_bar(common, plan.subsets() * plan.portfolios, "portfolios");
+    let explanation = pool.install(|| crate::explain::run(plan, &|k| bar.inc(k)));
+    bar.finish_and_clear();
+    explanation
+}
+
+/// `budgetsim explain`: the paired net-value difference of two models attributed to
+/// the model's mechanisms; explain.csv and the bridge chart.
+fn explain(args: &ExplainArgs) -> Result<(), AppError> {
+    use crate::explain::{self as ex, Mechanism, Plan};
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let common = &args.common;
+    let status = Status {
+        quiet: common.quiet,
+    };
+    let models = models_flag(args.models.as_deref())?;
+    let loaded = load(common)?;
+    let s = &loaded.scenario;
+    let n = explain_portfolios(common.portfolios, s.simulation.portfolios)?;
+    let pool = thread_pool(common)?;
+    if models.is_none() && s.models.len() > 1 {
+        status.say(&format!(
+            "choosing the models to compare: {} models on {n} portfolios",
+            s.models.len()
+        ));
+    }
+    let pair = pool.install(|| ex::pick_models(s, models.as_ref(), n, &|_| {}))?;
+    let (dest, staging) = staging(common, &format!("{}-explain", loaded.slug()))?;
+    let plan = Plan::new(s, pair, n, &Mechanism::ALL);
+    let explanation = run_explain(common, &pool, &plan, &status);
+    let table = explanation.table();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    print(&render_explain(&plan, &table))?;
+
+    let written = Instant::now();
+    let resolved = loaded.resolved_toml();
+    let bridge = crate::report::charts::bridge::Bridge::new(&table, s);
+    let write = || -> std::io::Result<()> {
+        ex::write_csv(&table, &staging.path("explain.csv"))?;
+        std::fs::write(staging.path("scenario.toml"), &resolved)?;
+        crate::report::charts::bridge::render(staging.root(), &bridge, &common.lang.list())
+            .map_err(std::io::Error::other)?;
+        Ok(())
+    };
+    write().map_err(write_failed(&dest))?;
+    let mut manifest = new_manifest(
+        &loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: written.elapsed().as_secs_f64(),
+        },
+    );
+    manifest.portfolios = n;
+    seal(staging, manifest, clock, &dest, &status)
+}
+
+/// The terminal table of an explanation: mechanisms by size, then both ends.
+fn render_explain(plan: &crate::explain::Plan, t: &crate::explain::Table) -> String {
+    use crate::explain::Part;
+    use crate::metrics::Metric;
+    let m = Metric::NetValue;
+    let mut out = format!(
+        "Where the net-value difference comes from: {} minus {}\n\
+         Shapley values over all {} on/off combinations of {} mechanisms, {} portfolios each, same seed throughout\n\n",
+        plan.challenger.1,
+        plan.baseline.1,
+        plan.subsets(),
+        plan.mechanisms.len(),
+        plan.portfolios,
+    );
+    out += &format!(
+        "{:<38} {:>13} {:>26} {:>7}\n",
+        "mechanism", "contribution", "95% CI", "share"
+    );
+    let line = |label: &str, r: &crate::explain::Row| {
+        format!(
+            "{:<38} {:>13} {:>26} {:>7}\n",
+            label,
+            format::diff(m, r.contribution),
+            format!(
+                "[{}, {}]",
+                format::diff(m, r.ci_low),
+                format::diff(m, r.ci_high)
+            ),
+            if r.share_of_full.is_finite() {
+                format!("{:.0}%", 100.0 * r.share_of_full)
+            } else {
+                "n/a".into()
+            },
+        )
+    };
+    let en = crate::report::Lang::En;
+    for r in t.mechanisms() {
+        out += &line(r.part.label(en), r);
+    }
+    out.push('\n');
+    for r in [Part::AllOff, Part::Full]
+        .into_iter()
+        .filter_map(|p| t.get(p))
+    {
+        out += &line(r.part.label(en), r);
+    }
+    out
 }
 
 /// The terminal table of a sensitivity run: the largest swings first.

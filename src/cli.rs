@@ -36,6 +36,22 @@ pub enum Command {
     /// difference of a metric between two models (same seeds): sensitivity.csv and a
     /// tornado chart.
     Sensitivity(SensitivityArgs),
+    /// Attribute the paired net-value difference between two models to the model's
+    /// mechanisms (exact Shapley values over every on/off combination, same seeds):
+    /// explain.csv and a bridge chart.
+    Explain(ExplainArgs),
+}
+
+/// Options of `budgetsim explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario, overrides, threads and output folder. `--portfolios` is per on/off
+    /// combination (default: simulation.portfolios, at most 500).
+    #[command(flatten)]
+    pub common: Common,
+    /// Baseline and challenger model keys (default: the strongest baseline and the best challenger by mean net value).
+    #[arg(long, value_name = "A,B")]
+    pub models: Option<String>,
 }
 
 /// Options of `budgetsim sensitivity`.
@@ -79,13 +95,15 @@ pub struct ReportArgs {
     pub lang: crate::report::Langs,
 }
 
-/// Options shared by the commands that simulate a scenario (`run`, `sensitivity`).
+/// Options shared by the commands that simulate a scenario (`run`, `sensitivity`,
+/// `explain`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct Common {
     /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
     pub scenario: Option<PathBuf>,
     /// Number of portfolios to simulate (overrides simulation.portfolios; for
-    /// `sensitivity`, per run, and over [sensitivity].portfolios).
+    /// `sensitivity`, per run, and over [sensitivity].portfolios; for `explain`, per
+    /// combination of mechanisms).
     #[arg(long, value_name = "N")]
     pub portfolios: Option<u64>,
     /// Master seed (overrides simulation.seed).
@@ -99,7 +117,7 @@ pub struct Common {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Folder to write, replaced whole (default: output/<scenario file stem>, or
-    /// output/<stem>-sensitivity for `sensitivity`).
+    /// output/<stem>-sensitivity for `sensitivity`, output/<stem>-explain for `explain`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bar or status lines on stderr.
@@ -126,6 +144,11 @@ pub struct RunArgs {
     /// Also write projects.parquet: one row per portfolio, model and idea started.
     #[arg(long)]
     pub projects: bool,
+    /// Also attribute the net-value difference of the compared models to the model's
+    /// mechanisms, as `budgetsim explain` does, over the first 500 portfolios (or all,
+    /// if fewer): explain.csv, a bridge chart and a section of the report.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Options of `budgetsim validate`.

@@ -4,12 +4,14 @@
 //! Data flows one way: [`scenario`] (TOML -> validated [`model::Scenario`]) ->
 //! [`engine`] (portfolios in parallel) -> [`metrics`] (per-portfolio outcomes) ->
 //! [`analysis`] (statistics, paired differences) -> [`export`] (table, JSON).
+//! [`sensitivity`], [`explain`] and [`calibration`] drive the engine for those commands.
 
 pub mod analysis;
 pub mod app;
 pub mod calibration;
 pub mod cli;
 pub mod engine;
+pub mod explain;
 pub mod export;
 pub mod metrics;
 pub mod model;

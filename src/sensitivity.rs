@@ -131,16 +131,6 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-fn model_index(s: &Scenario, key: &str, flag: &str) -> Result<usize, ScenarioError> {
-    s.models.iter().position(|m| m.name == key).ok_or_else(|| {
-        let keys: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
-        ScenarioError::source(
-            flag,
-            format!("no funding model `{key}`; models here: {}", keys.join(", ")),
-        )
-    })
-}
-
 /// Why a numeric leaf is never moved, if it is one of those.
 fn fixed_reason(path: &str) -> Option<&'static str> {
     (path == "simulation.portfolios" || path == "simulation.seed")
@@ -195,8 +185,8 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
     let (a, b) = match &opts.models {
         Some((x, y)) => {
             let (a, b) = (
-                model_index(s, x, "--models")?,
-                model_index(s, y, "--models")?,
+                scenario::model_index(s, x, "--models")?,
+                scenario::model_index(s, y, "--models")?,
             );
             if a == b {
                 return Err(ScenarioError::source(

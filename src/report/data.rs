@@ -1,7 +1,7 @@
 //! What the charts and reports are drawn from: the analysis tables of a run folder
-//! (summary, comparison, stages, timeseries, per-portfolio net value), its manifest and
-//! its resolved scenario, read back from the files so `budgetsim report DIR` needs no
-//! simulation.
+//! (summary, comparison, stages, timeseries, per-portfolio net value, explain.csv if
+//! present), its manifest and its resolved scenario, read back from the files so
+//! `budgetsim report DIR` needs no simulation.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -102,6 +102,8 @@ pub struct ReportData {
     pub net_value: HashMap<String, Vec<f64>>,
     /// Where the run came from.
     pub provenance: Provenance,
+    /// explain.csv, when the run was explained (`run --explain`).
+    pub explain: Option<crate::explain::Table>,
 }
 
 /// A CSV file of a run folder as header plus rows (shared by the chart readers).
@@ -246,6 +248,12 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
     }
 
     let provenance = provenance(dir, scenario.simulation.seed)?;
+    let explain_path = dir.join("explain.csv");
+    let explain = if explain_path.is_file() {
+        Some(crate::explain::read_csv(&explain_path)?)
+    } else {
+        None
+    };
     Ok(ReportData {
         scenario,
         models,
@@ -256,6 +264,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         timeseries,
         net_value,
         provenance,
+        explain,
     })
 }
 

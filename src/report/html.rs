@@ -6,7 +6,7 @@
 use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::{Lang, fill};
-use super::style::{css_colour, money, number, percent};
+use super::style::{css_colour, money, number, percent, whole};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -215,6 +215,88 @@ fn assumptions(d: &ReportData, lang: Lang) -> Vec<(String, String, String)> {
     rows
 }
 
+/// "Where the difference comes from": what was done, the two ends of the bridge, the
+/// bridge chart and one row per mechanism (from explain.csv).
+fn explain_section(
+    d: &ReportData,
+    t: &crate::explain::Table,
+    lang: Lang,
+) -> Result<String, String> {
+    use super::charts::bridge::{self, Bridge, signed};
+    use crate::explain::Part;
+    let b = Bridge::new(t, &d.scenario);
+    let count = t.mechanisms().count();
+    let portfolios = t.rows.first().map_or(0, |r| r.portfolios);
+    let text = fill(
+        lang.t("explain_text"),
+        &[
+            &whole(lang, count as u64),
+            &whole(lang, 1u64 << count),
+            &whole(lang, portfolios as u64),
+            &b.challenger,
+            &b.baseline,
+        ],
+    );
+    let at = |p: Part| {
+        t.get(p).map_or((f64::NAN, f64::NAN, f64::NAN), |r| {
+            (r.contribution, r.ci_low, r.ci_high)
+        })
+    };
+    let (off, full) = (at(Part::AllOff), at(Part::Full));
+    let (top, top_at) = t
+        .mechanisms()
+        .next()
+        .map_or(("–", (f64::NAN, f64::NAN, f64::NAN)), |r| {
+            (r.part.label(lang), (r.contribution, r.ci_low, r.ci_high))
+        });
+    let result = fill(
+        lang.t("explain_result"),
+        &[
+            &signed(lang, off.0),
+            &signed(lang, full.0),
+            &signed(lang, full.1),
+            &signed(lang, full.2),
+            top,
+            &signed(lang, top_at.0),
+            &signed(lang, top_at.1),
+            &signed(lang, top_at.2),
+        ],
+    );
+    let mut h = format!(
+        "<section id=\"explain\">\n<h2>{}</h2>\n<p>{}</p>\n<p>{}</p>\n<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+        escape(lang.t("explain_heading")),
+        escape(&text),
+        escape(&result),
+        bridge::STEM,
+        bridge::svg(&b, lang)?,
+        escape(lang.t("c_bridge")),
+    );
+    h.push_str(&format!(
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        escape(lang.t("explain_mechanism")),
+        escape(lang.t("explain_contribution")),
+        escape(lang.t("explain_share")),
+        escape(lang.t("explain_off")),
+    ));
+    for r in &t.rows {
+        let off = match r.part {
+            Part::Mechanism(m) => format!("<code>{}</code>", escape(m.off_setting())),
+            _ => String::new(),
+        };
+        h.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{} <span class=\"ci\">[{} ; {}]</span></td><td>{}</td><td>{}</td></tr>\n",
+            escape(r.part.label(lang)),
+            escape(&signed(lang, r.contribution)),
+            escape(&signed(lang, r.ci_low)),
+            escape(&signed(lang, r.ci_high)),
+            escape(&percent(lang, r.share_of_full, 0)),
+            off,
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+    Ok(h)
+}
+
 /// The whole page in `lang`.
 pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
     let name = escape(&d.scenario.name);
@@ -297,6 +379,9 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         push(&mut h, "</tr>\n");
     }
     push(&mut h, "</tbody>\n</table>\n");
+    if let Some(t) = &d.explain {
+        push(&mut h, &explain_section(d, t, lang)?);
+    }
     // Charts.
     push(&mut h, &format!("<h2>{}</h2>\n", escape(lang.t("charts"))));
     for kind in ChartKind::ALL {

@@ -166,6 +166,36 @@ pub const EN: &[(&str, &str)] = &[
     ("l_base", "as in the scenario: {}"),
     ("l_high", "Parameter at its high value"),
     (
+        "t_bridge",
+        "Net value, {} minus {}: {} with every mechanism off, {} with all on; {} counts most ({})",
+    ),
+    (
+        "x_bridge",
+        "Difference in net value per fund, mean over funds (whiskers: 95% CI)",
+    ),
+    ("l_favours", "Favours {}"),
+    ("l_bridge_total", "Every mechanism off, then all on"),
+    ("explain_heading", "Where the difference comes from"),
+    (
+        "explain_text",
+        "The {} mechanisms of the model listed below were switched off and on in all {} combinations, each run on the first {} simulated funds of this run (the same ideas and risks in every combination), and the difference in net value of {} over {} was shared among them by Shapley values: a mechanism’s contribution is how much the difference moves when it is switched on, averaged over every order in which the mechanisms could be switched on. Fund by fund, the contributions add up from the difference with every mechanism off to the difference with all of them on.",
+    ),
+    (
+        "explain_result",
+        "With every mechanism off the difference is {} per fund; with all of them on it is {} (95% CI {} to {}). {} counts most: {} (95% CI {} to {}).",
+    ),
+    (
+        "c_bridge",
+        "Each bar starts where the one above it ended, from the difference with every mechanism off (top) to the difference with all of them on (bottom). A bar’s colour is the model its mechanism favours; whiskers are 95% confidence intervals across funds.",
+    ),
+    ("explain_mechanism", "Mechanism"),
+    (
+        "explain_contribution",
+        "Contribution to the difference (95% CI)",
+    ),
+    ("explain_share", "Share of the difference"),
+    ("explain_off", "Switched off by"),
+    (
         "t_heatmap",
         "Net value per fund, {} minus {}, at every point of the grid",
     ),
@@ -390,6 +420,36 @@ pub const FR: &[(&str, &str)] = &[
     ("l_low", "Paramètre à sa valeur basse"),
     ("l_base", "scénario tel quel : {}"),
     ("l_high", "Paramètre à sa valeur haute"),
+    (
+        "t_bridge",
+        "Valeur nette, {} moins {}\u{202f}: {} sans aucun mécanisme, {} avec tous\u{202f}; {} pèse le plus ({})",
+    ),
+    (
+        "x_bridge",
+        "Écart de valeur nette par fonds, moyenne sur les fonds (moustaches\u{202f}: IC à 95\u{a0}%)",
+    ),
+    ("l_favours", "À l’avantage de {}"),
+    ("l_bridge_total", "Sans aucun mécanisme, puis avec tous"),
+    ("explain_heading", "D’où vient l’écart"),
+    (
+        "explain_text",
+        "Les {} mécanismes du modèle énumérés ci-dessous ont été désactivés et activés dans les {} combinaisons possibles, chacune simulée sur les {} premiers fonds de cette simulation (mêmes idées et mêmes risques dans chaque combinaison), et l’écart de valeur nette de {} par rapport à {} a été réparti entre eux selon la valeur de Shapley\u{202f}: la contribution d’un mécanisme est la variation de l’écart quand on l’active, en moyenne sur tous les ordres d’activation possibles. Fonds par fonds, les contributions s’additionnent pour passer de l’écart sans aucun mécanisme à l’écart avec tous.",
+    ),
+    (
+        "explain_result",
+        "Sans aucun mécanisme, l’écart est de {} par fonds\u{202f}; avec tous, il est de {} (IC à 95\u{a0}% de {} à {}). {} pèse le plus\u{202f}: {} (IC à 95\u{a0}% de {} à {}).",
+    ),
+    (
+        "c_bridge",
+        "Chaque barre part de la fin de la précédente, de l’écart sans aucun mécanisme (en haut) à l’écart avec tous (en bas). La couleur d’une barre indique le mode de financement que son mécanisme avantage\u{202f}; les moustaches sont les intervalles de confiance à 95\u{a0}% sur les fonds.",
+    ),
+    ("explain_mechanism", "Mécanisme"),
+    (
+        "explain_contribution",
+        "Contribution à l’écart (IC à 95\u{a0}%)",
+    ),
+    ("explain_share", "Part de l’écart"),
+    ("explain_off", "Désactivé par"),
     (
         "t_heatmap",
         "Valeur nette par fonds, {} moins {}, en chaque point de la grille",

@@ -81,7 +81,12 @@ pub fn build(
     }
     let mut written = Vec::new();
     for &lang in langs {
-        for f in charts::render_all(&dir.join(chart_dir(lang)), &d, lang)? {
+        let mut files = charts::render_all(&dir.join(chart_dir(lang)), &d, lang)?;
+        if let Some(t) = &d.explain {
+            let bridge = charts::bridge::Bridge::new(t, &d.scenario);
+            files.extend(charts::bridge::render(dir, &bridge, &[lang])?);
+        }
+        for f in files {
             written.push(f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f));
         }
         let page = html::page(&d, lang)?;

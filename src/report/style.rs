@@ -101,6 +101,24 @@ pub fn number(lang: Lang, x: f64, digits: usize) -> String {
     decimal(lang, format!("{x:.digits$}"))
 }
 
+/// A whole number with grouped thousands: 1,024 (1 024 in French, with a narrow
+/// no-break space).
+pub fn whole(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = match lang {
+        Lang::En => ',',
+        Lang::Fr => '\u{202f}',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A scenario field's value as a person reads it, compactly (chart ticks and labels):
 /// money for dollar fields ([`crate::scenario::is_dollars`]: `$250k`, `$40.0M`), other
 /// numbers with at most four decimals and no trailing zeros (`1`, `0.625`, `20190502`).
@@ -211,6 +229,9 @@ mod tests {
         assert_eq!(money(Lang::En, -350_400.0), "-$350k");
         assert_eq!(percent(Lang::En, 0.413, 0), "41%");
         assert_eq!(percent(Lang::Fr, 0.4138, 1), "41,4\u{a0}%");
+        assert_eq!(whole(Lang::En, 1024), "1,024");
+        assert_eq!(whole(Lang::Fr, 1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(whole(Lang::En, 500), "500");
         assert!(register());
     }
 }

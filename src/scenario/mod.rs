@@ -303,6 +303,18 @@ impl Loaded {
     }
 }
 
+/// Index of the funding model with key `key`; the error, named after `flag` (the
+/// option or field that gave the key), lists the models there are.
+pub fn model_index(s: &Scenario, key: &str, flag: &str) -> Result<usize, ScenarioError> {
+    s.models.iter().position(|m| m.name == key).ok_or_else(|| {
+        let keys: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
+        ScenarioError::source(
+            flag,
+            format!("no funding model `{key}`; models here: {}", keys.join(", ")),
+        )
+    })
+}
+
 /// The JSON Schema of scenario files, pretty-printed.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(raw::RawScenario);

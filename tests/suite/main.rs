@@ -12,6 +12,7 @@ mod calibration;
 mod cli;
 mod closed_form;
 mod docs;
+mod explain;
 mod invariants;
 mod mechanisms;
 mod metamorphic;

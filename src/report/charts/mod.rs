@@ -2,6 +2,7 @@
 //! into any plotters backend (PNG and SVG). Titles state the finding, computed from the
 //! data. Shared pieces (title band, bars with confidence intervals, box plots) live here.
 
+pub mod bridge;
 pub mod distribution;
 pub mod funnel;
 pub mod headline;
