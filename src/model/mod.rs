@@ -78,17 +78,20 @@ pub struct Ideas {
 /// Delivery risk of contracts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Risk {
-    /// Median of the body cost-overrun multiplier at the reference duration.
+    /// Median of the lognormal whose part below the tail start (1 + `tail_min`) is the
+    /// body of the cost-overrun multiplier, at the reference duration.
     pub overrun_median: f64,
-    /// Log-scale spread of the body cost-overrun multiplier at the reference duration.
+    /// Log-scale spread of that lognormal at the reference duration.
     pub overrun_log_sd: f64,
     /// Probability that a contract of the reference duration is a black swan (0..1).
     pub black_swan_probability: f64,
-    /// Smallest black-swan overrun (0.5 = +50%); the Pareto tail starts here.
+    /// Where the black-swan tail begins (0.25 = +25%): black swans overrun by more,
+    /// every other contract by less.
     pub tail_min: f64,
-    /// Pareto exponent of the black-swan overrun tail (> 0; near 1 for IT).
+    /// Pareto exponent of the black-swan cost multiplier 1 + overrun (> 0; at or below
+    /// 1 for IT).
     pub tail_alpha: f64,
-    /// Largest black-swan overrun (truncation, e.g. 20 = +2000%).
+    /// Largest black-swan overrun (truncation, e.g. 9.3 = +930%).
     pub tail_max: f64,
     /// Schedule overrun of a black swan per unit of its cost overrun.
     pub tail_schedule_ratio: f64,

@@ -137,17 +137,17 @@ pub struct RawIdeas {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRisk {
-    /// Median cost-overrun multiplier of the body, at the reference duration.
+    /// Median cost-overrun multiplier of the body's lognormal (cut at 1 + tail_min), at the reference duration; below 1 + tail_min.
     pub overrun_median: f64,
-    /// 90th percentile of the body's cost-overrun multiplier (>= median).
+    /// 90th percentile of the body's lognormal before the cut (>= median).
     pub overrun_p90: f64,
     /// Black-swan probability of a contract of the reference duration (0..1).
     pub black_swan_probability: f64,
-    /// Smallest black-swan overrun (0.5 = +50%).
+    /// Where the black-swan tail begins (0.25 = +25%): black swans overrun by more, other contracts by less.
     pub tail_min: f64,
-    /// Pareto exponent of the black-swan tail (near 1 for IT).
+    /// Pareto exponent of the black-swan cost multiplier (at or below 1 for IT).
     pub tail_alpha: f64,
-    /// Largest black-swan overrun (truncation; 20 = +2000%).
+    /// Largest black-swan overrun (truncation; 9.3 = +930%).
     pub tail_max: f64,
     /// Black-swan schedule overrun per unit of cost overrun.
     pub tail_schedule_ratio: f64,

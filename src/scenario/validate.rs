@@ -279,6 +279,16 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             None,
         );
     }
+    if overrun_median >= 1.0 + tail_min {
+        c.error(
+            "risk.overrun_median",
+            format!(
+                "must be below where the black-swan tail begins, 1 + tail_min ({}), got {overrun_median}",
+                1.0 + tail_min
+            ),
+            Some("the body holds the contracts that are not black swans: they overrun by less than tail_min".into()),
+        );
+    }
     let correlation = r.schedule_correlation;
     if c.finite("risk.schedule_correlation", correlation) && !(-1.0..=1.0).contains(&correlation) {
         c.error(

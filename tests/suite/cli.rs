@@ -200,7 +200,7 @@ fn out_of_range_values_say_what_is_allowed() {
             "min = 6, mode = 12, max = 36",
             "min = 6, mode = 40, max = 36",
         )
-        .replace("overrun_p90 = 1.15", "overrun_p90 = 0.5");
+        .replace("overrun_p90 = 1.106", "overrun_p90 = 0.5");
     let (_d, p) = scenario_file("range.toml", &body);
     let err = rejected(&p);
     let fit_line = body
@@ -219,6 +219,21 @@ fn out_of_range_values_say_what_is_allowed() {
     );
     assert!(
         err.contains("risk.overrun_p90") && err.contains("at least the median"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_overrun_body_above_the_black_swan_tail_is_rejected() {
+    let body = std::fs::read_to_string(default_toml())
+        .unwrap()
+        .replace("overrun_median = 0.952", "overrun_median = 1.3")
+        .replace("overrun_p90 = 1.106", "overrun_p90 = 1.6");
+    let (_d, p) = scenario_file("body.toml", &body);
+    let err = rejected(&p);
+    assert!(
+        err.contains("risk.overrun_median")
+            && err.contains("below where the black-swan tail begins"),
         "{err}"
     );
 }
