@@ -61,11 +61,21 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), AppError> {
     if args.portfolios == 0 {
         return Err(AppError::Usage("--portfolios must be at least 1".into()));
     }
-    let checks = crate::calibration::run(&args.scenarios, args.portfolios)?;
+    let (checks, overrun) =
+        crate::calibration::run_with_overruns(&args.scenarios, args.portfolios)?;
     let text = crate::calibration::markdown(&checks, args.portfolios);
     match &args.out {
         Some(path) => write_atomically(path, &text)?,
         None => print(&text)?,
+    }
+    let chart = args.chart.clone().or_else(|| {
+        args.out
+            .as_ref()
+            .map(|p| p.with_file_name(crate::calibration::CHART))
+    });
+    if let Some(path) = chart {
+        crate::report::charts::overrun::write_png(&path, &overrun)
+            .map_err(|e| AppError::Runtime(format!("cannot draw `{}`: {e}", path.display())))?;
     }
     let failed: Vec<String> = checks
         .iter()

@@ -83,6 +83,10 @@ pub struct CalibrateArgs {
     /// Write the Markdown here (e.g. docs/calibration.md) instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write the chart of the waterfall baseline's overruns here (PNG); default with
+    /// --out: overrun.png beside the Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
 }
 
 /// Options of `budgetsim report`.

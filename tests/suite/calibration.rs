@@ -16,7 +16,7 @@ fn scenarios_dir() -> std::path::PathBuf {
 #[test]
 fn presets_reproduce_the_published_figures_and_the_doc_is_current() {
     let checks = calibration::run(&scenarios_dir(), calibration::PORTFOLIOS).unwrap();
-    assert_eq!(checks.len(), 10);
+    assert_eq!(checks.len(), 19);
     let failed: Vec<String> = checks
         .iter()
         .filter(|c| !c.passes())
@@ -41,6 +41,30 @@ fn presets_reproduce_the_published_figures_and_the_doc_is_current() {
          `cargo run --release -- calibrate --out docs/calibration.md`",
         first_diff.map(|i| i + 1)
     );
+}
+
+#[test]
+fn the_overrun_chart_is_committed_and_linked() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let written = std::fs::read_to_string(docs.join("calibration.md")).unwrap();
+    assert!(written.contains(&format!("]({})", calibration::CHART)));
+    let png = std::fs::read(docs.join(calibration::CHART)).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "docs/overrun.png is not a PNG");
+}
+
+#[test]
+fn the_shape_check_catches_a_hole_in_the_overrun_density() {
+    // The previous calibration's bands per 1,000 projects: 276 from 0% to +25%, 26
+    // from +25% to +50%, 86 from +50% to +100%, 43 from +100% to +200%.
+    let mut overrun = Vec::new();
+    for (count, at) in [(276, 0.1), (26, 0.3), (86, 0.7), (43, 1.5), (569, -0.1)] {
+        overrun.extend(std::iter::repeat_n(at, count));
+    }
+    let rise = calibration::density_rise(&overrun);
+    assert!(rise > 1.5, "{rise}");
+    // The doc explains what each kind of check proves.
+    let doc = calibration::markdown(&[], 1);
+    assert!(doc.contains("**input**") && doc.contains("**emergent**"));
 }
 
 #[test]

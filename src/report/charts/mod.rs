@@ -6,6 +6,7 @@ pub mod bridge;
 pub mod distribution;
 pub mod funnel;
 pub mod headline;
+pub mod overrun;
 pub mod paired;
 pub mod scatter;
 pub mod sweep;
