@@ -79,14 +79,14 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), AppError> {
     }
     let failed: Vec<String> = checks
         .iter()
-        .filter(|c| !c.passes())
+        .filter(|c| !c.as_expected())
         .map(|c| format!("{}: {}", c.preset, c.figure))
         .collect();
     if failed.is_empty() {
         Ok(())
     } else {
         Err(AppError::Runtime(format!(
-            "outside the accepted range: {}",
+            "outside the accepted range with no stated reason, or a stated miss that now passes: {}",
             failed.join("; ")
         )))
     }

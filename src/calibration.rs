@@ -6,7 +6,6 @@ use std::path::Path;
 
 use crate::analysis::stats::quantile_sorted;
 use crate::engine::{self, Detail, ProjectRecord, Results};
-use crate::metrics::Metric;
 use crate::model::Scenario;
 use crate::scenario::{self, ScenarioError};
 
@@ -38,6 +37,10 @@ pub struct Check {
     pub unit: Unit,
     /// Number of projects or ideas the value is measured on.
     pub n: usize,
+    /// Why the model's mechanisms do not reach the figure, when they do not: a miss
+    /// stated instead of a parameter tuned to hide it. The test asserts that such a
+    /// check still misses, so the note is revised when the model changes.
+    pub miss: Option<&'static str>,
 }
 
 /// What a check proves.
@@ -72,6 +75,8 @@ pub enum Unit {
     Count,
     /// A plain ratio (0.63).
     Ratio,
+    /// A mean count (4.93).
+    Mean,
 }
 
 impl Unit {
@@ -80,12 +85,18 @@ impl Unit {
             Unit::Change => format!("{:+.1}%", 100.0 * x),
             Unit::Share => format!("{:.1}%", 100.0 * x),
             Unit::Count => format!("{x:.0}"),
-            Unit::Ratio => format!("{x:.2}"),
+            Unit::Ratio | Unit::Mean => format!("{x:.2}"),
         }
     }
 }
 
 impl Check {
+    /// Whether the check came out as stated: in range, or out of range with its miss
+    /// explained.
+    pub fn as_expected(&self) -> bool {
+        self.passes() != self.miss.is_some()
+    }
+
     /// Whether the simulated value is in the accepted range.
     pub fn passes(&self) -> bool {
         (self.low..=self.high).contains(&self.value)
@@ -112,11 +123,6 @@ fn model_index(s: &Scenario, preset: &str, name: &str) -> Result<usize, Scenario
 
 fn projects_of(r: &Results, m: usize) -> Vec<&ProjectRecord> {
     r.projects.iter().filter(|p| p.model == m).collect()
-}
-
-/// Sum of `metric` over every portfolio of model `m`.
-fn total(r: &Results, m: usize, metric: Metric) -> f64 {
-    r.outcomes[m].iter().map(|o| o.get(metric)).sum()
 }
 
 fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
@@ -194,6 +200,7 @@ fn waterfall(dir: &Path, portfolios: u64) -> Result<(Vec<Check>, Vec<f64>), Scen
         value,
         unit,
         n,
+        miss: None,
     };
     checks.push(base(
         "mean cost overrun per project",
@@ -346,21 +353,28 @@ pub fn run_with_overruns(
 ) -> Result<(Vec<Check>, Vec<f64>), ScenarioError> {
     let (mut checks, overrun) = waterfall(dir, portfolios)?;
 
-    // US 10x: the share of ideas in a phase that go on to the next.
+    // US 10x: the share of ideas in a phase that go on to the next, and the share of
+    // submitted ideas funded for phase 1 in each year of the fund.
     let preset = "us-10x.toml";
     let s = load(dir, preset, portfolios)?;
     let m = model_index(&s, preset, "stage_gated")?;
-    let r = engine::run(&s, 0..portfolios);
+    let r = engine::run_with_progress(&s, 0..portfolios, Detail::Projects, &|_| {});
     let entered = |k: usize| -> f64 {
         r.outcomes[m]
             .iter()
             .map(|o| o.stages.get(k).map_or(0.0, |st| f64::from(st.entered)))
             .sum()
     };
+    const RATIONED: &str = "each year's 25 ideas are the best-ranked of 200 on their pitch, \
+        so they pass each phase more often than the one third the programme reports for \
+        its own intake; the preset's detection and noise figures are assumptions, not \
+        tuned to this rate";
     for (k, figure) in [
         (0, "share of phase-1 ideas going on to phase 2"),
         (1, "share of phase-2 ideas going on to phase 3"),
+        (2, "share of phase-3 ideas going on to phase 4"),
     ] {
+        let value = entered(k + 1) / entered(k).max(1.0);
         checks.push(Check {
             preset,
             model: "stage_gated",
@@ -370,30 +384,55 @@ pub fn run_with_overruns(
             kind: Kind::Emergent,
             low: 0.25,
             high: 0.42,
-            value: entered(k + 1) / entered(k).max(1.0),
+            value,
             unit: Unit::Share,
             n: entered(k) as usize,
+            miss: Some(RATIONED),
+        });
+    }
+    // Per year: ideas started at round y over ideas submitted. The cap of 25 a round is
+    // the ceiling (12.5% of 200); whether money and the hurdle let the fund reach it
+    // every year, or the fund runs dry, emerges.
+    let per = f64::from(s.fund.ideas_per_round);
+    let rounds = s.fund.intake_rounds as usize;
+    let mut started = vec![0.0; rounds];
+    for p in projects_of(&r, m) {
+        let round = (p.project.arrival / s.fund.intake_every_months).round() as usize;
+        if let Some(n) = started.get_mut(round) {
+            *n += 1.0;
+        }
+    }
+    const YEARS: [&str; 5] = [
+        "share of submitted ideas funded for phase 1, year 1",
+        "share of submitted ideas funded for phase 1, year 2",
+        "share of submitted ideas funded for phase 1, year 3",
+        "share of submitted ideas funded for phase 1, year 4",
+        "share of submitted ideas funded for phase 1, year 5",
+    ];
+    const DRY: &str = "under the preset's assumed $30M over five years, ideas already in \
+        the pipeline come first and later rounds find less money left for new starts; the \
+        fund's size is not published, so it is not tuned to this rate";
+    for (y, figure) in YEARS.iter().enumerate().take(rounds) {
+        let value = started[y] / (per * portfolios as f64);
+        checks.push(Check {
+            preset,
+            model: "stage_gated",
+            figure,
+            published: "FY21: 22 of 250 (8.8%); FY22: 25 of 181 (13.8%) (accepted: 8% to 15%)",
+            source: "GSA-TTS/10x-website, reports/fy21-impact-report and about/what-we-do.md",
+            kind: Kind::Emergent,
+            low: 0.08,
+            high: 0.15,
+            value,
+            unit: Unit::Share,
+            n: (per * portfolios as f64) as usize,
+            // Years 1 and 2 reach the published rate; from year 3 the fund is dry.
+            miss: (y >= 2).then_some(DRY),
         });
     }
 
-    // US 10x: the share of submitted ideas funded for phase 1. The two published years
-    // bracket it: FY21 22 of 250 (8.8%), FY22 25 of 181 (13.8%).
-    let considered = total(&r, m, Metric::IdeasConsidered);
-    checks.push(Check {
-        preset,
-        model: "stage_gated",
-        figure: "share of submitted ideas funded for phase 1",
-        published: "FY21: 22 of 250 (8.8%); FY22: 25 of 181 (13.8%) (accepted: 8% to 15%)",
-        source: "GSA-TTS/10x-website, reports/fy21-impact-report and about/what-we-do.md",
-        kind: Kind::Input,
-        low: 0.08,
-        high: 0.15,
-        value: entered(0) / considered.max(1.0),
-        unit: Unit::Share,
-        n: considered as usize,
-    });
-
-    // UK GovTech Catalyst: suppliers per challenge in build.
+    // UK GovTech Catalyst: suppliers per challenge in build, and challenges selected
+    // per round.
     let preset = "uk-govtech-catalyst.toml";
     let s = load(dir, preset, portfolios)?;
     let m = model_index(&s, preset, "stage_gated")?;
@@ -415,23 +454,44 @@ pub fn run_with_overruns(
         value: build.iter().copied().fold(0.0, f64::max),
         unit: Unit::Count,
         n: build.len(),
+        miss: None,
     });
-    // Challenge selection: round 3 took 5 of 17 challenges put forward. One round of
-    // 17 is a small sample (a binomial sd of 11 points), hence the wide range.
-    let considered = total(&r, m, Metric::IdeasConsidered);
-    checks.push(Check {
-        preset,
-        model: "stage_gated",
-        figure: "share of challenges put forward that are selected",
-        published: "round 3: 5 of 17 (29%) (accepted: 20% to 38%)",
-        source: "gov.uk, How to submit a GovTech Catalyst challenge; Leeds City Council decision record (2019)",
-        kind: Kind::Input,
-        low: 0.20,
-        high: 0.38,
-        value: total(&r, m, Metric::IdeasStarted) / considered.max(1.0),
-        unit: Unit::Share,
-        n: considered as usize,
-    });
+    // Round 3 took 5 of 17 challenges put forward. The cap of 5 a round is set from
+    // that figure; that every round fills it (enough challenges pass the hurdle and
+    // money lasts) emerges.
+    let rounds = s.fund.intake_rounds as usize;
+    let mut selected = vec![0.0; rounds];
+    for p in projects_of(&r, m) {
+        let round = (p.project.arrival / s.fund.intake_every_months).round() as usize;
+        if let Some(n) = selected.get_mut(round) {
+            *n += 1.0;
+        }
+    }
+    const ROUNDS: [&str; 4] = [
+        "challenges selected in round 1 (mean per fund)",
+        "challenges selected in round 2 (mean per fund)",
+        "challenges selected in round 3 (mean per fund)",
+        "challenges selected in round 4 (mean per fund)",
+    ];
+    const SPENT: &str = "the fund's GBP 20M ($25.6M) is committed to earlier rounds' \
+        feasibility studies and builds by the fourth round under the preset's assumed \
+        cadence (a round every six months for two years); the cadence is not tuned to it";
+    for (i, figure) in ROUNDS.iter().enumerate().take(rounds) {
+        checks.push(Check {
+            preset,
+            model: "stage_gated",
+            figure,
+            published: "round 3: 5 of 17 (accepted: 4 to 5)",
+            source: "gov.uk, How to submit a GovTech Catalyst challenge; Leeds City Council decision record (2019)",
+            kind: Kind::Emergent,
+            low: 4.0,
+            high: 5.0,
+            value: selected[i] / portfolios as f64,
+            unit: Unit::Mean,
+            n: portfolios as usize,
+            miss: (i == 3).then_some(SPENT),
+        });
+    }
     Ok((checks, overrun))
 }
 
@@ -482,7 +542,11 @@ pub fn markdown(checks: &[Check], portfolios: u64) -> String {
             c.unit.show(c.low),
             c.unit.show(c.high),
             c.n,
-            if c.passes() { "yes" } else { "**no**" }
+            match (c.passes(), c.miss) {
+                (true, _) => "yes",
+                (false, Some(_)) => "**no** (note below)",
+                (false, None) => "**no**",
+            }
         );
     }
     out += "\n**Note 1: the tail's bands.** 18% of public-sector IT projects overrun by more \
@@ -507,5 +571,19 @@ pub fn markdown(checks: &[Check], portfolios: u64) -> String {
         while the public-sector median is 0%. The body's median and p90 split the difference \
         (least squares in percentage points, `scenarios/default.toml`): the median comes out \
         below 0% and the mean above +27%, both inside their accepted ranges.\n";
+    let misses: Vec<&Check> = checks.iter().filter(|c| !c.passes()).collect();
+    if !misses.is_empty() {
+        out += "\n**Figures the mechanisms do not reach.** Stated, not tuned away:\n\n";
+        for c in misses {
+            out += &format!(
+                "- {}, {}: {} (simulated {}).\n",
+                c.preset,
+                c.figure,
+                c.miss
+                    .unwrap_or("no reason recorded: a failure to look into"),
+                c.unit.show(c.value)
+            );
+        }
+    }
     out
 }

@@ -16,14 +16,22 @@ fn scenarios_dir() -> std::path::PathBuf {
 #[test]
 fn presets_reproduce_the_published_figures_and_the_doc_is_current() {
     let checks = calibration::run(&scenarios_dir(), calibration::PORTFOLIOS).unwrap();
-    assert_eq!(checks.len(), 19);
+    assert_eq!(checks.len(), 27);
+    // Every check passes, but those whose miss is stated (a figure the mechanisms do
+    // not reach, said in the table instead of tuned away); those must still miss, so
+    // the note is revised when the model changes.
     let failed: Vec<String> = checks
         .iter()
-        .filter(|c| !c.passes())
+        .filter(|c| !c.as_expected())
         .map(|c| {
             format!(
-                "{} {}: {} not in {}..{}",
-                c.preset, c.figure, c.value, c.low, c.high
+                "{} {}: {} against {}..{} (stated miss: {})",
+                c.preset,
+                c.figure,
+                c.value,
+                c.low,
+                c.high,
+                c.miss.is_some()
             )
         })
         .collect();
