@@ -125,6 +125,18 @@ fn projects_of(r: &Results, m: usize) -> Vec<&ProjectRecord> {
     r.projects.iter().filter(|p| p.model == m).collect()
 }
 
+/// Ideas model `m` started at each intake round, summed over portfolios.
+fn starts_per_round(s: &Scenario, r: &Results, m: usize) -> Vec<f64> {
+    let mut started = vec![0.0; s.fund.intake_rounds as usize];
+    for p in projects_of(r, m) {
+        let round = (p.project.arrival / s.fund.intake_every_months).round() as usize;
+        if let Some(n) = started.get_mut(round) {
+            *n += 1.0;
+        }
+    }
+    started
+}
+
 fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
     xs.sort_by(f64::total_cmp);
     xs
@@ -395,13 +407,7 @@ pub fn run_with_overruns(
     // every year, or the fund runs dry, emerges.
     let per = f64::from(s.fund.ideas_per_round);
     let rounds = s.fund.intake_rounds as usize;
-    let mut started = vec![0.0; rounds];
-    for p in projects_of(&r, m) {
-        let round = (p.project.arrival / s.fund.intake_every_months).round() as usize;
-        if let Some(n) = started.get_mut(round) {
-            *n += 1.0;
-        }
-    }
+    let started = starts_per_round(&s, &r, m);
     const YEARS: [&str; 5] = [
         "share of submitted ideas funded for phase 1, year 1",
         "share of submitted ideas funded for phase 1, year 2",
@@ -460,13 +466,7 @@ pub fn run_with_overruns(
     // that figure; that every round fills it (enough challenges pass the hurdle and
     // money lasts) emerges.
     let rounds = s.fund.intake_rounds as usize;
-    let mut selected = vec![0.0; rounds];
-    for p in projects_of(&r, m) {
-        let round = (p.project.arrival / s.fund.intake_every_months).round() as usize;
-        if let Some(n) = selected.get_mut(round) {
-            *n += 1.0;
-        }
-    }
+    let selected = starts_per_round(&s, &r, m);
     const ROUNDS: [&str; 4] = [
         "challenges selected in round 1 (mean per fund)",
         "challenges selected in round 2 (mean per fund)",

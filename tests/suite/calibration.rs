@@ -77,15 +77,10 @@ fn the_shape_check_catches_a_hole_in_the_overrun_density() {
 
 #[test]
 fn every_preset_runs_against_both_waterfalls_on_the_same_ideas() {
-    for preset in [
-        "default.toml",
-        "cds-accelerator.toml",
-        "us-10x.toml",
-        "uk-govtech-catalyst.toml",
-        "waterfall-baseline.toml",
-        "low-uncertainty.toml",
-        "sweep-gate-hurdle.toml",
-    ] {
+    let presets = crate::common::PRESETS
+        .iter()
+        .chain(&["sweep-gate-hurdle.toml"]);
+    for &preset in presets {
         let s = crate::common::shipped(preset);
         // The waterfall as written and as its best practitioners run it are both
         // baselines; the fund's rules are the challenger.

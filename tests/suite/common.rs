@@ -122,3 +122,14 @@ pub fn keep(mut s: Scenario, names: &[&str]) -> Scenario {
 pub fn default_pair(baseline: &str) -> Scenario {
     keep(default_scenario(), &[baseline, "stage_gated"])
 }
+
+/// Every shipped scenario that runs as one comparison (the sweep file is the default
+/// with a sweep).
+pub const PRESETS: &[&str] = &[
+    "default.toml",
+    "cds-accelerator.toml",
+    "us-10x.toml",
+    "uk-govtech-catalyst.toml",
+    "waterfall-baseline.toml",
+    "low-uncertainty.toml",
+];

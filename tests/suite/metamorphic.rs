@@ -10,16 +10,6 @@ use budgetsim::engine;
 use budgetsim::metrics::Metric;
 use budgetsim::model::{CostBasis, FundingModel, Scenario};
 
-/// Every shipped scenario that runs as one comparison (the sweep file is the default).
-const PRESETS: &[&str] = &[
-    "default.toml",
-    "cds-accelerator.toml",
-    "us-10x.toml",
-    "uk-govtech-catalyst.toml",
-    "waterfall-baseline.toml",
-    "low-uncertainty.toml",
-];
-
 fn portfolios(s: &Scenario) -> u64 {
     // Large intakes (us-10x: 1,000 ideas a portfolio) run fewer portfolios.
     let ideas = u64::from(s.fund.intake_rounds * s.fund.ideas_per_round);
