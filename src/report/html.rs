@@ -28,14 +28,16 @@ pub fn escape(s: &str) -> String {
 pub const CSS: &str = include_str!("report.css");
 
 /// Metrics of the headline table, with their string keys.
-const TABLE: [(&str, &str); 11] = [
+const TABLE: [(&str, &str); 13] = [
     ("delivered_value", "m_delivered_value"),
     ("net_value", "m_net_value"),
     ("spend", "m_spend"),
     ("waste", "m_waste"),
     ("waste_share", "m_waste_share"),
     ("overhead", "m_overhead"),
+    ("stranded_spend", "m_stranded_spend"),
     ("ideas_delivered", "m_ideas_delivered"),
+    ("ideas_held", "m_ideas_held"),
     ("months_to_first_value", "m_months_to_first_value"),
     ("lockin_exposure", "m_lockin_exposure"),
     ("small_vendor_share", "m_small_vendor_share"),
@@ -47,7 +49,7 @@ fn format_metric(lang: Lang, metric: &str, x: f64) -> String {
         "waste_share" | "lockin_exposure" | "small_vendor_share" | "largest_contract_share" => {
             percent(lang, x, 1)
         }
-        "months_to_first_value" | "ideas_delivered" => number(lang, x, 1),
+        "months_to_first_value" | "ideas_delivered" | "ideas_held" => number(lang, x, 1),
         _ => money(lang, x),
     }
 }
