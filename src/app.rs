@@ -667,8 +667,6 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let simulate_seconds = clock.elapsed().as_secs_f64();
     print(&render_sensitivity(&plan, &table))?;
 
-    let written = Instant::now();
-    let resolved = loaded.resolved_toml();
     let tornado = crate::report::charts::tornado::Tornado {
         metric: plan.metric,
         baseline: plan.baseline.2.clone(),
@@ -688,28 +686,62 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             })
             .collect(),
     };
-    let write = || -> std::io::Result<()> {
+    let study = Study {
+        loaded: &loaded,
+        threads: pool.current_num_threads(),
+        started,
+        clock,
+        simulate_seconds,
+        portfolios: plan.portfolios,
+    };
+    study.write(staging, &dest, &status, |staging| {
         sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
         sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))?;
-        std::fs::write(staging.path("scenario.toml"), &resolved)?;
         crate::report::charts::tornado::render(staging.root(), &tornado, &common.lang.list())
-            .map_err(std::io::Error::other)?;
-        Ok(())
-    };
-    write().map_err(write_failed(&dest))?;
-    let mut manifest = new_manifest(
-        &loaded,
-        &resolved,
-        pool.current_num_threads(),
-        started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: written.elapsed().as_secs_f64(),
-        },
-    );
-    manifest.portfolios = plan.portfolios;
-    seal(staging, manifest, clock, &dest, &status)
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })
+}
+
+/// A study folder's run (sensitivity, explain): what its manifest records.
+struct Study<'a> {
+    loaded: &'a Loaded,
+    threads: usize,
+    started: SystemTime,
+    clock: Instant,
+    simulate_seconds: f64,
+    portfolios: u64,
+}
+
+impl Study<'_> {
+    /// Writes the study's own files with `files`, then its resolved scenario.toml and
+    /// manifest, and moves the folder into place.
+    fn write(
+        &self,
+        staging: Staging,
+        dest: &Path,
+        status: &Status,
+        files: impl FnOnce(&Staging) -> std::io::Result<()>,
+    ) -> Result<(), AppError> {
+        let written = Instant::now();
+        let resolved = self.loaded.resolved_toml();
+        files(&staging)
+            .and_then(|()| std::fs::write(staging.path("scenario.toml"), &resolved))
+            .map_err(write_failed(dest))?;
+        let mut manifest = new_manifest(
+            self.loaded,
+            &resolved,
+            self.threads,
+            self.started,
+            Phases {
+                simulate_seconds: self.simulate_seconds,
+                analyse_seconds: 0.0,
+                write_seconds: written.elapsed().as_secs_f64(),
+            },
+        );
+        manifest.portfolios = self.portfolios;
+        seal(staging, manifest, self.clock, dest, status)
+    }
 }
 
 /// The `--models A,B` option: a baseline and a challenger key.
@@ -787,30 +819,21 @@ fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let simulate_seconds = clock.elapsed().as_secs_f64();
     print(&render_explain(&plan, &table))?;
 
-    let written = Instant::now();
-    let resolved = loaded.resolved_toml();
     let bridge = crate::report::charts::bridge::Bridge::new(&table, s);
-    let write = || -> std::io::Result<()> {
-        ex::write_csv(&table, &staging.path("explain.csv"))?;
-        std::fs::write(staging.path("scenario.toml"), &resolved)?;
-        crate::report::charts::bridge::render(staging.root(), &bridge, &common.lang.list())
-            .map_err(std::io::Error::other)?;
-        Ok(())
-    };
-    write().map_err(write_failed(&dest))?;
-    let mut manifest = new_manifest(
-        &loaded,
-        &resolved,
-        pool.current_num_threads(),
+    let study = Study {
+        loaded: &loaded,
+        threads: pool.current_num_threads(),
         started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: written.elapsed().as_secs_f64(),
-        },
-    );
-    manifest.portfolios = n;
-    seal(staging, manifest, clock, &dest, &status)
+        clock,
+        simulate_seconds,
+        portfolios: n,
+    };
+    study.write(staging, &dest, &status, |staging| {
+        ex::write_csv(&table, &staging.path("explain.csv"))?;
+        crate::report::charts::bridge::render(staging.root(), &bridge, &common.lang.list())
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })
 }
 
 /// The terminal table of an explanation: mechanisms by size, then both ends.

@@ -295,17 +295,7 @@ pub fn pick_models(
             "explain compares two funding models; this scenario has one",
         ));
     }
-    let mut sc = s.clone();
-    sc.simulation.portfolios = portfolios;
-    let r = engine::run_with_progress(&sc, 0..portfolios, engine::Detail::Outcomes, progress);
-    let mean = |m: usize| {
-        r.outcomes[m]
-            .iter()
-            .map(|o| o.get(Metric::NetValue))
-            .sum::<f64>()
-            / r.outcomes[m].len().max(1) as f64
-    };
-    Ok(crate::model::headline_pair(&s.models, mean))
+    Ok(engine::headline_pair(s, portfolios, progress))
 }
 
 /// Per-portfolio results of an explanation.

@@ -201,21 +201,11 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             None if s.models.len() >= 2 => {
                 // The strongest baseline against the best challenger, as in the run's
                 // report: found on a base run of every model at the plan's size.
-                let mut sc = s.clone();
                 let n = opts
                     .portfolios
                     .or(spec.portfolios)
                     .unwrap_or(s.simulation.portfolios);
-                sc.simulation.portfolios = n;
-                let r = engine::run(&sc, 0..n);
-                let mean = |m: usize| {
-                    r.outcomes[m]
-                        .iter()
-                        .map(|o| o.get(Metric::NetValue))
-                        .sum::<f64>()
-                        / r.outcomes[m].len().max(1) as f64
-                };
-                crate::model::headline_pair(&s.models, mean)
+                engine::headline_pair(s, n, &|_| {})
             }
             None => {
                 return Err(ScenarioError::source(

@@ -70,6 +70,24 @@ fn run_portfolio_detail(s: &Scenario, p: u64, detail: Detail) -> Vec<Run> {
         .collect()
 }
 
+/// The comparison a study leads with when none is named: runs every model on portfolios
+/// `0..portfolios` and returns (strongest baseline, best challenger) by mean net value
+/// ([`crate::model::headline_pair`]), as a run's report compares them.
+pub fn headline_pair(
+    s: &Scenario,
+    portfolios: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (usize, usize) {
+    let r = run_with_progress(s, 0..portfolios, Detail::Outcomes, progress);
+    let mean = |m: usize| {
+        let net = r.outcomes[m]
+            .iter()
+            .map(|o| o.get(crate::metrics::Metric::NetValue));
+        net.sum::<f64>() / r.outcomes[m].len().max(1) as f64
+    };
+    crate::model::headline_pair(&s.models, mean)
+}
+
 /// Runs portfolios `range` in parallel on the current rayon pool. The result depends
 /// only on the scenario and the range, never on the number of threads.
 pub fn run(s: &Scenario, range: Range<u64>) -> Results {

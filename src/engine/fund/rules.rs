@@ -45,7 +45,7 @@ pub struct Outlook {
     pub released: f64,
     /// Observed overrun ratio so far (1 before any contract finished).
     pub cost_ratio: f64,
-    /// The idea's planned cost, dollars, and planned duration, months.
+    /// Planned cost of the whole idea, dollars.
     pub cost: f64,
     /// Planned duration of the whole idea, months.
     pub duration: f64,
