@@ -13,7 +13,7 @@ use crate::cli::{
     SensitivityArgs, ValidateArgs,
 };
 use crate::engine;
-use crate::export::folder::Staging;
+use crate::export::folder::{Staging, StagingError};
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
 use crate::export::{format, json, run_folder, table};
 use crate::scenario::{self, Loaded, ScenarioError};
@@ -38,6 +38,27 @@ impl AppError {
         match self {
             AppError::Input(_) | AppError::Usage(_) => 2,
             AppError::Runtime(_) => 1,
+        }
+    }
+}
+
+/// Points standard input, output and error at /dev/null when the process started with
+/// them closed. Otherwise the first file budgetsim opens would take the closed number,
+/// and the table printed on "stdout" or a status line on "stderr" would land inside a
+/// scenario or output file.
+pub fn open_standard_streams() {
+    #[cfg(unix)]
+    for fd in 0..=2 {
+        // SAFETY: fcntl and open take no pointers but the NUL-terminated literal, and
+        // only descriptors 0 to 2 that are not open are filled.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if null >= 0 && null != fd {
+                    libc::dup2(null, fd);
+                    libc::close(null);
+                }
+            }
         }
     }
 }
@@ -109,9 +130,47 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), AppError> {
 }
 
 fn print(text: &str) -> Result<(), AppError> {
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| AppError::Runtime(format!("cannot write to stdout: {e}")))
+    write_stdout(text).map_err(|e| AppError::Runtime(format!("cannot write to stdout: {e}")))
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// A line on stderr that never panics: a closed or broken stderr only loses the line.
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Standard output of a command that also writes a run folder. The folder holds every
+/// result, so a closed or failing stdout must not stop it being written: the first
+/// failure is remembered and reported once the folder is in place.
+#[derive(Default)]
+struct Results {
+    failed: Option<std::io::Error>,
+}
+
+impl Results {
+    fn print(&mut self, text: &str) {
+        if self.failed.is_none()
+            && let Err(e) = write_stdout(text)
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Ok if everything printed; otherwise an error that says where the results are.
+    fn finish(self, dest: &Path) -> Result<(), AppError> {
+        match self.failed {
+            None => Ok(()),
+            Some(e) => Err(AppError::Runtime(format!(
+                "cannot write to stdout ({e}); every result is in `{}`",
+                dest.display()
+            ))),
+        }
+    }
 }
 
 /// Loads the scenario named by `args` (or the embedded default) with its overrides.
@@ -138,7 +197,7 @@ struct Status {
 impl Status {
     fn say(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            say(line);
         }
     }
 }
@@ -150,13 +209,55 @@ fn staging(args: &Common, default_name: &str) -> Result<(PathBuf, Staging), AppE
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(default_name));
-    let staging = Staging::new(&dest).map_err(|e| {
-        AppError::Runtime(format!(
+    let staging = Staging::new(&dest).map_err(|e| match e {
+        StagingError::Refused { .. } => AppError::Usage(e.to_string()),
+        StagingError::Io(e) => AppError::Runtime(format!(
             "cannot write the run folder `{}`: {e} (choose another with --out)",
             dest.display()
-        ))
+        )),
     })?;
     Ok((dest, staging))
+}
+
+/// Memory a run keeps per portfolio and model, bytes: the outcome (metrics, stages) and
+/// its monthly spend and value series, plus their copies in the analysis tables. An
+/// estimate from measured runs (the default scenario, 60 months, keeps about 7.8 kB),
+/// rounded up.
+fn bytes_per_run(s: &crate::model::Scenario) -> f64 {
+    2048.0 + 100.0 * s.simulation.horizon_months.ceil()
+}
+
+/// Memory the system can give now, bytes (Linux `MemAvailable`); None elsewhere.
+fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Refuses a run whose outcomes cannot fit in memory, before any work: every
+/// portfolio's outcome is kept for the analysis, so memory grows with portfolios x
+/// models x months.
+fn check_memory(s: &crate::model::Scenario, portfolios: u64) -> Result<(), AppError> {
+    let per = bytes_per_run(s) * s.models.len().max(1) as f64;
+    let need = per * portfolios as f64;
+    let Some(have) = available_memory() else {
+        return Ok(());
+    };
+    if need <= 0.8 * have {
+        return Ok(());
+    }
+    let fits = (0.8 * have / per).floor().max(1.0);
+    Err(AppError::Usage(format!(
+        "{portfolios} portfolios of {} models over {} months need about {:.1} GB of memory, \
+         and this machine has {:.1} GB available; use --portfolios {} or fewer (each \
+         portfolio's outcome is kept for the analysis)",
+        s.models.len(),
+        s.simulation.horizon_months,
+        need / 1e9,
+        have / 1e9,
+        fits as u64
+    )))
 }
 
 /// The engine's thread pool (`--threads`, default all cores).
@@ -213,13 +314,14 @@ fn new_manifest(
     }
 }
 
-/// The error for a run folder that could not be written.
-fn write_failed(dest: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
-    move |e| {
-        AppError::Runtime(format!(
+/// The error for a run folder that could not be written (or moved into place).
+fn write_failed<E: Into<StagingError>>(dest: &Path) -> impl Fn(E) -> AppError + '_ {
+    move |e| match e.into() {
+        e @ StagingError::Refused { .. } => AppError::Runtime(e.to_string()),
+        StagingError::Io(e) => AppError::Runtime(format!(
             "cannot write the run folder `{}`: {e}; previous results there are unchanged",
             dest.display()
-        ))
+        )),
     }
 }
 
@@ -256,6 +358,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
             "--explain compares two funding models; this scenario has one".into(),
         ));
     }
+    check_memory(s, s.simulation.portfolios)?;
     let (dest, staging) = staging(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
     let n = s.simulation.portfolios;
@@ -280,11 +383,12 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         .map_err(|e| AppError::Runtime(format!("analysis failed: {e}")))?;
     let analyse_seconds = analysed.elapsed().as_secs_f64();
     // Print before writing: if the disk fails, the numbers are not lost.
+    let mut out = Results::default();
     if args.json {
         let text = json::to_string(&analysis).map_err(|e| AppError::Runtime(e.to_string()))?;
-        print(&(text + "\n"))?;
+        out.print(&(text + "\n"));
     } else {
-        print(&table::render(&analysis, analysis.pair(&loaded.scenario)))?;
+        out.print(&table::render(&analysis, analysis.pair(&loaded.scenario)));
     }
     // The headline pair of this run, explained over its first portfolios.
     let explained = if args.explain {
@@ -294,7 +398,7 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
             crate::explain::Plan::new(s, analysis.pair(s), n, &crate::explain::Mechanism::ALL);
         let table = run_explain(common, &pool, &plan, &status).table();
         if !args.json {
-            print(&format!("\n{}", render_explain(&plan, &table)))?;
+            out.print(&format!("\n{}", render_explain(&plan, &table)));
         }
         simulate_seconds += clock.elapsed().as_secs_f64();
         Some(table)
@@ -329,15 +433,15 @@ fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         clock,
         written,
     )
-    .and_then(|()| staging.commit())
     .map_err(write_failed(&dest))?;
+    staging.commit().map_err(write_failed(&dest))?;
     status.say(&format!(
         "wrote {} ({} files) in {:.1} s",
         dest.display(),
         manifest.files.len() + 1,
         clock.elapsed().as_secs_f64()
     ));
-    Ok(())
+    out.finish(&dest)
 }
 
 fn validate(args: &ValidateArgs) -> Result<(), AppError> {
@@ -464,45 +568,70 @@ fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
     };
     std::fs::write(&path, text)
         .map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", path.display())))?;
-    eprintln!(
+    say(&format!(
         "wrote {}; check it with: budgetsim validate {}",
         path.display(),
         path.display()
-    );
+    ));
     Ok(())
 }
 
-/// `budgetsim report DIR`: charts and reports again from the folder's files, then the
-/// manifest's file list and hashes brought up to date.
+/// `budgetsim report DIR`: charts and reports again from the folder's data files, built
+/// in a staging copy and swapped in whole, with the manifest's file list and hashes
+/// brought up to date. A folder whose data files no longer match its manifest is refused
+/// unless `--reseal` says to accept them.
 fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
+    use crate::export::folder::{Existing, inspect};
     let dir = &args.dir;
-    let manifest_path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+    let not_a_run = |why: String| {
         AppError::Usage(format!(
-            "`{}` is not a run folder ({}: {e}); run `budgetsim run --out {}` first",
+            "`{}` is not a run folder ({why}); give a folder written by `budgetsim run`, \
+             or run `budgetsim run --out {}` first",
             dir.display(),
-            manifest_path.display(),
             dir.display()
         ))
-    })?;
-    let written = crate::report::build(dir, &args.lang.list(), None).map_err(|e| {
-        AppError::Runtime(format!(
-            "cannot build the report in `{}`: {e}",
-            dir.display()
-        ))
-    })?;
-    let mut manifest: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| AppError::Runtime(format!("{}: {e}", manifest_path.display())))?;
-    let files = run_folder::file_entries(dir)
-        .map_err(|e| AppError::Runtime(format!("cannot hash `{}`: {e}", dir.display())))?;
-    manifest["files"] =
-        serde_json::to_value(files).map_err(|e| AppError::Runtime(e.to_string()))?;
-    let json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| AppError::Runtime(e.to_string()))?
-        + "\n";
-    std::fs::write(&manifest_path, json)
-        .map_err(|e| AppError::Runtime(format!("{}: {e}", manifest_path.display())))?;
-    eprintln!("wrote {} files in {}", written.len(), dir.display());
+    };
+    match inspect(dir).map_err(|e| not_a_run(e.to_string()))? {
+        Existing::RunFolder => {}
+        Existing::Nothing => return Err(not_a_run("it does not exist".into())),
+        Existing::EmptyFolder => return Err(not_a_run("it is empty".into())),
+        Existing::Other(what) => return Err(not_a_run(format!("it is {what}"))),
+    }
+    if !dir.join("summary.csv").is_file() && !dir.join("sweep.csv").is_file() {
+        return Err(not_a_run(
+            "it has neither summary.csv nor sweep.csv; sensitivity and explain folders \
+             are drawn by their own command, so run it again"
+                .into(),
+        ));
+    }
+    let problems = run_folder::check_data(dir)
+        .map_err(|e| AppError::Runtime(format!("cannot read `{}`: {e}", dir.display())))?;
+    if !problems.is_empty() && !args.reseal {
+        return Err(AppError::Usage(format!(
+            "`{}` no longer matches its manifest.json:\n  {}\nrun the scenario again, or \
+             pass --reseal to rebuild from the files as they are and record their new hashes",
+            dir.display(),
+            problems.join("\n  ")
+        )));
+    }
+    let staging = Staging::new(dir).map_err(write_failed(dir))?;
+    let written = run_folder::copy_data(dir, &staging)
+        .map_err(write_failed(dir))
+        .and_then(|()| {
+            crate::report::build(staging.root(), &args.lang.list(), None).map_err(|e| {
+                AppError::Runtime(format!(
+                    "cannot build the report of `{}`: {e}; the folder is unchanged",
+                    dir.display()
+                ))
+            })
+        })?;
+    run_folder::reseal(&staging).map_err(write_failed(dir))?;
+    staging.commit().map_err(write_failed(dir))?;
+    say(&format!(
+        "wrote {} files in {}",
+        written.len(),
+        dir.display()
+    ));
     Ok(())
 }
 
@@ -516,6 +645,9 @@ fn run_sweep(
     status: &Status,
 ) -> Result<(), AppError> {
     let points = scenario::sweep_points(loaded)?;
+    for p in &points {
+        check_memory(&p.scenario, p.scenario.simulation.portfolios)?;
+    }
     let (dest, staging) = staging(args, &loaded.slug())?;
     let pool = thread_pool(args)?;
     let analysis_error =
@@ -558,13 +690,14 @@ fn run_sweep(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    print(&format!(
+    let mut out = Results::default();
+    out.print(&format!(
         "{}: sweep of {} points, {} portfolios each, seed {}\nnet_value mean [95% CI] per model\n{lines}",
         loaded.scenario.name,
         points.len(),
         loaded.scenario.simulation.portfolios,
         loaded.scenario.simulation.seed
-    ))?;
+    ));
     let simulate_seconds = clock.elapsed().as_secs_f64();
     status.say(&format!("writing {}...", dest.display()));
     let written = Instant::now();
@@ -597,7 +730,8 @@ fn run_sweep(
     };
     write().map_err(write_failed(&dest))?;
     manifest.phases.write_seconds = written.elapsed().as_secs_f64();
-    seal(staging, manifest, clock, &dest, status)
+    seal(staging, manifest, clock, &dest, status)?;
+    out.finish(&dest)
 }
 
 /// Completes a run folder: lists and hashes its files into the manifest, writes the
@@ -615,9 +749,8 @@ fn seal(
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| AppError::Runtime(e.to_string()))?
         + "\n";
-    std::fs::write(staging.path("manifest.json"), json)
-        .and_then(|()| staging.commit().map(|_| ()))
-        .map_err(write_failed(dest))?;
+    std::fs::write(staging.path("manifest.json"), json).map_err(write_failed(dest))?;
+    staging.commit().map_err(write_failed(dest))?;
     status.say(&format!(
         "wrote {} in {:.1} s",
         dest.display(),
@@ -653,6 +786,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
                 .into(),
         ));
     }
+    check_memory(&loaded.scenario, plan.portfolios)?;
     let (dest, staging) = staging(common, &format!("{}-sensitivity", loaded.slug()))?;
     let pool = thread_pool(common)?;
     status.say(&format!(
@@ -665,7 +799,8 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let table = pool.install(|| sens::run(&plan, &|k| bar.inc(k)));
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
-    print(&render_sensitivity(&plan, &table))?;
+    let mut out = Results::default();
+    out.print(&render_sensitivity(&plan, &table));
 
     let tornado = crate::report::charts::tornado::Tornado {
         metric: plan.metric,
@@ -700,7 +835,8 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         crate::report::charts::tornado::render(staging.root(), &tornado, &common.lang.list())
             .map(|_| ())
             .map_err(std::io::Error::other)
-    })
+    })?;
+    out.finish(&dest)
 }
 
 /// A study folder's run (sensitivity, explain): what its manifest records.
@@ -804,6 +940,7 @@ fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let loaded = load(common)?;
     let s = &loaded.scenario;
     let n = explain_portfolios(common.portfolios, s.simulation.portfolios)?;
+    check_memory(s, n)?;
     let pool = thread_pool(common)?;
     if models.is_none() && s.models.len() > 1 {
         status.say(&format!(
@@ -817,7 +954,8 @@ fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let explanation = run_explain(common, &pool, &plan, &status);
     let table = explanation.table();
     let simulate_seconds = clock.elapsed().as_secs_f64();
-    print(&render_explain(&plan, &table))?;
+    let mut out = Results::default();
+    out.print(&render_explain(&plan, &table));
 
     let bridge = crate::report::charts::bridge::Bridge::new(&table, s);
     let study = Study {
@@ -833,7 +971,8 @@ fn explain(args: &ExplainArgs) -> Result<(), AppError> {
         crate::report::charts::bridge::render(staging.root(), &bridge, &common.lang.list())
             .map(|_| ())
             .map_err(std::io::Error::other)
-    })
+    })?;
+    out.finish(&dest)
 }
 
 /// The terminal table of an explanation: mechanisms by size, then both ends.

@@ -97,6 +97,11 @@ pub struct ReportArgs {
     /// Languages of charts and reports.
     #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
     pub lang: crate::report::Langs,
+    /// Accept data files edited since the run: rebuild from them and record their new
+    /// hashes in manifest.json (without it, a folder whose data no longer matches its
+    /// manifest is refused).
+    #[arg(long)]
+    pub reseal: bool,
 }
 
 /// Options shared by the commands that simulate a scenario (`run`, `sensitivity`,
@@ -113,8 +118,8 @@ pub struct Common {
     /// Master seed (overrides simulation.seed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Override a scenario field before validation, e.g.
     /// --set models.stage_gated.stages.0.duration_months=2 (repeatable).

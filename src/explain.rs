@@ -505,10 +505,10 @@ pub const COLUMNS: [&str; 10] = [
 
 /// Writes explain.csv (docs/outputs.md).
 pub fn write_csv(t: &Table, path: &Path) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record(COLUMNS)?;
+    let mut w = crate::export::cell::SafeCsv::create(path)?;
+    w.row(COLUMNS)?;
     for r in &t.rows {
-        w.write_record([
+        w.row([
             r.part.name().to_string(),
             r.part.label(Lang::En).to_string(),
             r.contribution.to_string(),
@@ -521,7 +521,7 @@ pub fn write_csv(t: &Table, path: &Path) -> std::io::Result<()> {
             t.challenger.clone(),
         ])?;
     }
-    w.flush()
+    w.finish()
 }
 
 /// Reads explain.csv back (for the bridge chart and the report).
@@ -558,7 +558,7 @@ pub fn read_csv(path: &Path) -> Result<Table, String> {
     };
     for rec in r.records() {
         let rec = rec.map_err(|e| fail(&e))?;
-        let text = |c: usize| rec.get(c).unwrap_or_default();
+        let text = |c: usize| crate::export::cell::unprotect(rec.get(c).unwrap_or_default());
         let num = |c: usize| text(c).parse::<f64>().unwrap_or(f64::NAN);
         let part = Part::from_name(text(cm))
             .ok_or_else(|| fail(&format!("unknown mechanism `{}`", text(cm))))?;

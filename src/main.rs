@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() {
+    budgetsim::app::open_standard_streams();
     let cli = match budgetsim::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -12,7 +13,7 @@ fn main() {
         }
     };
     if let Err(e) = budgetsim::app::run(cli) {
-        eprintln!("{e}");
+        budgetsim::app::say(&e.to_string());
         std::process::exit(e.exit_code());
     }
 }

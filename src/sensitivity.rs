@@ -435,8 +435,8 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
 
 /// sensitivity.csv: one row per parameter moved, largest swing first.
 pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
+    let mut w = crate::export::cell::SafeCsv::create(path)?;
+    w.row([
         "rank",
         "parameter",
         "base_value",
@@ -457,7 +457,7 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
         "portfolios",
     ])?;
     for (i, r) in t.rows.iter().enumerate() {
-        w.write_record([
+        w.row([
             (i + 1).to_string(),
             r.parameter.path.clone(),
             r.parameter.base.to_string(),
@@ -478,15 +478,15 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
             plan.portfolios.to_string(),
         ])?;
     }
-    w.flush()
+    w.finish()
 }
 
 /// sensitivity_excluded.csv: parameters left out, with the reason.
 pub fn write_excluded(plan: &Plan, path: &std::path::Path) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record(["parameter", "value", "reason"])?;
+    let mut w = crate::export::cell::SafeCsv::create(path)?;
+    w.row(["parameter", "value", "reason"])?;
     for e in &plan.excluded {
-        w.write_record([&e.path, &e.value, &e.reason])?;
+        w.row([&e.path, &e.value, &e.reason])?;
     }
-    w.flush()
+    w.finish()
 }

@@ -2,6 +2,10 @@
 //! folder beside the destination, which replaces the destination in one atomic rename
 //! only when every file is complete. A failed or interrupted run leaves the previous
 //! results as they were.
+//!
+//! Only a budgetsim run folder (or an empty folder, or nothing) is ever replaced: a
+//! user's own folder, a file, a symbolic link, a pipe or a device at the destination is
+//! refused before any work, and checked again just before the swap.
 
 use std::fs::{self, File};
 use std::io;
@@ -10,6 +14,113 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes temporary folders of one process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// What is found at a destination path, and whether budgetsim may replace it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing: the folder will be created.
+    Nothing,
+    /// An empty folder (safe to replace: it holds nothing to lose).
+    EmptyFolder,
+    /// A folder holding a `manifest.json` written by budgetsim.
+    RunFolder,
+    /// Anything else, described for the message (`a file`, `a symbolic link`, ...).
+    Other(String),
+}
+
+impl Existing {
+    /// Whether a new run folder may take this path's place.
+    pub fn replaceable(&self) -> bool {
+        !matches!(self, Existing::Other(_))
+    }
+}
+
+/// Whether `dir/manifest.json` is a regular file written by budgetsim (it names the
+/// version that wrote it). Never follows a symbolic link.
+pub fn has_budgetsim_manifest(dir: &Path) -> bool {
+    use std::io::Read;
+    let path = dir.join("manifest.json");
+    let Ok(meta) = fs::symlink_metadata(&path) else {
+        return false;
+    };
+    // A manifest lists every file with its hash: a few kilobytes, never gigabytes.
+    if !meta.file_type().is_file() || meta.len() > 64 << 20 {
+        return false;
+    }
+    let mut text = String::new();
+    let read = File::open(&path).and_then(|f| f.take(64 << 20).read_to_string(&mut text));
+    read.is_ok()
+        && serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.get("budgetsim_version").is_some_and(|x| x.is_string()))
+}
+
+/// Looks at `dest` without following a symbolic link.
+pub fn inspect(dest: &Path) -> io::Result<Existing> {
+    let meta = match fs::symlink_metadata(dest) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Nothing),
+        Err(e) => return Err(e),
+    };
+    let t = meta.file_type();
+    if t.is_symlink() {
+        return Ok(Existing::Other("a symbolic link".into()));
+    }
+    if !t.is_dir() {
+        return Ok(Existing::Other(if t.is_file() {
+            "a file".into()
+        } else {
+            "a special file (a pipe, socket or device)".into()
+        }));
+    }
+    if has_budgetsim_manifest(dest) {
+        return Ok(Existing::RunFolder);
+    }
+    if fs::read_dir(dest)?.next().is_none() {
+        return Ok(Existing::EmptyFolder);
+    }
+    Ok(Existing::Other(
+        "a folder that budgetsim did not write (it has no manifest.json from budgetsim)".into(),
+    ))
+}
+
+/// Why a destination cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum StagingError {
+    /// Something at the destination that budgetsim must not replace.
+    #[error(
+        "`{path}` is {what}; budgetsim only replaces its own run folders. Choose another \
+         path with --out, or move or delete it yourself"
+    )]
+    Refused {
+        /// The destination.
+        path: String,
+        /// What is there.
+        what: String,
+    },
+    /// The file system refused (permissions, disk, a file where a folder is needed).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// Refuses `dest` unless a run folder may take its place.
+pub fn check_replaceable(dest: &Path) -> Result<(), StagingError> {
+    match inspect(dest)? {
+        Existing::Other(what) => Err(StagingError::Refused {
+            path: dest.display().to_string(),
+            what,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Test hook: with `BUDGETSIM_PAUSE_IN_WRITE` set, says so on stderr and waits, so a
+/// test can kill the process while a folder is half written.
+pub fn pause_point(what: &str) {
+    if std::env::var_os("BUDGETSIM_PAUSE_IN_WRITE").is_some() {
+        crate::app::say(&format!("budgetsim: paused while writing {what}"));
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
+}
 
 /// A run folder being written.
 #[derive(Debug)]
@@ -68,13 +179,9 @@ fn remove_stale(dest: &Path) {
 
 impl Staging {
     /// Starts a run folder that will become `dest`. Creates `dest`'s parent if needed.
-    pub fn new(dest: &Path) -> io::Result<Staging> {
-        if dest.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("`{}` is a file, not a folder", dest.display()),
-            ));
-        }
+    /// Refuses a destination budgetsim may not replace ([`inspect`]).
+    pub fn new(dest: &Path) -> Result<Staging, StagingError> {
+        check_replaceable(dest)?;
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)?;
         }
@@ -104,14 +211,29 @@ impl Staging {
         &self.dest
     }
 
-    /// Makes the folder visible at its destination, replacing any previous one. Runs
-    /// that finish at the same moment take turns (a lock file beside the folder); each
-    /// replacement is one rename, so readers see the old folder or the new one, whole.
-    pub fn commit(mut self) -> io::Result<PathBuf> {
+    /// Makes the folder visible at its destination, replacing any previous run folder.
+    /// Runs that finish at the same moment take turns (a lock file beside the folder);
+    /// each replacement is one rename, so readers see the old folder or the new one,
+    /// whole. If something budgetsim may not replace appeared at the destination while
+    /// it worked, the new folder is kept under another name, given in the error.
+    pub fn commit(mut self) -> Result<PathBuf, StagingError> {
         sync_tree(&self.tmp)?;
         let lock = File::create(hidden(&self.dest, "lock")?)?;
         lock.lock()?;
-        if self.dest.exists() {
+        if let Err(e) = check_replaceable(&self.dest) {
+            let kept = self.keep_aside()?;
+            return Err(StagingError::Refused {
+                path: self.dest.display().to_string(),
+                what: match e {
+                    StagingError::Refused { what, .. } => format!(
+                        "now {what}, so the new results were kept in `{}`",
+                        kept.display()
+                    ),
+                    StagingError::Io(e) => e.to_string(),
+                },
+            });
+        }
+        if fs::symlink_metadata(&self.dest).is_ok() {
             exchange(&self.tmp, &self.dest)?;
             // `tmp` now holds the previous results.
             let _ = fs::remove_dir_all(&self.tmp);
@@ -121,6 +243,30 @@ impl Staging {
         self.committed = true;
         drop(lock);
         Ok(self.dest.clone())
+    }
+}
+
+impl Staging {
+    /// Renames the finished temporary folder to a visible sibling of the destination
+    /// (`<name>.new-<pid>-<n>`) so no result is lost when the destination is refused.
+    fn keep_aside(&mut self) -> io::Result<PathBuf> {
+        let name = self
+            .dest
+            .file_name()
+            .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        let parent = self.dest.parent().unwrap_or(Path::new("."));
+        for n in 0..1000 {
+            let aside = parent.join(format!("{name}.new-{}-{n}", std::process::id()));
+            if fs::symlink_metadata(&aside).is_err() {
+                fs::rename(&self.tmp, &aside)?;
+                self.committed = true;
+                return Ok(aside);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free name to keep the results under",
+        ))
     }
 }
 
@@ -182,12 +328,15 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    const MANIFEST: &str = "{\"budgetsim_version\": \"0\"}";
+
     #[test]
     fn commit_replaces_and_drop_cleans_up() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("run");
         let s = Staging::new(&dest).unwrap();
         fs::write(s.path("a.txt"), "one").unwrap();
+        fs::write(s.path("manifest.json"), MANIFEST).unwrap();
         s.commit().unwrap();
         assert_eq!(fs::read_to_string(dest.join("a.txt")).unwrap(), "one");
 
@@ -198,6 +347,7 @@ mod tests {
 
         let s = Staging::new(&dest).unwrap();
         fs::write(s.path("b.txt"), "three").unwrap();
+        fs::write(s.path("manifest.json"), MANIFEST).unwrap();
         s.commit().unwrap();
         assert!(
             !dest.join("a.txt").exists(),
@@ -210,5 +360,63 @@ mod tests {
             .filter(|n| n.contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    #[test]
+    fn only_run_folders_and_empty_folders_are_replaceable() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        assert_eq!(inspect(&p("none")).unwrap(), Existing::Nothing);
+        fs::create_dir(p("empty")).unwrap();
+        assert_eq!(inspect(&p("empty")).unwrap(), Existing::EmptyFolder);
+        fs::create_dir(p("run")).unwrap();
+        fs::write(p("run/manifest.json"), "{\"budgetsim_version\": \"0.1.0\"}").unwrap();
+        assert_eq!(inspect(&p("run")).unwrap(), Existing::RunFolder);
+        fs::create_dir(p("other")).unwrap();
+        fs::write(p("other/manifest.json"), "{\"version\": 1}").unwrap();
+        assert!(!inspect(&p("other")).unwrap().replaceable());
+        fs::write(p("file"), "x").unwrap();
+        assert!(!inspect(&p("file")).unwrap().replaceable());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(p("run"), p("link")).unwrap();
+            assert!(!inspect(&p("link")).unwrap().replaceable());
+            // A run folder whose manifest is a link elsewhere is not trusted either.
+            fs::create_dir(p("linked-manifest")).unwrap();
+            std::os::unix::fs::symlink(p("run/manifest.json"), p("linked-manifest/manifest.json"))
+                .unwrap();
+            assert!(!inspect(&p("linked-manifest")).unwrap().replaceable());
+        }
+        let e = Staging::new(&p("other")).unwrap_err().to_string();
+        assert!(e.contains("did not write") && e.contains("--out"), "{e}");
+    }
+
+    #[test]
+    fn a_destination_taken_during_the_run_keeps_the_results_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("run");
+        let s = Staging::new(&dest).unwrap();
+        fs::write(s.path("result.csv"), "1").unwrap();
+        // Meanwhile the user creates a folder of their own there.
+        fs::create_dir(&dest).unwrap();
+        fs::write(dest.join("mine.txt"), "mine").unwrap();
+        let e = s.commit().unwrap_err().to_string();
+        assert!(e.contains("kept in"), "{e}");
+        assert_eq!(fs::read_to_string(dest.join("mine.txt")).unwrap(), "mine");
+        let kept: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("run.new-"))
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            fs::read_to_string(kept[0].path().join("result.csv")).unwrap(),
+            "1"
+        );
     }
 }

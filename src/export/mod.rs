@@ -1,6 +1,7 @@
 //! Exports: the terminal table and JSON on stdout, and the run folder (CSV, Parquet,
 //! resolved scenario, manifest) written atomically.
 
+pub mod cell;
 pub mod folder;
 pub mod format;
 pub mod json;

@@ -78,6 +78,9 @@ impl Writer<'_> {
     /// Counts a finished file (hashes are taken once, for the manifest, at the end).
     fn record(&mut self) -> io::Result<()> {
         self.written += 1;
+        if self.written == 1 {
+            super::folder::pause_point("the run folder");
+        }
         if self.fault.is_some_and(|n| self.written >= n) {
             return Err(io::Error::new(
                 io::ErrorKind::StorageFull,
@@ -154,4 +157,68 @@ pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+/// Whether `name` (relative, `/`-separated) is drawn by the report: a chart or an HTML
+/// report, which `budgetsim report` rebuilds from the data files.
+pub fn is_report_output(name: &str) -> bool {
+    name.starts_with("charts/")
+        || crate::report::Lang::ALL
+            .iter()
+            .any(|&l| name == crate::report::report_name(l))
+}
+
+/// The data files of run folder `dir` that differ from its manifest: edited, missing,
+/// or not listed. Charts and reports are left out: `budgetsim report` redraws them.
+pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("manifest.json"))?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
+    let mut listed = std::collections::BTreeMap::new();
+    for f in m["files"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(hash)) = (f["name"].as_str(), f["sha256"].as_str()) {
+            listed.insert(name.to_string(), hash.to_string());
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, hash) in listed.iter().filter(|(n, _)| !is_report_output(n)) {
+        match sha256_file(&dir.join(name)) {
+            Ok(h) if &h == hash => {}
+            Ok(_) => problems.push(format!("{name}: edited since the run (its hash differs)")),
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    for name in listing(dir)? {
+        if !is_report_output(&name) && !listed.contains_key(&name) {
+            problems.push(format!("{name}: not in the manifest"));
+        }
+    }
+    Ok(problems)
+}
+
+/// Copies the data files of run folder `dir` and its manifest into `staging`, for the
+/// report to be drawn again beside them.
+pub fn copy_data(dir: &Path, staging: &Staging) -> io::Result<()> {
+    for name in listing(dir)?
+        .into_iter()
+        .filter(|n| !is_report_output(n))
+        .chain(["manifest.json".to_string()])
+    {
+        let to = staging.path(&name);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(dir.join(&name), to)?;
+    }
+    super::folder::pause_point("the report");
+    Ok(())
+}
+
+/// Brings the manifest in `staging` up to date with the files beside it.
+pub fn reseal(staging: &Staging) -> io::Result<()> {
+    let path = staging.path("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path)?).map_err(io::Error::other)?;
+    m["files"] = serde_json::to_value(file_entries(staging.root())?).map_err(io::Error::other)?;
+    let json = serde_json::to_string_pretty(&m).map_err(io::Error::other)? + "\n";
+    std::fs::write(path, json)
 }

@@ -46,7 +46,14 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
         "{}: {} portfolios, seed {}\n",
         a.scenario, a.portfolios, a.seed
     );
-    let width = 34;
+    // Columns as wide as the longest label, so long labels never run together.
+    let longest = a
+        .models
+        .iter()
+        .map(|m| m.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = 34.max(longest + 2);
     let _ = write!(out, "{:<24}", "mean [95% CI]");
     for m in &a.models {
         let _ = write!(out, "{:>width$}", m.label);
@@ -77,7 +84,13 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
             .iter()
             .map(|s| format!("{} {:.1} / {:.1}", s.stage, s.entered_mean, s.killed_mean))
             .collect();
-        let _ = writeln!(out, "  {:<30}{}", m.label, stages.join("  ->  "));
+        let _ = writeln!(
+            out,
+            "  {:<w$}{}",
+            m.label,
+            stages.join("  ->  "),
+            w = 30.max(longest + 2)
+        );
     }
     if a.models.len() < 2 {
         return out;

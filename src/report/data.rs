@@ -146,8 +146,9 @@ impl Csv {
             .unwrap_or(f64::NAN)
     }
 
+    /// Text at (row, column), as the run wrote it (see [`crate::export::cell`]).
     pub(crate) fn s(&self, row: &csv::StringRecord, col: usize) -> String {
-        row.get(col).unwrap_or_default().to_string()
+        crate::export::cell::unprotect(row.get(col).unwrap_or_default()).to_string()
     }
 }
 

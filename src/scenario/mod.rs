@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod raw;
+pub mod text;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -724,6 +725,10 @@ struct Built {
 }
 
 fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
+    let text_problems = text::check(table);
+    if !text_problems.is_empty() {
+        return Err(text_problems);
+    }
     let raw: raw::RawScenario = serde_path_to_error::deserialize(Value::Table(table.clone()))
         .map_err(|e| vec![serde_diagnostic("", e)])?;
     let mut checker = validate::Checker::default();

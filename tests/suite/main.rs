@@ -19,5 +19,6 @@ mod metamorphic;
 mod outputs;
 mod projects;
 mod report;
+mod safety;
 mod sensitivity;
 mod sweep;

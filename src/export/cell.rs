@@ -1,0 +1,91 @@
+//! Spreadsheet-safe CSV cells. Text a user wrote (model keys, labels, stage names,
+//! swept values) can begin with `=`, `+`, `-` or `@`, which spreadsheets run as a
+//! formula when the CSV is opened. Such a cell is written with a leading apostrophe, the
+//! spreadsheet convention for "text, not a formula"; budgetsim removes it on reading, so
+//! the round trip is exact. Numbers (`-0.5`, `+3`) are left as they are.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+/// First characters that make a spreadsheet read a cell as a formula (tab and carriage
+/// return too: some spreadsheets strip them and read what follows).
+const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `s` as a CSV cell that no spreadsheet runs: `'` before text that starts with a
+/// formula character (or with `'` itself, so [`unprotect`] is exact).
+pub fn protect(s: &str) -> Cow<'_, str> {
+    let risky = s.starts_with(TRIGGERS) && s.trim().parse::<f64>().is_err();
+    if risky || s.starts_with('\'') {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The text [`protect`] was given.
+pub fn unprotect(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(TRIGGERS) || rest.starts_with('\'') => rest,
+        _ => s,
+    }
+}
+
+/// A CSV file whose every cell goes through [`protect`].
+pub struct SafeCsv(csv::Writer<File>);
+
+impl SafeCsv {
+    /// Creates (or truncates) the file at `path`.
+    pub fn create(path: &Path) -> io::Result<SafeCsv> {
+        Ok(SafeCsv(csv::Writer::from_path(path)?))
+    }
+
+    /// Writes one record.
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) -> io::Result<()> {
+        let cells: Vec<Cow<'_, str>> = cells
+            .into_iter()
+            .map(|c| Cow::Owned(protect(c.as_ref()).into_owned()))
+            .collect();
+        self.0
+            .write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(io::Error::from)
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_read_back_exactly() {
+        for s in [
+            "=HYPERLINK(\"http://x\")",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "'quoted",
+            "''",
+            "'=x",
+            "waterfall",
+            "-0.5",
+            "+3",
+            "",
+        ] {
+            let p = protect(s);
+            assert!(
+                !p.starts_with(TRIGGERS) || p.trim().parse::<f64>().is_ok(),
+                "{s:?} -> {p:?}"
+            );
+            assert_eq!(unprotect(&p), s);
+        }
+        assert_eq!(protect("-0.5"), "-0.5");
+        assert_eq!(protect("stage_gated"), "stage_gated");
+    }
+}
