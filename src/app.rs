@@ -95,8 +95,9 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), AppError> {
             .map(|p| p.with_file_name(crate::calibration::CHART))
     });
     if let Some(path) = chart {
-        crate::report::charts::overrun::write_png(&path, &overrun)
-            .map_err(|e| AppError::Runtime(format!("cannot draw `{}`: {e}", path.display())))?;
+        replace_file(&path, |tmp| {
+            crate::report::charts::overrun::write_png(tmp, &overrun)
+        })?;
     }
     let failed: Vec<String> = checks
         .iter()
@@ -116,17 +117,36 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), AppError> {
 /// Writes `text` to `path` through a temporary file in the same folder and a rename,
 /// so a failed write never leaves a half-written file.
 fn write_atomically(path: &Path, text: &str) -> Result<(), AppError> {
-    let fail =
-        |e: std::io::Error| AppError::Runtime(format!("cannot write `{}`: {e}", path.display()));
+    replace_file(path, |tmp| {
+        std::fs::write(tmp, text).map_err(|e| e.to_string())
+    })
+}
+
+/// Makes the file at `path` with `write` (given a temporary path in the same folder,
+/// with the same extension) and renames it into place: a failed write never leaves a
+/// half-written file, and only a regular file (or nothing) is ever replaced.
+fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), AppError> {
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.file_type().is_file()
+    {
+        return Err(AppError::Usage(format!(
+            "`{}` exists and is not a regular file (a folder, link, pipe or device); \
+             choose another path",
+            path.display()
+        )));
+    }
     let name = path
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    let tmp = path.with_file_name(format!(".{}.{name}", std::process::id()));
+    let result = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(fail)
+    result.map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", path.display())))
 }
 
 fn print(text: &str) -> Result<(), AppError> {
@@ -510,7 +530,9 @@ fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
     if path.extension().is_none_or(|e| e != "toml") {
         path.set_extension("toml");
     }
-    if path.exists() {
+    // A dangling symbolic link counts as taken: writing through it would create a
+    // file somewhere else.
+    if std::fs::symlink_metadata(&path).is_ok() {
         return Err(AppError::Usage(format!(
             "`{}` already exists; choose another name (budgetsim new never overwrites)",
             path.display()
@@ -566,7 +588,12 @@ fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
             )
         }
     };
-    std::fs::write(&path, text)
+    // create_new: never overwrite, even a file that appeared since the check above.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| AppError::Runtime(format!("cannot write `{}`: {e}", path.display())))?;
     say(&format!(
         "wrote {}; check it with: budgetsim validate {}",

@@ -466,3 +466,15 @@ fn long_model_labels_keep_their_own_columns_in_the_terminal_table() {
         assert!(header.contains(&format!("  {label}")), "{header}");
     }
 }
+
+#[test]
+fn new_never_writes_through_a_dangling_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere.toml");
+    let link = tmp.path().join("mine.toml");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let o = run_in(tmp.path(), &["new", link.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("already exists"));
+    assert!(!elsewhere.exists(), "a file was created through the link");
+}
