@@ -23,13 +23,15 @@ pub const FILES: &[&str] = &[
 ];
 
 /// Every file of `dir` but the manifest, relative, sorted (charts in subfolders too).
+/// Symbolic links are listed, never followed (a link to a folder is not descended).
 pub fn listing(dir: &Path) -> io::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
+            let e = e?;
+            let p = e.path();
+            if e.file_type()?.is_dir() {
                 stack.push(p);
             } else if let Ok(rel) = p.strip_prefix(dir) {
                 let name = rel.to_string_lossy().replace('\\', "/");
@@ -143,6 +145,35 @@ pub fn write(
     std::fs::write(dir.path("manifest.json"), json)
 }
 
+/// Whether manifest entry `name` names a file inside the folder: relative, with no
+/// `..`, root or prefix (a hostile manifest must not make budgetsim read `/dev/zero`
+/// or a file outside the folder).
+fn inside(name: &str) -> bool {
+    !name.is_empty()
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// Hash of the regular file `name` inside `dir`, refusing links, special files and
+/// names that leave the folder.
+fn hash_inside(dir: &Path, name: &str) -> io::Result<String> {
+    if !inside(name) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the name leaves the folder",
+        ));
+    }
+    let path = dir.join(name);
+    if !std::fs::symlink_metadata(&path)?.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file (budgetsim writes no links or special files)",
+        ));
+    }
+    sha256_file(&path)
+}
+
 /// Checks that `dir` holds every file listed in its manifest with the recorded hash.
 pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
     let text = std::fs::read_to_string(dir.join("manifest.json"))?;
@@ -150,7 +181,7 @@ pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
     let mut problems = Vec::new();
     for f in m["files"].as_array().into_iter().flatten() {
         let name = f["name"].as_str().unwrap_or_default();
-        match sha256_file(&dir.join(name)) {
+        match hash_inside(dir, name) {
             Ok(h) if Some(h.as_str()) == f["sha256"].as_str() => {}
             Ok(_) => problems.push(format!("{name}: hash differs from the manifest")),
             Err(e) => problems.push(format!("{name}: {e}")),
@@ -181,15 +212,23 @@ pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
     }
     let mut problems = Vec::new();
     for (name, hash) in listed.iter().filter(|(n, _)| !is_report_output(n)) {
-        match sha256_file(&dir.join(name)) {
+        match hash_inside(dir, name) {
             Ok(h) if &h == hash => {}
             Ok(_) => problems.push(format!("{name}: edited since the run (its hash differs)")),
             Err(e) => problems.push(format!("{name}: {e}")),
         }
     }
     for name in listing(dir)? {
-        if !is_report_output(&name) && !listed.contains_key(&name) {
+        if is_report_output(&name) {
+            continue;
+        }
+        if !listed.contains_key(&name) {
             problems.push(format!("{name}: not in the manifest"));
+        } else if !std::fs::symlink_metadata(dir.join(&name))?
+            .file_type()
+            .is_file()
+        {
+            problems.push(format!("{name}: not a regular file"));
         }
     }
     Ok(problems)
@@ -203,11 +242,19 @@ pub fn copy_data(dir: &Path, staging: &Staging) -> io::Result<()> {
         .filter(|n| !is_report_output(n))
         .chain(["manifest.json".to_string()])
     {
+        let from = dir.join(&name);
+        // Never copy through a link: the folder must not pull in a file from elsewhere.
+        if !std::fs::symlink_metadata(&from)?.file_type().is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name} is not a regular file; move it out of the folder"),
+            ));
+        }
         let to = staging.path(&name);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::copy(dir.join(&name), to)?;
+        std::fs::copy(from, to)?;
     }
     super::folder::pause_point("the report");
     Ok(())

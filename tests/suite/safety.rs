@@ -478,3 +478,41 @@ fn new_never_writes_through_a_dangling_link() {
     assert!(text(&o.stderr).contains("already exists"));
     assert!(!elsewhere.exists(), "a file was created through the link");
 }
+
+#[test]
+fn report_never_reads_or_copies_files_outside_the_run_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    run_to(&out, &["--portfolios", "20", "--lang", "en"]);
+    let secret = tmp.path().join("secret.txt");
+    std::fs::write(&secret, "password").unwrap();
+    // A link inside the folder, even when the manifest is resealed, is not followed.
+    std::os::unix::fs::symlink(&secret, out.join("notes.csv")).unwrap();
+    for args in [
+        vec!["report", out.to_str().unwrap()],
+        vec!["report", "--reseal", out.to_str().unwrap()],
+    ] {
+        let o = run_in(tmp.path(), &args);
+        assert_ne!(o.status.code(), Some(0), "{args:?}");
+        assert!(text(&o.stderr).contains("notes.csv"), "{}", text(&o.stderr));
+    }
+    std::fs::remove_file(out.join("notes.csv")).unwrap();
+    // A manifest naming files outside the folder (or a device that never ends).
+    let manifest = out.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["files"].as_array_mut().unwrap().extend([
+        serde_json::json!({"name": "/dev/zero", "bytes": 1, "sha256": "0"}),
+        serde_json::json!({"name": "../secret.txt", "bytes": 8, "sha256": "0"}),
+    ]);
+    std::fs::write(&manifest, serde_json::to_string(&m).unwrap()).unwrap();
+    let o = run_in(tmp.path(), &["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("/dev/zero") && err.contains("leaves the folder"),
+        "{err}"
+    );
+    let problems = verify(&out).unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}
