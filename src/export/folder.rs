@@ -117,7 +117,8 @@ pub fn check_replaceable(dest: &Path) -> Result<(), StagingError> {
 /// test can kill the process while a folder is half written.
 pub fn pause_point(what: &str) {
     if std::env::var_os("BUDGETSIM_PAUSE_IN_WRITE").is_some() {
-        crate::app::say(&format!("budgetsim: paused while writing {what}"));
+        use std::io::Write;
+        let _ = writeln!(io::stderr(), "budgetsim: paused while writing {what}");
         std::thread::sleep(std::time::Duration::from_secs(600));
     }
 }

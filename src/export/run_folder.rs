@@ -1,12 +1,12 @@
-//! Writes a run's files into its staging folder: tables as CSV and Parquet, the
-//! resolved scenario, and last the manifest with every file's hash.
+//! A run folder's files: the tables as CSV and Parquet and the resolved scenario, the
+//! listing and hashes the manifest records, and the checks and copies `budgetsim
+//! report` makes before drawing a folder again.
 
 use std::io;
 use std::path::Path;
-use std::time::{Instant, SystemTime};
 
 use super::folder::Staging;
-use super::manifest::{FileEntry, Manifest, rfc3339, sha256_file};
+use super::manifest::{FileEntry, sha256_file};
 use super::tables::{Format, TableWriter};
 use crate::analysis::frames::Tables;
 
@@ -109,17 +109,9 @@ impl Writer<'_> {
     }
 }
 
-/// Writes every file of a run into `dir`; `manifest` receives the file list.
-/// `run_started` and `write_started` time the whole run and the write phase.
-pub fn write(
-    dir: &Staging,
-    tables: &mut Tables,
-    resolved_toml: &str,
-    manifest: &mut Manifest,
-    langs: &[crate::report::Lang],
-    run_started: Instant,
-    write_started: Instant,
-) -> io::Result<()> {
+/// Writes a run's tables (CSV and Parquet) and its resolved scenario into `dir`; the
+/// caller draws the report and seals the folder.
+pub fn write_tables(dir: &Staging, tables: &mut Tables, resolved_toml: &str) -> io::Result<()> {
     let mut w = Writer {
         dir,
         written: 0,
@@ -134,15 +126,7 @@ pub fn write(
     if let Some(projects) = tables.projects.as_mut() {
         w.table("projects", projects, Format::Parquet)?;
     }
-    w.text("scenario.toml", resolved_toml)?;
-    let provenance = crate::report::Provenance::from_manifest(manifest);
-    crate::report::build(dir.root(), langs, Some(provenance)).map_err(io::Error::other)?;
-    manifest.files = file_entries(dir.root())?;
-    manifest.phases.write_seconds = write_started.elapsed().as_secs_f64();
-    manifest.wall_seconds = run_started.elapsed().as_secs_f64();
-    manifest.finished = rfc3339(SystemTime::now());
-    let json = serde_json::to_string_pretty(manifest).map_err(io::Error::other)? + "\n";
-    std::fs::write(dir.path("manifest.json"), json)
+    w.text("scenario.toml", resolved_toml)
 }
 
 /// Whether manifest entry `name` names a file inside the folder: relative, with no
@@ -190,18 +174,10 @@ pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
     Ok(problems)
 }
 
-/// Whether `name` (relative, `/`-separated) is drawn by the report: a chart or an HTML
-/// report, which `budgetsim report` rebuilds from the data files.
-pub fn is_report_output(name: &str) -> bool {
-    name.starts_with("charts/")
-        || crate::report::Lang::ALL
-            .iter()
-            .any(|&l| name == crate::report::report_name(l))
-}
-
 /// The data files of run folder `dir` that differ from its manifest: edited, missing,
-/// or not listed. Charts and reports are left out: `budgetsim report` redraws them.
-pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
+/// or not listed. Files for which `drawn` holds (charts and reports, which `budgetsim
+/// report` draws again) are left out.
+pub fn check_data(dir: &Path, drawn: &dyn Fn(&str) -> bool) -> io::Result<Vec<String>> {
     let text = std::fs::read_to_string(dir.join("manifest.json"))?;
     let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
     let mut listed = std::collections::BTreeMap::new();
@@ -211,7 +187,7 @@ pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
         }
     }
     let mut problems = Vec::new();
-    for (name, hash) in listed.iter().filter(|(n, _)| !is_report_output(n)) {
+    for (name, hash) in listed.iter().filter(|(n, _)| !drawn(n)) {
         match hash_inside(dir, name) {
             Ok(h) if &h == hash => {}
             Ok(_) => problems.push(format!("{name}: edited since the run (its hash differs)")),
@@ -219,7 +195,7 @@ pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
         }
     }
     for name in listing(dir)? {
-        if is_report_output(&name) {
+        if drawn(&name) {
             continue;
         }
         if !listed.contains_key(&name) {
@@ -234,12 +210,12 @@ pub fn check_data(dir: &Path) -> io::Result<Vec<String>> {
     Ok(problems)
 }
 
-/// Copies the data files of run folder `dir` and its manifest into `staging`, for the
-/// report to be drawn again beside them.
-pub fn copy_data(dir: &Path, staging: &Staging) -> io::Result<()> {
+/// Copies the data files of run folder `dir` (those for which `drawn` does not hold)
+/// and its manifest into `staging`, for the report to be drawn again beside them.
+pub fn copy_data(dir: &Path, staging: &Staging, drawn: &dyn Fn(&str) -> bool) -> io::Result<()> {
     for name in listing(dir)?
         .into_iter()
-        .filter(|n| !is_report_output(n))
+        .filter(|n| !drawn(n))
         .chain(["manifest.json".to_string()])
     {
         let from = dir.join(&name);

@@ -53,6 +53,12 @@ pub fn report_name(lang: Lang) -> &'static str {
     }
 }
 
+/// Whether file `name` of a run folder (relative, `/`-separated) is drawn by
+/// [`build`]: a chart or an HTML report, made again from the data files.
+pub fn is_drawn(name: &str) -> bool {
+    name.starts_with("charts/") || Lang::ALL.iter().any(|&l| name == report_name(l))
+}
+
 /// Writes charts and reports into run folder `dir` from its tables. `provenance`
 /// overrides the manifest (used while a run is still writing its folder). Returns the
 /// files written, relative to `dir`.

@@ -7,6 +7,7 @@
 mod common;
 
 mod analysis;
+mod architecture;
 mod browser;
 mod calibration;
 mod cli;

@@ -1,0 +1,199 @@
+//! Every folder a command writes (run, sweep, sensitivity, explain, and `report`'s
+//! redraw) goes through [`Output`]: staged beside its destination, filled, its report
+//! drawn, sealed with a manifest that hashes every file, and swapped in whole.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use super::AppError;
+use super::terminal::Status;
+use crate::cli::Common;
+use crate::export::folder::{Staging, StagingError};
+use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
+use crate::export::run_folder;
+use crate::scenario::Loaded;
+
+/// An output folder being written.
+pub(super) struct Output {
+    dest: PathBuf,
+    staging: Staging,
+}
+
+impl Output {
+    /// The folder `--out` asks for, or `output/<default_name>`, staged at once so a
+    /// refused or unwritable destination fails before any work.
+    pub(super) fn open(args: &Common, default_name: &str) -> Result<Output, AppError> {
+        let dest = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output").join(default_name));
+        Output::at(dest)
+    }
+
+    /// A folder that will replace `dest` (which must be free, empty or a run folder).
+    pub(super) fn at(dest: PathBuf) -> Result<Output, AppError> {
+        let staging = Staging::new(&dest).map_err(|e| match e {
+            StagingError::Refused { .. } => AppError::Usage(e.to_string()),
+            StagingError::Io(e) => AppError::Runtime(format!(
+                "cannot write the run folder `{}`: {e} (choose another with --out)",
+                dest.display()
+            )),
+        })?;
+        Ok(Output { dest, staging })
+    }
+
+    /// The destination.
+    pub(super) fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Where to write file `name` now.
+    pub(super) fn path(&self, name: &str) -> PathBuf {
+        self.staging.path(name)
+    }
+
+    /// Writes files into the staging folder with `files`; on failure the destination
+    /// is unchanged and the message says so.
+    pub(super) fn write(
+        &self,
+        files: impl FnOnce(&Staging) -> std::io::Result<()>,
+    ) -> Result<(), AppError> {
+        files(&self.staging).map_err(write_failed(&self.dest))
+    }
+
+    /// Draws the charts and reports from the files written so far; `provenance`
+    /// stands in for the manifest, which is written last.
+    pub(super) fn draw_report(
+        &self,
+        langs: &[crate::report::Lang],
+        provenance: Option<crate::report::Provenance>,
+    ) -> Result<(), AppError> {
+        crate::report::build(self.staging.root(), langs, provenance)
+            .map(|_| ())
+            .map_err(|e| {
+                AppError::Runtime(format!(
+                    "cannot draw the report of `{}`: {e}; the folder there is unchanged",
+                    self.dest.display()
+                ))
+            })
+    }
+
+    /// Lists and hashes every file into `manifest`, writes it last and swaps the folder
+    /// into place. `clock` started with the command, `write_started` with its writing.
+    pub(super) fn seal(
+        self,
+        mut manifest: Manifest,
+        clock: Instant,
+        write_started: Instant,
+        status: &Status,
+    ) -> Result<Manifest, AppError> {
+        let fail = write_failed(&self.dest);
+        manifest.files = run_folder::file_entries(self.staging.root()).map_err(&fail)?;
+        manifest.phases.write_seconds = write_started.elapsed().as_secs_f64();
+        manifest.finished = rfc3339(SystemTime::now());
+        manifest.wall_seconds = clock.elapsed().as_secs_f64();
+        let json = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| AppError::Runtime(e.to_string()))?
+            + "\n";
+        std::fs::write(self.path("manifest.json"), json).map_err(&fail)?;
+        self.staging.commit().map_err(write_failed(&self.dest))?;
+        status.say(&format!(
+            "wrote {} ({} files) in {:.1} s",
+            self.dest.display(),
+            manifest.files.len() + 1,
+            clock.elapsed().as_secs_f64()
+        ));
+        Ok(manifest)
+    }
+
+    /// For a redraw: brings the copied manifest's file list up to date and swaps the
+    /// folder into place.
+    pub(super) fn reseal(self) -> Result<(), AppError> {
+        let fail = write_failed(&self.dest);
+        run_folder::reseal(&self.staging).map_err(&fail)?;
+        self.staging.commit().map_err(write_failed(&self.dest))?;
+        Ok(())
+    }
+}
+
+/// The manifest of a folder, before its file list and end time are known.
+pub(super) fn manifest(
+    loaded: &Loaded,
+    resolved: &str,
+    threads: usize,
+    started: SystemTime,
+    phases: Phases,
+) -> Manifest {
+    let s = &loaded.scenario;
+    Manifest {
+        budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: s.name.clone(),
+        scenario: ScenarioSource {
+            path: loaded.origin.clone(),
+            sha256: sha256_hex(loaded.text.as_bytes()),
+            resolved_sha256: sha256_hex(resolved.as_bytes()),
+        },
+        resolved_scenario: resolved.to_string(),
+        seed: s.simulation.seed,
+        portfolios: s.simulation.portfolios,
+        threads,
+        command_line: std::env::args().collect(),
+        started: rfc3339(started),
+        finished: String::new(),
+        wall_seconds: 0.0,
+        phases,
+        files: Vec::new(),
+    }
+}
+
+/// The error for a folder that could not be written (or moved into place).
+fn write_failed<E: Into<StagingError>>(dest: &Path) -> impl Fn(E) -> AppError + '_ {
+    move |e| match e.into() {
+        e @ StagingError::Refused { .. } => AppError::Runtime(e.to_string()),
+        StagingError::Io(e) => AppError::Runtime(format!(
+            "cannot write the run folder `{}`: {e}; previous results there are unchanged",
+            dest.display()
+        )),
+    }
+}
+
+/// A study folder's run (sensitivity, explain): what its manifest records.
+pub(super) struct Study<'a> {
+    pub(super) loaded: &'a Loaded,
+    pub(super) threads: usize,
+    pub(super) started: SystemTime,
+    pub(super) clock: Instant,
+    pub(super) simulate_seconds: f64,
+    pub(super) portfolios: u64,
+}
+
+impl Study<'_> {
+    /// Writes the study's own files with `files`, then its resolved scenario.toml and
+    /// manifest, and moves the folder into place.
+    pub(super) fn write(
+        &self,
+        out: Output,
+        status: &Status,
+        files: impl FnOnce(&Staging) -> std::io::Result<()>,
+    ) -> Result<(), AppError> {
+        let written = Instant::now();
+        let resolved = self.loaded.resolved_toml();
+        out.write(|staging| {
+            files(staging)?;
+            std::fs::write(staging.path("scenario.toml"), &resolved)
+        })?;
+        let mut manifest = manifest(
+            self.loaded,
+            &resolved,
+            self.threads,
+            self.started,
+            Phases {
+                simulate_seconds: self.simulate_seconds,
+                analyse_seconds: 0.0,
+                write_seconds: 0.0,
+            },
+        );
+        manifest.portfolios = self.portfolios;
+        out.seal(manifest, self.clock, written, status).map(|_| ())
+    }
+}

@@ -1,0 +1,58 @@
+//! `budgetsim report DIR`: draw a run folder's charts and reports again from its data
+//! files, refusing data that no longer matches the manifest.
+
+use super::AppError;
+use super::folder::Output;
+use super::terminal::say;
+use crate::cli::ReportArgs;
+use crate::export::run_folder;
+
+/// `budgetsim report DIR`: charts and reports again from the folder's data files, built
+/// in a staging copy and swapped in whole, with the manifest's file list and hashes
+/// brought up to date. A folder whose data files no longer match its manifest is refused
+/// unless `--reseal` says to accept them.
+pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
+    use crate::export::folder::{Existing, inspect};
+    let dir = &args.dir;
+    let not_a_run = |why: String| {
+        AppError::Usage(format!(
+            "`{}` is not a run folder ({why}); give a folder written by `budgetsim run`, \
+             or run `budgetsim run --out {}` first",
+            dir.display(),
+            dir.display()
+        ))
+    };
+    match inspect(dir).map_err(|e| not_a_run(e.to_string()))? {
+        Existing::RunFolder => {}
+        Existing::Nothing => return Err(not_a_run("it does not exist".into())),
+        Existing::EmptyFolder => return Err(not_a_run("it is empty".into())),
+        Existing::Other(what) => return Err(not_a_run(format!("it is {what}"))),
+    }
+    if !dir.join("summary.csv").is_file() && !dir.join("sweep.csv").is_file() {
+        return Err(not_a_run(
+            "it has neither summary.csv nor sweep.csv; sensitivity and explain folders \
+             are drawn by their own command, so run it again"
+                .into(),
+        ));
+    }
+    let drawn = crate::report::is_drawn;
+    let problems = run_folder::check_data(dir, &drawn)
+        .map_err(|e| AppError::Runtime(format!("cannot read `{}`: {e}", dir.display())))?;
+    if !problems.is_empty() && !args.reseal {
+        return Err(AppError::Usage(format!(
+            "`{}` no longer matches its manifest.json:\n  {}\nrun the scenario again, or \
+             pass --reseal to rebuild from the files as they are and record their new hashes",
+            dir.display(),
+            problems.join("\n  ")
+        )));
+    }
+    let folder = Output::at(dir.clone())?;
+    folder.write(|staging| run_folder::copy_data(dir, staging, &drawn))?;
+    folder.draw_report(&args.lang.list(), None)?;
+    folder.reseal()?;
+    say(&format!(
+        "redrew the charts and reports of {}",
+        dir.display()
+    ));
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! `budgetsim sensitivity`: move each parameter low and high, one at a time, and
+//! measure the paired difference of a metric between two models (same seeds).
+
+use std::time::{Instant, SystemTime};
+
+use super::explain::models_flag;
+use super::folder::{Output, Study};
+use super::resources::{check_memory, thread_pool};
+use super::terminal::{Results, Status, progress_bar};
+use super::{AppError, load};
+use crate::cli::SensitivityArgs;
+use crate::export::format;
+
+/// One-at-a-time sensitivity of a paired difference: sensitivity.csv,
+/// sensitivity_excluded.csv and the tornado chart.
+pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
+    use crate::sensitivity::{self as sens, Options};
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let common = &args.common;
+    let status = Status {
+        quiet: common.quiet,
+    };
+    let loaded = load(common)?;
+    let models = models_flag(args.models.as_deref())?;
+    let plan = sens::plan(
+        &loaded,
+        &Options {
+            metric: args.metric.clone(),
+            models,
+            spread: args.spread,
+            portfolios: common.portfolios,
+        },
+    )?;
+    if plan.moves.is_empty() {
+        return Err(AppError::Usage(
+            "no parameter can be moved; list some in [sensitivity.parameters] with low and high"
+                .into(),
+        ));
+    }
+    check_memory(&loaded.scenario, plan.portfolios)?;
+    let folder = Output::open(common, &format!("{}-sensitivity", loaded.slug()))?;
+    let dest = folder.dest().to_path_buf();
+    let pool = thread_pool(common)?;
+    status.say(&format!(
+        "{} parameters moved one at a time: {} runs of {} portfolios",
+        plan.moves.len(),
+        plan.runs(),
+        plan.portfolios
+    ));
+    let bar = progress_bar(common, plan.runs() * plan.portfolios, "portfolios");
+    let table = pool.install(|| sens::run(&plan, &|k| bar.inc(k)));
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let mut out = Results::default();
+    out.print(&render_sensitivity(&plan, &table));
+
+    let tornado = crate::report::charts::tornado::Tornado {
+        metric: plan.metric,
+        baseline: plan.baseline.2.clone(),
+        challenger: plan.challenger.2.clone(),
+        base: table.base.mean_diff,
+        rows: table
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.parameter.path.clone(),
+                    r.parameter.low,
+                    r.parameter.high,
+                    r.at_low.mean_diff,
+                    r.at_high.mean_diff,
+                )
+            })
+            .collect(),
+    };
+    let study = Study {
+        loaded: &loaded,
+        threads: pool.current_num_threads(),
+        started,
+        clock,
+        simulate_seconds,
+        portfolios: plan.portfolios,
+    };
+    study.write(folder, &status, |staging| {
+        sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
+        sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))?;
+        crate::report::charts::tornado::render(staging.root(), &tornado, &common.lang.list())
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })?;
+    out.finish(&dest)
+}
+
+/// The terminal table of a sensitivity run: the largest swings first.
+pub(super) fn render_sensitivity(
+    plan: &crate::sensitivity::Plan,
+    t: &crate::sensitivity::Table,
+) -> String {
+    let m = plan.metric;
+    let mut out = format!(
+        "Sensitivity of {} ({} minus {}), {} portfolios per run, same seed throughout\n\
+         with every parameter as in the scenario: {} [{}, {}]\n\n",
+        m.name(),
+        plan.challenger.1,
+        plan.baseline.1,
+        plan.portfolios,
+        format::diff(m, t.base.mean_diff),
+        format::diff(m, t.base.ci_low),
+        format::diff(m, t.base.ci_high),
+    );
+    out += &format!(
+        "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
+        "rank", "parameter", "low -> high", "at low", "at high", "swing"
+    );
+    let shown = 20;
+    for (i, r) in t.rows.iter().take(shown).enumerate() {
+        let range = format!("{} -> {}", short(r.parameter.low), short(r.parameter.high));
+        out += &format!(
+            "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
+            i + 1,
+            r.parameter.path,
+            range,
+            format::diff(m, r.at_low.mean_diff),
+            format::diff(m, r.at_high.mean_diff),
+            format::diff(m, r.swing()).trim_start_matches('+'),
+        );
+    }
+    if t.rows.len() > shown {
+        out += &format!("  ... {} more in sensitivity.csv\n", t.rows.len() - shown);
+    }
+    out += &format!(
+        "\n{} parameters left out, with the reason, in sensitivity_excluded.csv\n",
+        plan.excluded.len()
+    );
+    out
+}
+
+/// A parameter value in few characters.
+pub(super) fn short(x: f64) -> String {
+    if x.abs() >= 1e5 {
+        format::money(x)
+    } else {
+        let t = format!("{x:.4}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
