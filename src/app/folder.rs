@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use super::AppError;
 use super::terminal::Status;
 use crate::cli::Common;
-use crate::export::folder::{Staging, StagingError};
+use crate::export::folder::{Replace, Staging, StagingError};
 use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
 use crate::export::run_folder;
 use crate::scenario::Loaded;
@@ -32,7 +32,12 @@ impl Output {
 
     /// A folder that will replace `dest` (which must be free, empty or a run folder).
     pub(super) fn at(dest: PathBuf) -> Result<Output, AppError> {
-        let staging = Staging::new(&dest).map_err(|e| match e {
+        Output::replacing(dest, Replace::Fresh)
+    }
+
+    /// A folder that will replace `dest`, which holds what `mode` allows.
+    pub(super) fn replacing(dest: PathBuf, mode: Replace) -> Result<Output, AppError> {
+        let staging = Staging::replacing(&dest, mode).map_err(|e| match e {
             StagingError::Refused { .. } => AppError::Usage(e.to_string()),
             StagingError::Io(e) => AppError::Runtime(format!(
                 "cannot write the run folder `{}`: {e} (choose another with --out)",

@@ -5,6 +5,7 @@ use super::AppError;
 use super::folder::Output;
 use super::terminal::say;
 use crate::cli::ReportArgs;
+use crate::export::folder::Replace;
 use crate::export::run_folder;
 
 /// `budgetsim report DIR`: charts and reports again from the folder's data files, built
@@ -13,7 +14,8 @@ use crate::export::run_folder;
 /// unless `--reseal` says to accept them.
 pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
     use crate::export::folder::{Existing, inspect};
-    let dir = &args.dir;
+    let dir = &crate::export::folder::normalize(&args.dir)
+        .map_err(|e| AppError::Usage(format!("{e}")))?;
     let not_a_run = |why: String| {
         AppError::Usage(format!(
             "`{}` is not a run folder ({why}); give a folder written by `budgetsim run`, \
@@ -23,7 +25,8 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
         ))
     };
     match inspect(dir).map_err(|e| not_a_run(e.to_string()))? {
-        Existing::RunFolder => {}
+        // Files the manifest does not list are named by the check below.
+        Existing::RunFolder | Existing::RunFolderWithExtras(_) => {}
         Existing::Nothing => return Err(not_a_run("it does not exist".into())),
         Existing::EmptyFolder => return Err(not_a_run("it is empty".into())),
         Existing::Other(what) => return Err(not_a_run(format!("it is {what}"))),
@@ -46,7 +49,7 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
             problems.join("\n  ")
         )));
     }
-    let folder = Output::at(dir.clone())?;
+    let folder = Output::replacing(dir.clone(), Replace::Redraw)?;
     folder.write(|staging| run_folder::copy_data(dir, staging, &drawn))?;
     folder.draw_report(&args.lang.list(), None)?;
     folder.reseal()?;

@@ -23,6 +23,12 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     };
     let loaded = load(common)?;
     let models = models_flag(args.models.as_deref())?;
+    // Before the plan: without --models it runs every model to pick the pair.
+    let portfolios = common
+        .portfolios
+        .or(loaded.sensitivity.as_ref().and_then(|s| s.portfolios))
+        .unwrap_or(loaded.scenario.simulation.portfolios);
+    check_memory(&loaded.scenario, portfolios)?;
     let plan = sens::plan(
         &loaded,
         &Options {

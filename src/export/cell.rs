@@ -16,12 +16,32 @@ const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// `s` as a CSV cell that no spreadsheet runs: `'` before text that starts with a
 /// formula character (or with `'` itself, so [`unprotect`] is exact).
 pub fn protect(s: &str) -> Cow<'_, str> {
-    let risky = s.starts_with(TRIGGERS) && s.trim().parse::<f64>().is_err();
+    let risky = s.starts_with(TRIGGERS) && !plain_number(s);
     if risky || s.starts_with('\'') {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
     }
+}
+
+/// Whether `s` is a number as a spreadsheet reads one: digits with an optional sign,
+/// point and exponent. Not `inf`, `NaN` or `-Infinity`, which Rust parses but a
+/// spreadsheet reads as a formula naming something.
+fn plain_number(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
+    let mantissa_ok = digits > 0
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.matches('.').count() <= 1;
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
 }
 
 /// The text [`protect`] was given.
@@ -77,15 +97,26 @@ mod tests {
             "-0.5",
             "+3",
             "",
+            "-Infinity",
+            "-nan",
+            "-inf",
+            "\t-1",
+            "-1e5",
+            "-.5",
+            "-1e",
+            "--1",
         ] {
             let p = protect(s);
             assert!(
-                !p.starts_with(TRIGGERS) || p.trim().parse::<f64>().is_ok(),
+                !p.starts_with(TRIGGERS) || plain_number(&p),
                 "{s:?} -> {p:?}"
             );
             assert_eq!(unprotect(&p), s);
         }
         assert_eq!(protect("-0.5"), "-0.5");
+        assert_eq!(protect("-1.5e-3"), "-1.5e-3");
+        assert_eq!(protect("-Infinity"), "'-Infinity");
+        assert_eq!(protect("\t-1"), "'\t-1");
         assert_eq!(protect("stage_gated"), "stage_gated");
     }
 }

@@ -22,16 +22,55 @@ pub enum Existing {
     Nothing,
     /// An empty folder (safe to replace: it holds nothing to lose).
     EmptyFolder,
-    /// A folder holding a `manifest.json` written by budgetsim.
+    /// A folder holding a `manifest.json` written by budgetsim, and only files it lists.
     RunFolder,
+    /// A run folder that also holds files its manifest does not list (a user's notes).
+    RunFolderWithExtras(Vec<String>),
     /// Anything else, described for the message (`a file`, `a symbolic link`, ...).
     Other(String),
 }
 
+/// What a new folder may replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    /// A free path, an empty folder, or a run folder holding only files it lists.
+    Fresh,
+    /// The run folder being redrawn by `budgetsim report`, whose every file is carried
+    /// over into the new one (so files it does not list are not lost).
+    Redraw,
+}
+
 impl Existing {
-    /// Whether a new run folder may take this path's place.
-    pub fn replaceable(&self) -> bool {
-        !matches!(self, Existing::Other(_))
+    /// Whether a new folder may take this path's place.
+    pub fn replaceable(&self, mode: Replace) -> bool {
+        match self {
+            Existing::Nothing | Existing::EmptyFolder | Existing::RunFolder => true,
+            Existing::RunFolderWithExtras(_) => mode == Replace::Redraw,
+            Existing::Other(_) => false,
+        }
+    }
+
+    /// What is there, for a refusal.
+    fn describe(&self) -> String {
+        match self {
+            Existing::Nothing => "free".into(),
+            Existing::EmptyFolder => "an empty folder".into(),
+            Existing::RunFolder => "a run folder".into(),
+            Existing::RunFolderWithExtras(extra) => {
+                let shown: Vec<&str> = extra.iter().take(5).map(String::as_str).collect();
+                format!(
+                    "a run folder holding files budgetsim did not write ({}{}), which \
+                     replacing it would delete: move them out first",
+                    shown.join(", "),
+                    if extra.len() > shown.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                )
+            }
+            Existing::Other(what) => what.clone(),
+        }
     }
 }
 
@@ -54,6 +93,46 @@ pub fn has_budgetsim_manifest(dir: &Path) -> bool {
             .is_ok_and(|v| v.get("budgetsim_version").is_some_and(|x| x.is_string()))
 }
 
+/// Files of run folder `dir` (links and special files included) that its manifest
+/// does not list: a user's own notes, which replacing the folder would delete.
+fn unlisted_files(dir: &Path) -> io::Result<Vec<String>> {
+    let text = fs::read_to_string(dir.join("manifest.json"))?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
+    let listed: std::collections::BTreeSet<&str> = m["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    Ok(super::run_folder::listing(dir)?
+        .into_iter()
+        .filter(|n| !listed.contains(n.as_str()))
+        .collect())
+}
+
+/// `dest` written plainly: `.` components and trailing slashes dropped (so `run/` and
+/// `run/.` name `run`, and a link written `link/` is seen as the link), and a path that
+/// names no folder of its own (`.`, `..`) resolved to the folder it means. The root
+/// is refused: it cannot be replaced.
+pub fn normalize(dest: &Path) -> Result<PathBuf, StagingError> {
+    let plain: PathBuf = dest.components().collect();
+    let refused = || StagingError::Refused {
+        path: dest.display().to_string(),
+        what: "not a folder name budgetsim can write (give the folder by name)".into(),
+    };
+    if plain.as_os_str().is_empty() {
+        return Err(refused());
+    }
+    if plain.file_name().is_some() && !plain.ends_with("..") {
+        return Ok(plain);
+    }
+    let resolved = plain.canonicalize().map_err(|_| refused())?;
+    if resolved.file_name().is_none() {
+        return Err(refused());
+    }
+    Ok(resolved)
+}
+
 /// Looks at `dest` without following a symbolic link.
 pub fn inspect(dest: &Path) -> io::Result<Existing> {
     let meta = match fs::symlink_metadata(dest) {
@@ -73,7 +152,12 @@ pub fn inspect(dest: &Path) -> io::Result<Existing> {
         }));
     }
     if has_budgetsim_manifest(dest) {
-        return Ok(Existing::RunFolder);
+        let unlisted = unlisted_files(dest)?;
+        return Ok(if unlisted.is_empty() {
+            Existing::RunFolder
+        } else {
+            Existing::RunFolderWithExtras(unlisted)
+        });
     }
     if fs::read_dir(dest)?.next().is_none() {
         return Ok(Existing::EmptyFolder);
@@ -102,14 +186,16 @@ pub enum StagingError {
     Io(#[from] io::Error),
 }
 
-/// Refuses `dest` unless a run folder may take its place.
-pub fn check_replaceable(dest: &Path) -> Result<(), StagingError> {
-    match inspect(dest)? {
-        Existing::Other(what) => Err(StagingError::Refused {
+/// Refuses `dest` unless a new folder may take its place.
+pub fn check_replaceable(dest: &Path, mode: Replace) -> Result<(), StagingError> {
+    let found = inspect(dest)?;
+    if found.replaceable(mode) {
+        Ok(())
+    } else {
+        Err(StagingError::Refused {
             path: dest.display().to_string(),
-            what,
-        }),
-        _ => Ok(()),
+            what: found.describe(),
+        })
     }
 }
 
@@ -128,19 +214,50 @@ pub fn pause_point(what: &str) {
 pub struct Staging {
     dest: PathBuf,
     tmp: PathBuf,
+    mode: Replace,
     committed: bool,
 }
 
-fn hidden(dest: &Path, suffix: &str) -> io::Result<PathBuf> {
-    let name = dest.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{}` does not name a folder", dest.display()),
-        )
-    })?;
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    Ok(parent.join(format!(".{}.{suffix}", name.to_string_lossy())))
+/// The file name of `dest` as used in the hidden names beside it: whole when short,
+/// otherwise its first 96 bytes and a hash of the rest, so `.NAME.tmp-PID-N` stays
+/// within the 255-byte limit of file names.
+fn short_name(dest: &Path) -> io::Result<String> {
+    let name = dest
+        .file_name()
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{}` does not name a folder", dest.display()),
+            )
+        })?
+        .to_string_lossy()
+        .into_owned();
+    if name.len() <= 128 {
+        return Ok(name);
+    }
+    let mut cut = 96;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let hash = super::manifest::sha256_hex(name.as_bytes());
+    Ok(format!("{}~{}", &name[..cut], &hash[..12]))
 }
+
+fn parent_of(dest: &Path) -> &Path {
+    match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn hidden(dest: &Path, suffix: &str) -> io::Result<PathBuf> {
+    Ok(parent_of(dest).join(format!(".{}.{suffix}", short_name(dest)?)))
+}
+
+/// Name of the marker file inside every temporary folder: only folders holding it are
+/// ever removed as stale, so a user's folder that happens to match the naming pattern
+/// is never touched.
+pub const MARKER: &str = ".budgetsim-staging";
 
 /// Whether process `pid` is alive (Linux /proc; elsewhere assume it is).
 fn alive(pid: u32) -> bool {
@@ -151,19 +268,15 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-/// Removes temporary folders for `dest` left by processes that no longer run
-/// (a run killed with SIGKILL cannot clean up after itself).
+/// Removes temporary folders for `dest` left by processes that no longer run (a run
+/// killed with SIGKILL cannot clean up after itself): only real folders (not links)
+/// named for `dest` that hold budgetsim's marker file.
 fn remove_stale(dest: &Path) {
-    let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else {
+    let Ok(name) = short_name(dest) else {
         return;
     };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
-    let Ok(entries) = fs::read_dir(parent) else {
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(parent_of(dest)) else {
         return;
     };
     for e in entries.flatten() {
@@ -172,17 +285,34 @@ fn remove_stale(dest: &Path) {
             continue;
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
+        let ours = e.file_type().is_ok_and(|t| t.is_dir())
+            && fs::symlink_metadata(e.path().join(MARKER)).is_ok_and(|m| m.is_file());
+        if ours && pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
             let _ = fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// Holds an exclusive lock on the folder that holds `dest` while a run swaps its
+/// folder in, so runs finishing at the same moment take turns. Locking the folder
+/// itself leaves no lock file behind and opens nothing a user could have put there.
+fn lock_parent(dest: &Path) -> io::Result<File> {
+    let dir = File::open(parent_of(dest))?;
+    dir.lock()?;
+    Ok(dir)
 }
 
 impl Staging {
     /// Starts a run folder that will become `dest`. Creates `dest`'s parent if needed.
     /// Refuses a destination budgetsim may not replace ([`inspect`]).
     pub fn new(dest: &Path) -> Result<Staging, StagingError> {
-        check_replaceable(dest)?;
+        Staging::replacing(dest, Replace::Fresh)
+    }
+
+    /// As [`Staging::new`], accepting at `dest` what `mode` allows.
+    pub fn replacing(dest: &Path, mode: Replace) -> Result<Staging, StagingError> {
+        let dest = &normalize(dest)?;
+        check_replaceable(dest, mode)?;
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)?;
         }
@@ -190,9 +320,11 @@ impl Staging {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = hidden(dest, &format!("tmp-{}-{n}", std::process::id()))?;
         fs::create_dir(&tmp)?;
+        fs::write(tmp.join(MARKER), "")?;
         Ok(Staging {
             dest: dest.to_path_buf(),
             tmp,
+            mode,
             committed: false,
         })
     }
@@ -213,15 +345,15 @@ impl Staging {
     }
 
     /// Makes the folder visible at its destination, replacing any previous run folder.
-    /// Runs that finish at the same moment take turns (a lock file beside the folder);
+    /// Runs that finish at the same moment take turns (a lock on the enclosing folder);
     /// each replacement is one rename, so readers see the old folder or the new one,
     /// whole. If something budgetsim may not replace appeared at the destination while
     /// it worked, the new folder is kept under another name, given in the error.
     pub fn commit(mut self) -> Result<PathBuf, StagingError> {
+        fs::remove_file(self.tmp.join(MARKER))?;
         sync_tree(&self.tmp)?;
-        let lock = File::create(hidden(&self.dest, "lock")?)?;
-        lock.lock()?;
-        if let Err(e) = check_replaceable(&self.dest) {
+        let lock = lock_parent(&self.dest)?;
+        if let Err(e) = check_replaceable(&self.dest, self.mode) {
             let kept = self.keep_aside()?;
             return Err(StagingError::Refused {
                 path: self.dest.display().to_string(),
@@ -251,11 +383,8 @@ impl Staging {
     /// Renames the finished temporary folder to a visible sibling of the destination
     /// (`<name>.new-<pid>-<n>`) so no result is lost when the destination is refused.
     fn keep_aside(&mut self) -> io::Result<PathBuf> {
-        let name = self
-            .dest
-            .file_name()
-            .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
-        let parent = self.dest.parent().unwrap_or(Path::new("."));
+        let name = short_name(&self.dest)?;
+        let parent = parent_of(&self.dest);
         for n in 0..1000 {
             let aside = parent.join(format!("{name}.new-{}-{n}", std::process::id()));
             if fs::symlink_metadata(&aside).is_err() {
@@ -329,7 +458,10 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    const MANIFEST: &str = "{\"budgetsim_version\": \"0\"}";
+    /// A manifest listing `file`, as budgetsim writes one.
+    pub(super) fn manifest(file: &str) -> String {
+        format!("{{\"budgetsim_version\": \"0\", \"files\": [{{\"name\": \"{file}\"}}]}}")
+    }
 
     #[test]
     fn commit_replaces_and_drop_cleans_up() {
@@ -337,7 +469,7 @@ mod tests {
         let dest = dir.path().join("run");
         let s = Staging::new(&dest).unwrap();
         fs::write(s.path("a.txt"), "one").unwrap();
-        fs::write(s.path("manifest.json"), MANIFEST).unwrap();
+        fs::write(s.path("manifest.json"), manifest("a.txt")).unwrap();
         s.commit().unwrap();
         assert_eq!(fs::read_to_string(dest.join("a.txt")).unwrap(), "one");
 
@@ -348,7 +480,7 @@ mod tests {
 
         let s = Staging::new(&dest).unwrap();
         fs::write(s.path("b.txt"), "three").unwrap();
-        fs::write(s.path("manifest.json"), MANIFEST).unwrap();
+        fs::write(s.path("manifest.json"), manifest("b.txt")).unwrap();
         s.commit().unwrap();
         assert!(
             !dest.join("a.txt").exists(),
@@ -366,6 +498,7 @@ mod tests {
 
 #[cfg(test)]
 mod refusal_tests {
+    use super::tests::manifest;
     use super::*;
 
     #[test]
@@ -380,21 +513,72 @@ mod refusal_tests {
         assert_eq!(inspect(&p("run")).unwrap(), Existing::RunFolder);
         fs::create_dir(p("other")).unwrap();
         fs::write(p("other/manifest.json"), "{\"version\": 1}").unwrap();
-        assert!(!inspect(&p("other")).unwrap().replaceable());
+        assert!(!inspect(&p("other")).unwrap().replaceable(Replace::Fresh));
         fs::write(p("file"), "x").unwrap();
-        assert!(!inspect(&p("file")).unwrap().replaceable());
+        assert!(!inspect(&p("file")).unwrap().replaceable(Replace::Redraw));
+        // A run folder with a user's notes: only a redraw, which carries them over.
+        fs::write(p("run/notes.txt"), "mine").unwrap();
+        let found = inspect(&p("run")).unwrap();
+        assert!(!found.replaceable(Replace::Fresh) && found.replaceable(Replace::Redraw));
+        fs::remove_file(p("run/notes.txt")).unwrap();
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(p("run"), p("link")).unwrap();
-            assert!(!inspect(&p("link")).unwrap().replaceable());
+            assert!(!inspect(&p("link")).unwrap().replaceable(Replace::Redraw));
             // A run folder whose manifest is a link elsewhere is not trusted either.
             fs::create_dir(p("linked-manifest")).unwrap();
             std::os::unix::fs::symlink(p("run/manifest.json"), p("linked-manifest/manifest.json"))
                 .unwrap();
-            assert!(!inspect(&p("linked-manifest")).unwrap().replaceable());
+            assert!(
+                !inspect(&p("linked-manifest"))
+                    .unwrap()
+                    .replaceable(Replace::Redraw)
+            );
         }
         let e = Staging::new(&p("other")).unwrap_err().to_string();
         assert!(e.contains("did not write") && e.contains("--out"), "{e}");
+    }
+
+    #[test]
+    fn paths_are_written_plainly_before_they_are_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        assert_eq!(normalize(&dir.path().join("run/.")).unwrap(), run);
+        assert_eq!(normalize(&dir.path().join("run/")).unwrap(), run);
+        fs::create_dir(&run).unwrap();
+        assert_eq!(
+            normalize(&run.join("..")).unwrap(),
+            dir.path().canonicalize().unwrap()
+        );
+        assert!(normalize(Path::new("/")).is_err());
+        assert!(normalize(Path::new("")).is_err());
+    }
+
+    #[test]
+    fn stale_cleanup_spares_folders_budgetsim_did_not_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("victim");
+        // A dead process id, and a folder a user named like a temporary one.
+        let mine = dir.path().join(".victim.tmp-999999999-notes");
+        fs::create_dir(&mine).unwrap();
+        fs::write(mine.join("thesis.txt"), "x").unwrap();
+        let theirs = dir.path().join(".victim.tmp-999999999-0");
+        fs::create_dir(&theirs).unwrap();
+        fs::write(theirs.join(MARKER), "").unwrap();
+        remove_stale(&dest);
+        assert!(mine.join("thesis.txt").is_file());
+        assert!(!theirs.exists(), "a killed run's folder is cleaned up");
+    }
+
+    #[test]
+    fn long_folder_names_fit_their_hidden_neighbours() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("r".repeat(250));
+        let s = Staging::new(&dest).unwrap();
+        fs::write(s.path("manifest.json"), manifest("x")).unwrap();
+        fs::write(s.path("x"), "1").unwrap();
+        s.commit().unwrap();
+        assert!(dest.join("x").is_file());
     }
 
     #[test]

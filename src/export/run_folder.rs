@@ -35,7 +35,7 @@ pub fn listing(dir: &Path) -> io::Result<Vec<String>> {
                 stack.push(p);
             } else if let Ok(rel) = p.strip_prefix(dir) {
                 let name = rel.to_string_lossy().replace('\\', "/");
-                if name != "manifest.json" {
+                if name != "manifest.json" && name != super::folder::MARKER {
                     out.push(name);
                 }
             }

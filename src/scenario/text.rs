@@ -13,11 +13,17 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Why `c` may not appear in scenario text, if it may not.
-fn refused(c: char) -> Option<&'static str> {
+/// Why `c` may not appear in scenario text, if it may not. Line breaks and tabs are
+/// allowed only where `multiline` (the scenario's description): in a name, key or label
+/// they break table rows, CSV cells and the terminal's columns.
+fn refused(c: char, multiline: bool) -> Option<&'static str> {
     if is_bidi_control(c) {
         Some("an invisible text-direction control")
-    } else if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+    } else if multiline && matches!(c, '\n' | '\t' | '\r') {
+        None
+    } else if matches!(c, '\n' | '\r' | '\t') {
+        Some("a line break or tab (allowed only in `description`)")
+    } else if c.is_control() {
         Some("a control character")
     } else {
         None
@@ -25,10 +31,10 @@ fn refused(c: char) -> Option<&'static str> {
 }
 
 /// The first refused character of `s`: (character position from 1, character, why).
-fn first_refused(s: &str) -> Option<(usize, char, &'static str)> {
+fn first_refused(s: &str, multiline: bool) -> Option<(usize, char, &'static str)> {
     s.chars()
         .enumerate()
-        .find_map(|(i, c)| refused(c).map(|why| (i + 1, c, why)))
+        .find_map(|(i, c)| refused(c, multiline).map(|why| (i + 1, c, why)))
 }
 
 fn diagnostic(path: &str, what: &str, (pos, c, why): (usize, char, &str)) -> Diagnostic {
@@ -51,7 +57,7 @@ pub fn check(root: &Table) -> Vec<Diagnostic> {
     fn walk(path: &str, v: &Value, out: &mut Vec<Diagnostic>) {
         match v {
             Value::String(s) => {
-                if let Some(bad) = first_refused(s) {
+                if let Some(bad) = first_refused(s, path == "description") {
                     out.push(diagnostic(path, "this text", bad));
                 }
             }
@@ -66,7 +72,7 @@ pub fn check(root: &Table) -> Vec<Diagnostic> {
     }
     fn table(path: &str, t: &Table, out: &mut Vec<Diagnostic>) {
         for (k, x) in t {
-            if let Some(bad) = first_refused(k) {
+            if let Some(bad) = first_refused(k, false) {
                 out.push(diagnostic(path, &format!("the key {k:?}"), bad));
                 continue;
             }
@@ -103,5 +109,9 @@ mod tests {
             toml::from_str("name = \"صندوق رقمي\"\ndescription = \"line one\\nline two\\tend\"\n")
                 .unwrap();
         assert!(check(&fine).is_empty());
+        let label: Table = toml::from_str("[models.a]\nlabel = \"Stage\\rgated\"\n").unwrap();
+        let d = check(&label);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("line break"), "{d:?}");
     }
 }

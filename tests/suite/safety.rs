@@ -304,8 +304,12 @@ fn formula_cells(dir: &Path) -> Vec<String> {
             .unwrap();
         for rec in r.records() {
             for cell in rec.unwrap().iter() {
-                let formula =
-                    cell.starts_with(['=', '+', '-', '@']) && cell.trim().parse::<f64>().is_err();
+                let number = cell
+                    .trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+                    && cell.chars().any(|c| c.is_ascii_digit());
+                let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number;
                 if formula {
                     bad.push(format!("{name}: {cell}"));
                 }
@@ -333,6 +337,7 @@ fn csv_cells_from_user_text_never_run_as_spreadsheet_formulas() {
             "[models.\"=HYPERLINK(\\\"http://x\\\")\".",
         )
         .replace("name = \"discovery\"", "name = \"@SUM(A1)\"")
+        .replace("name = \"alpha\"", "name = \"-Infinity\"")
         .replace(
             "label = \"Waterfall (business case as written)\"",
             "label = \"+Waterfall plan\"",
@@ -369,7 +374,7 @@ fn csv_cells_from_user_text_never_run_as_spreadsheet_formulas() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.contains("+Waterfall plan") && html.contains("@SUM(A1)"),
+        html.contains("+Waterfall plan") && html.contains("@SUM(A1)") && html.contains("-Infinity"),
         "the report lost a name"
     );
 }
@@ -408,6 +413,24 @@ fn direction_controls_in_scenario_text_are_refused_with_the_line() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("U+2067"));
+    // A carriage return in a label would overwrite the terminal table's header.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "run",
+            "--quiet",
+            "--set",
+            "models.stage_gated.label=Stage\rWaterfall",
+            "--portfolios",
+            "5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("line break"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -435,6 +458,89 @@ fn threads_and_portfolios_are_bounded_before_any_work() {
         !tmp.path().join("output").exists(),
         "no folder for a refused run"
     );
+    // Sensitivity picks its pair by running every model: refused before that too.
+    let started = std::time::Instant::now();
+    let o = run_in(
+        tmp.path(),
+        &["sensitivity", "--quiet", "--portfolios", "100000000"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "refused only after working"
+    );
+}
+
+#[test]
+fn a_users_files_inside_a_run_folder_are_never_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    run_to(&out, &["--portfolios", "20", "--lang", "en"]);
+    std::fs::write(out.join("my-notes.txt"), "notes").unwrap();
+    let (code, err) = run_into(&out);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("my-notes.txt") && err.contains("move them out"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("my-notes.txt")).unwrap(),
+        "notes"
+    );
+    // A redraw carries them over (once accepted with --reseal).
+    let o = run_in(tmp.path(), &["report", "--reseal", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("my-notes.txt")).unwrap(),
+        "notes"
+    );
+}
+
+#[test]
+fn nothing_beside_the_destination_is_touched_or_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Files a user keeps beside the folder, under the names budgetsim once used.
+    std::fs::write(tmp.path().join("notes.txt"), "notes").unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("notes.txt"), tmp.path().join(".a.lock")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(tmp.path().join(".b.lock"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mine = tmp.path().join(".a.tmp-999999999-keep");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("thesis.txt"), "x").unwrap();
+    for name in ["a", "b"] {
+        let (code, err) = run_into(&tmp.path().join(name));
+        assert_eq!(code, Some(0), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
+        "notes"
+    );
+    assert!(mine.join("thesis.txt").is_file());
+}
+
+#[test]
+fn destinations_written_with_dots_or_slashes_are_judged_as_what_they_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    run_to(&run, &["--portfolios", "20", "--lang", "en"]);
+    // `run/.` and `run/` are the run folder itself: replaced like it.
+    for dest in ["run/.", "run/"] {
+        let (code, err) = run_into(&tmp.path().join(dest));
+        assert_eq!(code, Some(0), "{dest}: {err}");
+        assert!(verify(&run).unwrap().is_empty());
+    }
+    // `link/` is the link, refused at once, before any simulation.
+    std::os::unix::fs::symlink(&run, tmp.path().join("link")).unwrap();
+    let (code, err) = run_into(&tmp.path().join("link/"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    // `report .` from inside a run folder redraws it.
+    let o = run_in(&run, &["report", "."]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(verify(&run).unwrap().is_empty());
 }
 
 #[test]
