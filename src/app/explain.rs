@@ -1,11 +1,9 @@
 //! `budgetsim explain` (and `run --explain`): the paired net-value difference of two
 //! models attributed to the model's mechanisms by exact Shapley values.
 
-use std::time::{Instant, SystemTime};
-
 use super::folder::{Output, Study};
 use super::resources::{check_memory, thread_pool};
-use super::terminal::{Results, Status, progress_bar};
+use super::terminal::{Results, Status, begin, progress_bar};
 use super::{AppError, load};
 use crate::cli::{Common, ExplainArgs};
 use crate::export::format;
@@ -60,12 +58,8 @@ pub(super) fn run_explain(
 /// the model's mechanisms; explain.csv and the bridge chart.
 pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     use crate::explain::{self as ex, Mechanism, Plan};
-    let started = SystemTime::now();
-    let clock = Instant::now();
     let common = &args.common;
-    let status = Status {
-        quiet: common.quiet,
-    };
+    let (started, clock, status) = begin(common);
     let models = models_flag(args.models.as_deref())?;
     let loaded = load(common)?;
     let s = &loaded.scenario;

@@ -1,12 +1,12 @@
 //! `budgetsim run` (and no command): simulate one scenario, print the comparison, write
 //! the run folder; with `--explain`, attribute the headline difference too.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::explain::{explain_portfolios, render_explain, run_explain};
 use super::folder::{self, Output};
 use super::resources::{check_memory, thread_pool};
-use super::terminal::{Results, Status, progress_bar};
+use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
 use crate::analysis::{self, frames};
 use crate::cli::RunArgs;
@@ -16,12 +16,8 @@ use crate::export::{json, run_folder, table};
 use crate::scenario;
 
 pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
     let common = &args.common;
-    let status = Status {
-        quiet: common.quiet,
-    };
+    let (started, clock, status) = begin(common);
     let mut loaded = load(common)?;
     scenario::add_sweeps(&mut loaded, &args.sweep)?;
     if !loaded.sweep.is_empty() {

@@ -1,12 +1,10 @@
 //! `budgetsim sensitivity`: move each parameter low and high, one at a time, and
 //! measure the paired difference of a metric between two models (same seeds).
 
-use std::time::{Instant, SystemTime};
-
 use super::explain::models_flag;
 use super::folder::{Output, Study};
 use super::resources::{check_memory, thread_pool};
-use super::terminal::{Results, Status, progress_bar};
+use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
 use crate::cli::SensitivityArgs;
 use crate::export::format;
@@ -15,12 +13,8 @@ use crate::export::format;
 /// sensitivity_excluded.csv and the tornado chart.
 pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     use crate::sensitivity::{self as sens, Options};
-    let started = SystemTime::now();
-    let clock = Instant::now();
     let common = &args.common;
-    let status = Status {
-        quiet: common.quiet,
-    };
+    let (started, clock, status) = begin(common);
     let loaded = load(common)?;
     let models = models_flag(args.models.as_deref())?;
     // Before the plan: without --models it runs every model to pick the pair.

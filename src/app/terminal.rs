@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -78,4 +79,13 @@ pub(super) fn progress_bar(args: &Common, len: u64, what: &str) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// Starts a command: its wall-clock start (for the manifest), a monotonic clock (for
+/// timings) and its status lines (quiet with `--quiet`).
+pub(super) fn begin(common: &Common) -> (SystemTime, Instant, Status) {
+    let status = Status {
+        quiet: common.quiet,
+    };
+    (SystemTime::now(), Instant::now(), status)
 }
