@@ -69,9 +69,11 @@ fn out_never_replaces_a_file_a_pipe_or_a_symbolic_link() {
     let before = hashes(&run);
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(&run, &link).unwrap();
+    let device = std::path::PathBuf::from("/dev/null");
     for (dest, what) in [
         (&file, "a file"),
         (&fifo, "a special file"),
+        (&device, "a special file"),
         (&link, "a symbolic link"),
     ] {
         let (code, err) = run_into(dest);
