@@ -273,10 +273,17 @@ pub fn number(x: f64) -> String {
     }
     let a = x.abs();
     if a >= 1e9 || (a > 0.0 && a < 1e-6) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
+        return format!("{x:e}");
     }
+    // 12 significant digits: a sum of shares reads 0.9875, not 0.9874999999999999.
+    if x.fract() != 0.0 {
+        let scale = 10f64.powi(11i32.saturating_sub(a.log10().floor() as i32));
+        let tidy = (x * scale).round() / scale;
+        if tidy.is_finite() {
+            return tidy.to_string();
+        }
+    }
+    x.to_string()
 }
 
 /// Units written after the number ("600 months"); others go in brackets ("1 (share)").
@@ -465,7 +472,9 @@ pub fn markdown() -> String {
          machine simulates in reasonable time and memory. The scenario format also caps \
          the work outside single fields: at most 1,000,000 ideas per portfolio \
          (intake_rounds x ideas_per_round), 10,000 sweep points, scenario files of 1 MiB, \
-         `extends` chains of 64 files and field paths of 16 segments; a scenario file \
+         `extends` chains of 64 files and field paths of 16 segments, at most 1e9 vendor \
+         draws per portfolio (ideas x vendors x contracts per idea over all models), 50 \
+         models and 20 stages a model; a scenario file \
          must be a regular file (not a pipe, device or standard input).\n\n\
          `tests/suite/input.rs` keeps these limits: a test per refused input, and a \
          mutation fuzz test of the loader that runs for a few seconds in `cargo test`. \
@@ -529,6 +538,16 @@ mod tests {
         assert_ne!(spec("ideas.value.cv").unwrap().unit, "dollars");
         assert!(is_distribution("ideas.planned_duration_months"));
         assert!(!is_distribution("fund.budget"));
+    }
+
+    #[test]
+    fn numbers_read_as_written() {
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(0.9874999999999999), "0.9875");
+        assert_eq!(number(1e12), "1e12");
+        assert_eq!(number(-1e-300), "-1e-300");
+        assert_eq!(number(600.0), "600");
+        assert_eq!(number(0.25), "0.25");
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub const MAX_STAGES: usize = 20;
 /// Most ideas per portfolio (intake rounds x ideas per round).
 pub const MAX_IDEAS: u64 = 1_000_000;
 
+/// Most vendor draws a portfolio may need (ideas x vendors x contracts per idea over all
+/// models): each competition draws once per vendor, so this bounds a portfolio's work
+/// (about a second per 1e8 draws).
+pub const MAX_VENDOR_DRAWS: u64 = 1_000_000_000;
+
 fn dist(c: &mut Checker, path: &str, raw: &RawDist) -> Dist {
     let fallback = Dist::Constant { value: 1.0 };
     if c.failed(path) {
@@ -334,6 +339,27 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             "vendors",
             "the market needs at least one vendor",
             Some("set vendors.large or vendors.small above 0".into()),
+        );
+    }
+    // Every contract draws once per vendor (who bids), so the work of a portfolio grows
+    // with ideas x vendors x contracts per idea; bound it as a whole.
+    let contracts: u64 = models
+        .iter()
+        .map(|m| m.stages.iter().map(|s| s.attempts as u64).sum::<u64>())
+        .sum();
+    let vendor_count = u64::from(vendors.large) + u64::from(vendors.small);
+    let work = ideas_total
+        .saturating_mul(vendor_count)
+        .saturating_mul(contracts.max(1));
+    if work > MAX_VENDOR_DRAWS && !c.failed("fund") && !c.failed("vendors") {
+        c.error(
+            "fund.ideas_per_round",
+            format!(
+                "{ideas_total} ideas x {vendor_count} vendors x {contracts} contracts per idea (over all models) is up to {} vendor draws per portfolio, more than the {} budgetsim simulates",
+                super::fields::number(work as f64),
+                super::fields::number(MAX_VENDOR_DRAWS as f64)
+            ),
+            Some("lower fund.ideas_per_round or fund.intake_rounds, the number of vendors, or stages and attempts".into()),
         );
     }
     if models.is_empty() && raw.models.is_empty() {

@@ -339,6 +339,23 @@ fn deep_dotted_path_is_refused_not_a_stack_overflow() {
 }
 
 #[test]
+fn a_portfolio_too_big_to_simulate_is_refused() {
+    // 1,000,000 ideas are allowed with the default market...
+    scenario::load_default(&["fund.ideas_per_round=100000".into()]).unwrap();
+    // ...but not with 10,025 vendors drawing for each of their contracts.
+    let err = scenario::load_default(&[
+        "fund.ideas_per_round=100000".into(),
+        "vendors.small=10000".into(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("vendor draws per portfolio") && err.contains("1e9"),
+        "{err}"
+    );
+}
+
+#[test]
 fn sweep_grid_that_overflows_is_refused() {
     let mut loaded = scenario::load_default(&[]).unwrap();
     // 64 axes of 2 values: 2^64 points, which a plain usize product wraps to 0.
@@ -623,7 +640,13 @@ mod fuzz {
         let pick = |list: &[Vec<String>], n: usize| list.get(n % list.len().max(1)).cloned();
         match *m {
             Mutation::Number(n, k, int) => {
-                if let Some(p) = pick(&leaves, n) {
+                // Numbers only: other leaves turned into numbers are Retype's job.
+                let numbers: Vec<Vec<String>> = leaves
+                    .iter()
+                    .filter(|p| matches!(get(root, p), Some(Value::Integer(_) | Value::Float(_))))
+                    .cloned()
+                    .collect();
+                if let Some(p) = pick(&numbers, n) {
                     let v = if int {
                         Value::Integer(EXTREME_INTS[k % EXTREME_INTS.len()])
                     } else {
@@ -697,7 +720,7 @@ mod fuzz {
         std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(48)
+            .unwrap_or(256)
     }
 
     proptest! {
