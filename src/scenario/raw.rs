@@ -35,6 +35,8 @@ pub const MAX_CV: f64 = 10.0;
 pub const MAX_HURDLE: f64 = 1_000.0;
 /// Most portfolios of a run (the run checks memory too).
 pub const MAX_PORTFOLIOS: i64 = 100_000_000;
+/// Most portfolios per run of `budgetsim sensitivity` (it runs two per parameter).
+pub const MAX_SENSITIVITY_PORTFOLIOS: i64 = 10_000_000;
 /// Most ideas arriving at one intake round.
 pub const MAX_IDEAS_PER_ROUND: i64 = 100_000;
 /// Most large vendors: each bids (or not) on every contract, so vendors cost work.
@@ -95,7 +97,7 @@ pub struct RawSensitivity {
     #[schemars(extend("x-unit" = "share", "exclusiveMinimum" = 0, "exclusiveMaximum" = 1, "x-help" = "0.25 moves each parameter 25% down and up"))]
     pub spread: Option<f64>,
     /// Portfolios per run (default: simulation.portfolios).
-    #[schemars(extend("x-unit" = "portfolios", "minimum" = 1, "maximum" = MAX_PORTFOLIOS))]
+    #[schemars(extend("x-unit" = "portfolios", "minimum" = 1, "maximum" = MAX_SENSITIVITY_PORTFOLIOS))]
     pub portfolios: Option<i64>,
     /// Parameters to move (default: every numeric parameter).
     pub parameters: Option<Vec<RawParameter>>,

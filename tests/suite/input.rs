@@ -720,7 +720,7 @@ mod fuzz {
         std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(256)
+            .unwrap_or(1024)
     }
 
     proptest! {
