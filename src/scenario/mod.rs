@@ -1,8 +1,10 @@
 //! Scenario input: TOML files (with `extends`) and `--set` overrides become a validated
 //! [`Scenario`], or a [`ScenarioError`] that names the file, line, field and the fix.
 //!
-//! Pipeline: read and parse each file -> deep-merge `extends` parents -> apply `--set`
-//! -> deserialize into the raw mirror -> validate -> locate every problem in its source.
+//! Pipeline: read each file (a regular file of at most 1 MiB, UTF-8) and parse it ->
+//! deep-merge `extends` parents (a distribution is replaced whole) -> apply `--set` ->
+//! check every number against its declaration ([`fields`]) -> deserialize into the raw
+//! mirror -> validate cross-field rules -> locate every problem in its source.
 
 pub mod error;
 pub mod fields;

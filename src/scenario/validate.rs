@@ -1,7 +1,10 @@
 //! Validation: the raw serde mirror becomes a [`Scenario`] holding only legal values.
 //!
-//! Every check records the field path and what is allowed, and validation goes on after
-//! the first problem so the user sees them all at once.
+//! Each field's own range is declared in `raw.rs` and checked from that declaration
+//! (`fields::check_table`) before this runs; here are the rules that tie fields
+//! together (shares that add up, a p90 above its median, distributions' shapes, the
+//! work a portfolio may take). Every check records the field path and what is allowed,
+//! and validation goes on after the first problem so the user sees them all at once.
 
 use super::error::Diagnostic;
 use super::fields::MAX_P90_RATIO;
