@@ -151,20 +151,6 @@ fn tidy(x: f64) -> f64 {
     }
 }
 
-/// Whether the field at `path` holds a whole number (a count); other numbers written
-/// without a decimal point (`budget = 50_000_000`) are moved as real numbers.
-fn is_count(path: &str) -> bool {
-    const COUNTS: [&str; 6] = [
-        "fund.intake_rounds",
-        "fund.ideas_per_round",
-        "vendors.large",
-        "vendors.small",
-        "simulation.portfolios",
-        "simulation.seed",
-    ];
-    COUNTS.contains(&path) || path.ends_with(".attempts")
-}
-
 /// A leaf that may be moved: (path, value, declared range).
 type Candidate = (String, Value, Option<(f64, f64)>);
 
@@ -302,7 +288,9 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             })
         };
         let (x, integer) = match value {
-            Value::Integer(i) => (i as f64, is_count(&path)),
+            // Counts (declared whole numbers) move to whole numbers; other numbers written
+            // without a decimal point (`budget = 50_000_000`) move as real numbers.
+            Value::Integer(i) => (i as f64, scenario::is_count(&path)),
             Value::Float(f) => (f, false),
             Value::Boolean(_) => {
                 leave("an on/off switch: compare both settings with --sweep".into());

@@ -1,10 +1,13 @@
 //! Scenario input: TOML files (with `extends`) and `--set` overrides become a validated
 //! [`Scenario`], or a [`ScenarioError`] that names the file, line, field and the fix.
 //!
-//! Pipeline: read and parse each file -> deep-merge `extends` parents -> apply `--set`
-//! -> deserialize into the raw mirror -> validate -> locate every problem in its source.
+//! Pipeline: read each file (a regular file of at most 1 MiB, UTF-8) and parse it ->
+//! deep-merge `extends` parents (a distribution is replaced whole) -> apply `--set` ->
+//! check every number against its declaration ([`fields`]) -> deserialize into the raw
+//! mirror -> validate cross-field rules -> locate every problem in its source.
 
 pub mod error;
+pub mod fields;
 pub mod raw;
 pub mod text;
 pub mod validate;
@@ -162,17 +165,16 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
-/// Whether the scenario field at dotted `path` is an amount of money (dollars): the
-/// fund's budget, the value and planned-cost distributions of ideas, the small-vendor
-/// contract cap, and a model's review, procurement and fixed stage costs.
+/// Whether the scenario field at dotted `path` is an amount of money (dollars), as its
+/// declaration in `raw.rs` says (a distribution's location parameters included).
 pub fn is_dollars(path: &str) -> bool {
-    let last = path.rsplit('.').next().unwrap_or_default();
-    path == "fund.budget"
-        || path == "vendors.small_contract_cap"
-        || path.starts_with("ideas.value.")
-        || path.starts_with("ideas.planned_cost.")
-        || (path.starts_with("models.")
-            && matches!(last, "gate_review_cost" | "procurement_cost" | "cost"))
+    fields::spec(path).is_some_and(|s| s.unit == "dollars")
+}
+
+/// Whether the scenario field at dotted `path` holds a whole number (a count), as its
+/// declaration in `raw.rs` says.
+pub fn is_count(path: &str) -> bool {
+    fields::spec(path).is_some_and(|s| s.integer)
 }
 
 /// `x` as an integer when it is whole and exactly representable (below 2^53).
@@ -184,7 +186,7 @@ pub fn whole(x: f64) -> Option<i64> {
 /// Adds `--sweep PATH=V1,V2,...` axes (values read as for `--set`).
 pub fn add_sweeps(loaded: &mut Loaded, specs: &[String]) -> Result<(), ScenarioError> {
     for spec in specs {
-        let label = format!("--sweep {spec}");
+        let label = format!("--sweep {}", fields::shortened(spec));
         let Some((path, values)) = spec.split_once('=') else {
             return Err(ScenarioError::source(
                 label,
@@ -211,16 +213,29 @@ pub fn add_sweeps(loaded: &mut Loaded, specs: &[String]) -> Result<(), ScenarioE
 }
 
 fn check_points(axes: &[SweepAxis]) -> Result<(), ScenarioError> {
-    let n = axes.iter().map(|a| a.values.len()).product::<usize>();
-    if n > MAX_SWEEP_POINTS {
-        return Err(ScenarioError::source(
-            "sweep",
-            format!(
-                "the sweep grid has {n} points, more than {MAX_SWEEP_POINTS}; use fewer values or axes"
-            ),
-        ));
+    // Checked: 64 axes of 2 values would wrap a plain product to 0.
+    let n = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    match n {
+        Some(n) if n <= MAX_SWEEP_POINTS => Ok(()),
+        _ => {
+            let size = n.map_or_else(
+                || {
+                    let sizes: Vec<String> =
+                        axes.iter().map(|a| a.values.len().to_string()).collect();
+                    format!("{} points", sizes.join(" x "))
+                },
+                |n| format!("{n} points"),
+            );
+            Err(ScenarioError::source(
+                "sweep",
+                format!(
+                    "the sweep grid has {size}, more than {MAX_SWEEP_POINTS}; use fewer values or axes"
+                ),
+            ))
+        }
     }
-    Ok(())
 }
 
 /// Every point of the sweep grid (the first axis varies slowest), each validated.
@@ -361,13 +376,105 @@ struct Inputs {
     sets: Vec<SetOverride>,
 }
 
+/// Largest scenario file (and `extends` parent) read, in bytes: the shipped scenarios
+/// are under 20 kB, and a bigger file is most likely not a scenario.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Most files in an `extends` chain (the file itself and its ancestors).
+pub const MAX_EXTENDS_DEPTH: usize = 64;
+
+/// Reads a scenario file: a regular file of at most [`MAX_FILE_BYTES`], in UTF-8. The
+/// kind and size are checked before reading, and the file is opened without blocking,
+/// so a pipe, a device (`/dev/zero`) or a 50 MB file is refused at once, not read.
+fn read_source(path: &Path, label: &str) -> Result<String, ScenarioError> {
+    let refuse = |m: String| ScenarioError::source(label, m);
+    let special = ["/dev/", "/proc/"];
+    if special.iter().any(|p| path.starts_with(p)) {
+        return Err(refuse(format!(
+            "{} is not a scenario file: give the path of a .toml file on disk (standard input, devices and pipes are not read)",
+            path.display()
+        )));
+    }
+    let kind_and_size = |m: &std::fs::Metadata| -> Result<(), ScenarioError> {
+        if !m.is_file() {
+            let kind = if m.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file (a pipe, socket or device)"
+            };
+            return Err(refuse(format!(
+                "cannot read scenario file: {} is {kind}; give the path of a .toml file",
+                path.display()
+            )));
+        }
+        if m.len() > MAX_FILE_BYTES {
+            return Err(refuse(format!(
+                "cannot read scenario file: it is {} bytes, more than the {MAX_FILE_BYTES} (1 MiB) a scenario may have",
+                m.len()
+            )));
+        }
+        Ok(())
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| refuse(format!("cannot read scenario file: {e}")))?;
+    kind_and_size(&meta)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Had the path become a pipe since the check, opening must not wait for a writer.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| refuse(format!("cannot read scenario file: {e}")))?;
+    // The file opened is the one read: check it again, not the path.
+    kind_and_size(
+        &file
+            .metadata()
+            .map_err(|e| refuse(format!("cannot read scenario file: {e}")))?,
+    )?;
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("cannot read scenario file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "cannot read scenario file: it grew past the {MAX_FILE_BYTES} bytes (1 MiB) a scenario may have while being read"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let text = String::from_utf8_lossy(&bytes[..good]);
+        let (line, column) = line_col(&text, good);
+        ScenarioError {
+            diagnostics: vec![Diagnostic {
+                location: Some(Location {
+                    source: label.to_string(),
+                    line: Some(line),
+                    column: Some(column),
+                }),
+                path: None,
+                message: format!(
+                    "the file is not UTF-8 text: byte 0x{:02x} here is not valid UTF-8",
+                    bytes[good]
+                ),
+                help: Some("save the scenario as UTF-8 text".into()),
+            }],
+        }
+    })
+}
+
 /// Loads and validates a scenario file, applying `--set` overrides.
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::source(&label, format!("cannot read scenario file: {e}")))?;
+    let text = read_source(path, &label)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_text(&label, &text, Some(&dir), sets)
+    let seen: Vec<PathBuf> = path.canonicalize().into_iter().collect();
+    load_chain(&label, &text, Some(&dir), sets, seen)
 }
 
 /// Loads the embedded default scenario, applying `--set` overrides.
@@ -382,8 +489,19 @@ pub fn load_text(
     dir: Option<&Path>,
     sets: &[String],
 ) -> Result<Loaded, ScenarioError> {
+    load_chain(label, text, dir, sets, Vec::new())
+}
+
+/// As [`load_text`], with `seen` the canonical path of the file the text came from.
+fn load_chain(
+    label: &str,
+    text: &str,
+    dir: Option<&Path>,
+    sets: &[String],
+    mut seen: Vec<PathBuf>,
+) -> Result<Loaded, ScenarioError> {
     let mut files = Vec::new();
-    let mut table = read_chain(label, text, dir, &mut files, &mut Vec::new())?;
+    let mut table = read_chain(label, text, dir, &mut files, &mut seen)?;
     let mut parsed_sets = Vec::new();
     for s in sets {
         let o = parse_set(s)?;
@@ -484,18 +602,38 @@ fn read_chain(
             Some("the path is relative to the file that extends it".into()),
         )
     })?;
-    if seen.contains(&canonical) || seen.len() > 16 {
+    if seen.contains(&canonical) {
         return Err(here(
             format!("`extends` forms a cycle through `{}`", path.display()),
-            None,
+            Some("a scenario cannot extend itself or a file that extends it".into()),
+        ));
+    }
+    // A long chain without a repeat is not a cycle, but it has a limit of its own.
+    if files.len() >= MAX_EXTENDS_DEPTH {
+        return Err(here(
+            format!(
+                "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files (at `{}`)",
+                path.display()
+            ),
+            Some("extend the shared parent directly instead of through a long chain".into()),
         ));
     }
     seen.push(canonical);
-    let parent_text = std::fs::read_to_string(&path).map_err(|e| {
-        here(
-            format!("cannot read extends file `{}`: {e}", path.display()),
-            None,
-        )
+    let parent_text = read_source(&path, &path.display().to_string()).map_err(|e| {
+        let mut e = e;
+        if let Some(d) = e.diagnostics.first_mut()
+            && d.location.as_ref().is_some_and(|l| l.line.is_none())
+        {
+            // Where the file is named (the `extends` line) says more than the file itself.
+            let why = d.message.trim_start_matches("cannot read scenario file: ");
+            let at = here(
+                format!("cannot read extends file `{}`: {why}", path.display()),
+                None,
+            );
+            return at;
+        }
+        e.diagnostics.truncate(1);
+        e
     })?;
     let parent_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut base = read_chain(
@@ -510,10 +648,24 @@ fn read_chain(
 }
 
 /// Deep merge: tables merge key by key; any other value (arrays included) replaces.
+/// A distribution (a number or a `{ dist = ... }` table, as declared in `raw.rs`) is
+/// replaced whole, so a child can switch its parent's form (median and p90 to mean and
+/// cv) without inheriting parameters it never wrote.
 pub fn merge(base: &mut Table, over: Table) {
+    merge_at("", base, over);
+}
+
+fn merge_at(prefix: &str, base: &mut Table, over: Table) {
     for (k, v) in over {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match (base.get_mut(&k), v) {
-            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (Some(Value::Table(b)), Value::Table(o)) if !fields::is_distribution(&path) => {
+                merge_at(&path, b, o)
+            }
             (_, v) => {
                 base.insert(k, v);
             }
@@ -522,7 +674,7 @@ pub fn merge(base: &mut Table, over: Table) {
 }
 
 fn parse_set(text: &str) -> Result<SetOverride, ScenarioError> {
-    let label = format!("--set {text}");
+    let label = format!("--set {}", fields::shortened(text));
     let Some((path, raw)) = text.split_once('=') else {
         return Err(ScenarioError::source(
             label,
@@ -533,6 +685,7 @@ fn parse_set(text: &str) -> Result<SetOverride, ScenarioError> {
     if path.is_empty() {
         return Err(ScenarioError::source(label, "the PATH before `=` is empty"));
     }
+    fields::check_path_size(path).map_err(|m| ScenarioError::source(&label, m))?;
     let raw = raw.trim();
     // A TOML value when it parses as one (numbers, booleans, inf, arrays, inline tables),
     // otherwise a bare string, so `--set name=Pilot` works without quotes.
@@ -553,7 +706,7 @@ fn apply_set(table: &mut Table, o: &SetOverride) -> Result<(), ScenarioError> {
     if let Value::Table(t) = root {
         *table = t;
     }
-    result.map_err(|m| ScenarioError::source(format!("--set {}", o.text), m))
+    result.map_err(|m| ScenarioError::source(format!("--set {}", fields::shortened(&o.text)), m))
 }
 
 /// Sets `path` below `cur` to `new`; `walked` is the path so far, for messages.
@@ -605,6 +758,90 @@ fn set_in(cur: &mut Value, path: &[Seg], new: Value, walked: &str) -> Result<(),
             "{here} is a single value, so `{name}` cannot be set inside it"
         )),
     }
+}
+
+/// Checks that dotted `path` (from `[[sweep]]` or `[sensitivity]`) names a field of the
+/// resolved scenario `table`: declared by the format, inside tables and lists that exist
+/// and, with `numeric`, written as a number. Err: (message, help).
+pub(crate) fn check_field_path(
+    table: &Table,
+    path: &str,
+    numeric: bool,
+) -> Result<(), (String, Option<String>)> {
+    fields::check_path_size(path).map_err(|m| (m, None))?;
+    let hint = || {
+        let all = leaves(table);
+        let names: Vec<&str> = all.iter().map(|(p, _)| p.as_str()).collect();
+        nearest(path, &names).map(|n| format!("did you mean `{n}`?"))
+    };
+    let first = path.split('.').next().unwrap_or_default();
+    if first == "sweep" || first == "sensitivity" {
+        return Err((
+            format!("`{path}` is a setting of the run, not a parameter of the fund"),
+            None,
+        ));
+    }
+    if !fields::is_field(path) {
+        return Err((format!("no field `{path}` in a scenario"), hint()));
+    }
+    let segs = parse_path(path);
+    let name = |s: &Seg| match s {
+        Seg::Key(k) => k.clone(),
+        Seg::Index(i) => i.to_string(),
+    };
+    let mut cur: Option<&Value> = None;
+    for (depth, seg) in segs.iter().enumerate() {
+        let next = match (cur, seg) {
+            (None, s) => table.get(&name(s)),
+            (Some(Value::Table(t)), s) => t.get(&name(s)),
+            (Some(Value::Array(a)), Seg::Index(i)) => a.get(*i),
+            _ => None,
+        };
+        let walked: Vec<String> = segs[..depth].iter().map(name).collect();
+        let walked = walked.join(".");
+        match (next, cur) {
+            (Some(v), _) => cur = Some(v),
+            // An optional field the scenario does not write may still be set.
+            (None, None | Some(Value::Table(_))) if depth + 1 == segs.len() && !numeric => {
+                return Ok(());
+            }
+            (None, Some(Value::Array(a))) => {
+                return Err((
+                    format!(
+                        "`{walked}` has {} entries (indexes 0 to {}), no `{}`",
+                        a.len(),
+                        a.len().saturating_sub(1),
+                        name(seg)
+                    ),
+                    None,
+                ));
+            }
+            (None, Some(v)) if !v.is_table() => {
+                return Err((
+                    format!(
+                        "`{walked}` is a single value, so `{}` is not in it",
+                        name(seg)
+                    ),
+                    Some(format!("use `{walked}` itself")),
+                ));
+            }
+            (None, _) => {
+                let missing = if walked.is_empty() {
+                    name(seg)
+                } else {
+                    format!("{walked}.{}", name(seg))
+                };
+                return Err((format!("`{missing}` is not in the scenario"), hint()));
+            }
+        }
+    }
+    if numeric && !matches!(cur, Some(Value::Integer(_) | Value::Float(_))) {
+        return Err((
+            format!("`{path}` is not a number in the scenario, so it cannot be moved"),
+            Some("list numeric fields, e.g. ideas.fit_probability or ideas.value.median".into()),
+        ));
+    }
+    Ok(())
 }
 
 /// Turns serde's message into a diagnostic, with a suggestion for unknown names.
@@ -729,9 +966,19 @@ fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
     if !text_problems.is_empty() {
         return Err(text_problems);
     }
-    let raw: raw::RawScenario = serde_path_to_error::deserialize(Value::Table(table.clone()))
-        .map_err(|e| vec![serde_diagnostic("", e)])?;
-    let mut checker = validate::Checker::default();
+    // Every number against its declaration first, so range problems are reported even
+    // when another field has the wrong type.
+    let mut checker = validate::Checker {
+        diagnostics: fields::check_table(table),
+    };
+    let raw: raw::RawScenario = match serde_path_to_error::deserialize(Value::Table(table.clone()))
+    {
+        Ok(raw) => raw,
+        Err(e) => {
+            checker.diagnostics.push(serde_diagnostic("", e));
+            return Err(checker.diagnostics);
+        }
+    };
     let mut models = Vec::new();
     for (index, (name, value)) in raw.models.iter().enumerate() {
         match serde_path_to_error::deserialize::<_, raw::RawModel>(value.clone()) {
@@ -742,11 +989,11 @@ fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
         }
     }
     let scenario = validate::scenario(&mut checker, &raw, models);
-    let sweep = validate::sweep(&mut checker, &raw.sweep);
+    let sweep = validate::sweep(&mut checker, &raw.sweep, table);
     let sensitivity = raw
         .sensitivity
         .as_ref()
-        .map(|s| validate::sensitivity(&mut checker, s, &scenario.models));
+        .map(|s| validate::sensitivity(&mut checker, s, &scenario.models, table));
     if checker.diagnostics.is_empty() {
         Ok(Built {
             scenario,
@@ -789,7 +1036,7 @@ fn locate(inputs: &Inputs, path: &[Seg]) -> Option<Location> {
         .find(|s| is_prefix(&s.path, path) || is_prefix(path, &s.path) && !path.is_empty())
     {
         return Some(Location {
-            source: format!("--set {}", s.text),
+            source: format!("--set {}", fields::shortened(&s.text)),
             line: None,
             column: None,
         });
@@ -867,6 +1114,19 @@ mod tests {
         let mut base = table("a = 1\n[t]\nx = 1\ny = [1, 2]\n");
         merge(&mut base, table("[t]\ny = [3]\nz = 2\n"));
         assert_eq!(base, table("a = 1\n[t]\nx = 1\ny = [3]\nz = 2\n"));
+    }
+
+    #[test]
+    fn extends_replaces_a_distribution_whole() {
+        let mut base = table("[ideas]\nvalue = { dist = \"lognormal\", median = 1, p90 = 2 }\n");
+        merge(
+            &mut base,
+            table("[ideas]\nvalue = { dist = \"lognormal\", mean = 1, cv = 2 }\n"),
+        );
+        assert_eq!(
+            base,
+            table("[ideas]\nvalue = { dist = \"lognormal\", mean = 1, cv = 2 }\n")
+        );
     }
 
     #[test]

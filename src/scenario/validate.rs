@@ -1,9 +1,13 @@
 //! Validation: the raw serde mirror becomes a [`Scenario`] holding only legal values.
 //!
-//! Every check records the field path and what is allowed, and validation goes on after
-//! the first problem so the user sees them all at once.
+//! Each field's own range is declared in `raw.rs` and checked from that declaration
+//! (`fields::check_table`) before this runs; here are the rules that tie fields
+//! together (shares that add up, a p90 above its median, distributions' shapes, the
+//! work a portfolio may take). Every check records the field path and what is allowed,
+//! and validation goes on after the first problem so the user sees them all at once.
 
 use super::error::Diagnostic;
+use super::fields::MAX_P90_RATIO;
 use super::raw::*;
 use crate::metrics::Metric;
 use crate::model::*;
@@ -26,58 +30,39 @@ impl Checker {
         });
     }
 
-    fn finite(&mut self, path: &str, v: f64) -> bool {
-        if v.is_nan() || (v.is_infinite() && v < 0.0) {
-            self.error(path, format!("must be a number, got {v}"), None);
-            return false;
-        }
-        true
-    }
-
-    /// Share or probability in [0, 1].
-    fn unit(&mut self, path: &str, v: f64) -> f64 {
-        if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
-            self.error(
-                path,
-                format!("must be between 0 and 1, got {v}"),
-                Some("write shares and probabilities as fractions, e.g. 0.25 for 25%".into()),
-            );
-        }
-        v
-    }
-
-    /// Strictly positive and finite.
-    fn positive(&mut self, path: &str, v: f64) -> f64 {
-        if self.finite(path, v) && (v <= 0.0 || v.is_infinite()) {
-            self.error(path, format!("must be a positive number, got {v}"), None);
-        }
-        v
-    }
-
-    /// Zero or more; `inf` allowed when `allow_inf`.
-    fn non_negative(&mut self, path: &str, v: f64, allow_inf: bool) -> f64 {
-        if self.finite(path, v) && v < 0.0 {
-            self.error(path, format!("must be zero or more, got {v}"), None);
-        } else if v.is_infinite() && !allow_inf {
-            self.error(path, "must be finite", None);
-        }
-        v
-    }
-
-    fn count(&mut self, path: &str, v: i64, min: i64, max: i64) -> i64 {
-        if v < min || v > max {
-            self.error(
-                path,
-                format!("must be a whole number from {min} to {max}, got {v}"),
-                None,
-            );
-        }
-        v.clamp(min, max)
+    /// Whether a problem is already recorded at `path` or below it: cross-field rules
+    /// skip values their own declaration refused, so each mistake is reported once.
+    pub fn failed(&self, path: &str) -> bool {
+        self.diagnostics.iter().any(|d| {
+            d.path.as_deref().is_some_and(|p| {
+                p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+            })
+        })
     }
 }
 
+/// Tolerance on shares that must add up to 1 (rounding in hand-written shares).
+pub const SHARE_TOLERANCE: f64 = 1e-6;
+
+/// Most funding models in a scenario (each runs on every portfolio).
+pub const MAX_MODELS: usize = 50;
+
+/// Most stages of a funding model (each draws per-stage numbers for every idea).
+pub const MAX_STAGES: usize = 20;
+
+/// Most ideas per portfolio (intake rounds x ideas per round).
+pub const MAX_IDEAS: u64 = 1_000_000;
+
+/// Most vendor draws a portfolio may need (ideas x vendors x contracts per idea over all
+/// models): each competition draws once per vendor, so this bounds a portfolio's work
+/// (about a second per 1e8 draws).
+pub const MAX_VENDOR_DRAWS: u64 = 1_000_000_000;
+
 fn dist(c: &mut Checker, path: &str, raw: &RawDist) -> Dist {
     let fallback = Dist::Constant { value: 1.0 };
+    if c.failed(path) {
+        return fallback;
+    }
     let t = match raw {
         RawDist::Number(v) => {
             return Dist::constant(*v).unwrap_or_else(|e| {
@@ -155,10 +140,38 @@ fn dist(c: &mut Checker, path: &str, raw: &RawDist) -> Dist {
         (DistKind::Triangular, _) => Dist::triangular(g("min"), g("mode"), g("max")),
         (DistKind::Pert, _) => Dist::pert(g("min"), g("mode"), g("max")),
     };
-    made.unwrap_or_else(|e| {
-        c.error(path, e, None);
-        fallback
-    })
+    match made {
+        Ok(d) => spread_capped(c, path, d).unwrap_or(fallback),
+        Err(e) => {
+            c.error(path, e, None);
+            fallback
+        }
+    }
+}
+
+/// A lognormal whose spread stays within [`MAX_P90_RATIO`] (so `exp` of a draw stays
+/// finite); other distributions pass.
+fn spread_capped(c: &mut Checker, path: &str, d: Dist) -> Option<Dist> {
+    let limit = MAX_P90_RATIO.ln() / crate::model::distribution::Z90;
+    match d {
+        Dist::LogNormal { sigma, .. } if sigma.is_nan() || sigma > limit * (1.0 + 1e-12) => {
+            c.error(
+                path,
+                format!(
+                    "the lognormal is too wide: p90 is {} times the median, more than {}",
+                    super::fields::number((sigma * crate::model::distribution::Z90).exp()),
+                    super::fields::number(MAX_P90_RATIO)
+                ),
+                Some(format!(
+                    "keep p90 within {} times the median (or cv within {})",
+                    super::fields::number(MAX_P90_RATIO),
+                    super::fields::number(MAX_CV)
+                )),
+            );
+            None
+        }
+        d => Some(d),
+    }
 }
 
 /// A distribution that must stay strictly positive (costs, durations).
@@ -178,8 +191,9 @@ fn positive_dist(c: &mut Checker, path: &str, raw: &RawDist, unit: &str) -> Dist
 }
 
 fn lognormal_median_p90(c: &mut Checker, path: &str, median: f64, p90: f64) -> (f64, f64) {
-    match Dist::lognormal_median_p90(median, p90) {
-        Ok(Dist::LogNormal { mu, sigma }) => (mu.exp(), sigma),
+    match Dist::lognormal_median_p90(median, p90).map(|d| spread_capped(c, path, d)) {
+        Ok(Some(Dist::LogNormal { mu, sigma })) => (mu.exp(), sigma),
+        Ok(None) => (1.0, 0.0),
         Ok(_) => (1.0, 0.0),
         Err(e) => {
             c.error(path, e, None);
@@ -188,43 +202,26 @@ fn lognormal_median_p90(c: &mut Checker, path: &str, median: f64, p90: f64) -> (
     }
 }
 
-/// Validates the top-level tables; models come separately (see [`model`]).
+/// Validates the top-level tables; models come separately (see [`model`]). Each
+/// field's own range was checked from its declaration (`fields::check_table`); this adds
+/// the rules that tie fields together.
 pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -> Scenario {
     let s = &raw.simulation;
     let simulation = Simulation {
-        portfolios: c.count("simulation.portfolios", s.portfolios, 1, 100_000_000) as u64,
-        seed: {
-            if s.seed < 0 {
-                c.error(
-                    "simulation.seed",
-                    format!("must be zero or more, got {}", s.seed),
-                    None,
-                );
-            }
-            s.seed.max(0) as u64
-        },
-        horizon_months: c.positive("simulation.horizon_months", s.horizon_months),
-        discount_rate: {
-            let r = s.discount_rate;
-            if c.finite("simulation.discount_rate", r) && !(0.0..1.0).contains(&r) {
-                c.error(
-                    "simulation.discount_rate",
-                    format!("must be an annual rate from 0 up to (not including) 1, got {r}"),
-                    Some("0.035 means 3.5% a year".into()),
-                );
-            }
-            r
-        },
+        portfolios: s.portfolios.max(1) as u64,
+        seed: s.seed.max(0) as u64,
+        horizon_months: s.horizon_months,
+        discount_rate: s.discount_rate,
     };
     let f = &raw.fund;
     let fund = Fund {
-        budget: c.positive("fund.budget", f.budget),
-        intake_every_months: c.positive("fund.intake_every_months", f.intake_every_months),
-        intake_rounds: c.count("fund.intake_rounds", f.intake_rounds, 1, 10_000) as u32,
-        ideas_per_round: c.count("fund.ideas_per_round", f.ideas_per_round, 1, 100_000) as u32,
+        budget: f.budget,
+        intake_every_months: f.intake_every_months,
+        intake_rounds: f.intake_rounds.clamp(1, MAX_ROUNDS) as u32,
+        ideas_per_round: f.ideas_per_round.clamp(1, MAX_IDEAS_PER_ROUND) as u32,
     };
     let ideas_total = u64::from(fund.intake_rounds) * u64::from(fund.ideas_per_round);
-    if ideas_total > 1_000_000 {
+    if ideas_total > MAX_IDEAS && !c.failed("fund") {
         c.error(
             "fund.ideas_per_round",
             format!(
@@ -234,10 +231,26 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             Some("lower fund.intake_rounds or fund.ideas_per_round".into()),
         );
     }
+    if fund.intake_rounds > 1
+        && fund.intake_every_months > simulation.horizon_months
+        && !c.failed("fund.intake_every_months")
+        && !c.failed("simulation.horizon_months")
+    {
+        c.error(
+            "fund.intake_every_months",
+            format!(
+                "must be at most the horizon ({} months) when there are several rounds, got {}",
+                super::fields::number(simulation.horizon_months),
+                super::fields::number(fund.intake_every_months)
+            ),
+            Some("rounds at or after the horizon are never held; set intake_rounds = 1 for a single round".into()),
+        );
+    }
     let i = &raw.ideas;
     let (log_value_mean, log_value_sd) = match dist(c, "ideas.value", &i.value) {
         Dist::LogNormal { mu, sigma } => (mu, sigma),
         Dist::Constant { value } if value > 0.0 => (value.ln(), 0.0),
+        _ if c.failed("ideas.value") => (0.0, 1.0),
         other => {
             c.error(
                 "ideas.value",
@@ -248,7 +261,7 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
         }
     };
     let ideas = Ideas {
-        fit_probability: c.unit("ideas.fit_probability", i.fit_probability),
+        fit_probability: i.fit_probability,
         log_value_mean,
         log_value_sd,
         planned_cost: positive_dist(c, "ideas.planned_cost", &i.planned_cost, "costs"),
@@ -258,28 +271,33 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             &i.planned_duration_months,
             "durations",
         ),
-        business_case_noise: c.non_negative(
-            "ideas.business_case_noise",
-            i.business_case_noise,
-            true,
-        ),
-        solution_sd: c.non_negative("ideas.solution_sd", i.solution_sd.unwrap_or(0.0), false),
+        business_case_noise: i.business_case_noise,
+        solution_sd: i.solution_sd.unwrap_or(0.0),
     };
     let r = &raw.risk;
-    let (overrun_median, overrun_log_sd) =
-        lognormal_median_p90(c, "risk.overrun_p90", r.overrun_median, r.overrun_p90);
+    let (overrun_median, overrun_log_sd) = if c.failed("risk.overrun_median") {
+        (r.overrun_median, 0.0)
+    } else if c.failed("risk.overrun_p90") {
+        (1.0, 0.0)
+    } else {
+        lognormal_median_p90(c, "risk.overrun_p90", r.overrun_median, r.overrun_p90)
+    };
     let (schedule_median, schedule_log_sd) =
-        lognormal_median_p90(c, "risk.schedule_p90", r.schedule_median, r.schedule_p90);
-    let tail_min = c.positive("risk.tail_min", r.tail_min);
-    let tail_max = c.positive("risk.tail_max", r.tail_max);
-    if tail_max < tail_min {
+        if c.failed("risk.schedule_median") || c.failed("risk.schedule_p90") {
+            (1.0, 0.0)
+        } else {
+            lognormal_median_p90(c, "risk.schedule_p90", r.schedule_median, r.schedule_p90)
+        };
+    let (tail_min, tail_max) = (r.tail_min, r.tail_max);
+    let tails_ok = !c.failed("risk.tail_min") && !c.failed("risk.tail_max");
+    if tails_ok && tail_max < tail_min {
         c.error(
             "risk.tail_max",
             format!("must be at least tail_min ({tail_min}), got {tail_max}"),
             None,
         );
     }
-    if overrun_median >= 1.0 + tail_min {
+    if tails_ok && !c.failed("risk.overrun_median") && overrun_median >= 1.0 + tail_min {
         c.error(
             "risk.overrun_median",
             format!(
@@ -289,86 +307,62 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             Some("the body holds the contracts that are not black swans: they overrun by less than tail_min".into()),
         );
     }
-    let correlation = r.schedule_correlation;
-    if c.finite("risk.schedule_correlation", correlation) && !(-1.0..=1.0).contains(&correlation) {
-        c.error(
-            "risk.schedule_correlation",
-            format!("must be between -1 and 1, got {correlation}"),
-            None,
-        );
-    }
-    let escalation_cap = r.escalation_cap;
-    if c.finite("risk.escalation_cap", escalation_cap) && escalation_cap < 1.0 {
-        c.error(
-            "risk.escalation_cap",
-            format!("must be at least 1 (a multiple of planned cost), got {escalation_cap}"),
-            Some("use inf to never cancel".into()),
-        );
-    }
     let risk = Risk {
         overrun_median,
         overrun_log_sd,
-        black_swan_probability: c.unit("risk.black_swan_probability", r.black_swan_probability),
+        black_swan_probability: r.black_swan_probability,
         tail_min,
-        tail_alpha: c.positive("risk.tail_alpha", r.tail_alpha),
+        tail_alpha: r.tail_alpha,
         tail_max,
-        tail_schedule_ratio: c.non_negative(
-            "risk.tail_schedule_ratio",
-            r.tail_schedule_ratio,
-            false,
-        ),
+        tail_schedule_ratio: r.tail_schedule_ratio,
         schedule_median,
         schedule_log_sd,
-        schedule_correlation: correlation,
-        idea_correlation: c.unit("risk.idea_correlation", r.idea_correlation),
-        reference_duration_months: c.positive(
-            "risk.reference_duration_months",
-            r.reference_duration_months,
-        ),
-        duration_exponent: c.non_negative("risk.duration_exponent", r.duration_exponent, false),
-        requirements_half_life_months: {
-            let h = r.requirements_half_life_months;
-            if c.finite("risk.requirements_half_life_months", h) && h <= 0.0 {
-                c.error(
-                    "risk.requirements_half_life_months",
-                    format!("must be a positive number of months, got {h}"),
-                    Some("use inf for no requirements drift".into()),
-                );
-            }
-            h
-        },
-        gate_rework_share: c.unit("risk.gate_rework_share", r.gate_rework_share.unwrap_or(0.2)),
-        escalation_cap,
+        schedule_correlation: r.schedule_correlation,
+        idea_correlation: r.idea_correlation,
+        reference_duration_months: r.reference_duration_months,
+        duration_exponent: r.duration_exponent,
+        requirements_half_life_months: r.requirements_half_life_months,
+        gate_rework_share: r.gate_rework_share.unwrap_or(0.2),
+        escalation_cap: r.escalation_cap,
     };
     let v = &raw.vendors;
     let vendors = Vendors {
-        large: c.count("vendors.large", v.large, 0, 100_000) as u32,
-        small: c.count("vendors.small", v.small, 0, 100_000) as u32,
-        small_contract_cap: c.non_negative(
-            "vendors.small_contract_cap",
-            v.small_contract_cap,
-            true,
-        ),
-        bid_probability: c.unit("vendors.bid_probability", v.bid_probability),
-        markup: c.non_negative("vendors.markup", v.markup, false),
-        sole_source_markup: c.non_negative(
-            "vendors.sole_source_markup",
-            v.sole_source_markup,
-            false,
-        ),
-        overrun_markup: c.non_negative("vendors.overrun_markup", v.overrun_markup, false),
-        incumbent_advantage: c.unit("vendors.incumbent_advantage", v.incumbent_advantage),
-        switching_cost_share: c.non_negative(
-            "vendors.switching_cost_share",
-            v.switching_cost_share,
-            false,
-        ),
+        large: v.large.clamp(0, MAX_LARGE_VENDORS) as u32,
+        small: v.small.clamp(0, MAX_SMALL_VENDORS) as u32,
+        small_contract_cap: v.small_contract_cap,
+        bid_probability: v.bid_probability,
+        markup: v.markup,
+        sole_source_markup: v.sole_source_markup,
+        overrun_markup: v.overrun_markup,
+        incumbent_advantage: v.incumbent_advantage,
+        switching_cost_share: v.switching_cost_share,
     };
-    if vendors.large + vendors.small == 0 {
+    if vendors.large + vendors.small == 0 && !c.failed("vendors") {
         c.error(
             "vendors",
             "the market needs at least one vendor",
             Some("set vendors.large or vendors.small above 0".into()),
+        );
+    }
+    // Every contract draws once per vendor (who bids), so the work of a portfolio grows
+    // with ideas x vendors x contracts per idea; bound it as a whole.
+    let contracts: u64 = models
+        .iter()
+        .map(|m| m.stages.iter().map(|s| s.attempts as u64).sum::<u64>())
+        .sum();
+    let vendor_count = u64::from(vendors.large) + u64::from(vendors.small);
+    let work = ideas_total
+        .saturating_mul(vendor_count)
+        .saturating_mul(contracts.max(1));
+    if work > MAX_VENDOR_DRAWS && !c.failed("fund") && !c.failed("vendors") {
+        c.error(
+            "fund.ideas_per_round",
+            format!(
+                "{ideas_total} ideas x {vendor_count} vendors x {contracts} contracts per idea (over all models) is up to {} vendor draws per portfolio, more than the {} budgetsim simulates",
+                super::fields::number(work as f64),
+                super::fields::number(MAX_VENDOR_DRAWS as f64)
+            ),
+            Some("lower fund.ideas_per_round or fund.intake_rounds, the number of vendors, or stages and attempts".into()),
         );
     }
     if models.is_empty() && raw.models.is_empty() {
@@ -376,6 +370,16 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
             "models",
             "no funding models to compare",
             Some("add at least one table such as [models.waterfall] with its [[models.waterfall.stages]]".into()),
+        );
+    }
+    if raw.models.len() > MAX_MODELS {
+        c.error(
+            "models",
+            format!(
+                "{} funding models, more than the {MAX_MODELS} one run compares",
+                raw.models.len()
+            ),
+            Some("split the comparison into several scenarios".into()),
         );
     }
     if !models.is_empty() && models.iter().all(|m| m.role != Role::Baseline) {
@@ -400,9 +404,6 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
     }
 }
 
-/// Most vendors one stage may fund in parallel on an idea.
-pub const MAX_ATTEMPTS: i64 = 50;
-
 /// Validates one funding model table (`models.<name>`).
 pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> FundingModel {
     let p = |f: &str| format!("models.{name}.{f}");
@@ -413,16 +414,25 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             Some("waterfall is one stage with scope_share = 1.0 and duration_share = 1.0".into()),
         );
     }
+    if raw.stages.len() > MAX_STAGES {
+        c.error(
+            &p("stages"),
+            format!(
+                "{} stages, more than the {MAX_STAGES} a funding model may have",
+                raw.stages.len()
+            ),
+            None,
+        );
+    }
     let default_hurdle = raw.hurdle.unwrap_or(1.0);
-    c.non_negative(&p("hurdle"), default_hurdle, false);
     let n = raw.stages.len();
     let mut stages = Vec::with_capacity(n);
     let mut released = 0.0_f64;
     for (k, s) in raw.stages.iter().enumerate() {
         let sp = |f: &str| format!("models.{name}.stages.{k}.{f}");
         let scope = match (s.scope_share, s.cost) {
-            (Some(share), None) => StageScope::Share(c.positive(&sp("scope_share"), share)),
-            (None, Some(cost)) => StageScope::Fixed(c.positive(&sp("cost"), cost)),
+            (Some(share), None) => StageScope::Share(share),
+            (None, Some(cost)) => StageScope::Fixed(cost),
             _ => {
                 c.error(
                     &format!("models.{name}.stages.{k}"),
@@ -433,8 +443,8 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             }
         };
         let duration = match (s.duration_share, s.duration_months) {
-            (Some(share), None) => StageDuration::Share(c.positive(&sp("duration_share"), share)),
-            (None, Some(m)) => StageDuration::Months(c.positive(&sp("duration_months"), m)),
+            (Some(share), None) => StageDuration::Share(share),
+            (None, Some(m)) => StageDuration::Months(m),
             _ => {
                 c.error(
                     &format!("models.{name}.stages.{k}"),
@@ -454,9 +464,9 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             }
             (1.0 - released).max(0.0)
         } else {
-            let v = c.unit(&sp("value_share"), s.value_share.unwrap_or(0.0));
+            let v = s.value_share.unwrap_or(0.0);
             released += v;
-            if released > 1.0 + 1e-9 {
+            if released > 1.0 + 1e-9 && !c.failed(&sp("value_share")) {
                 c.error(
                     &sp("value_share"),
                     format!("value shares of the stages add up to {released}, more than 1"),
@@ -466,7 +476,7 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             v
         };
         let recompete = s.recompete.unwrap_or(false);
-        let attempts = c.count(&sp("attempts"), s.attempts.unwrap_or(1), 1, MAX_ATTEMPTS) as usize;
+        let attempts = s.attempts.unwrap_or(1).clamp(1, MAX_ATTEMPTS) as usize;
         if let Some(before) = stages.last().map(|s: &Stage| s.attempts)
             && attempts > before
         {
@@ -482,18 +492,15 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             name: s.name.clone(),
             scope,
             duration,
-            signal_noise: c.non_negative(
-                &sp("signal_noise"),
-                s.signal_noise.unwrap_or(f64::INFINITY),
-                true,
-            ),
-            misfit_detection: c.unit(&sp("misfit_detection"), s.misfit_detection.unwrap_or(0.0)),
+            signal_noise: s.signal_noise.unwrap_or(f64::INFINITY),
+            misfit_detection: s.misfit_detection.unwrap_or(0.0),
             value_share,
             recompete,
-            hurdle: c.non_negative(&sp("hurdle"), s.hurdle.unwrap_or(default_hurdle), false),
+            hurdle: s.hurdle.unwrap_or(default_hurdle),
             attempts,
         });
     }
+    shares_add_up(c, name, raw);
     let mut names: Vec<&str> = raw.stages.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -515,15 +522,11 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             RawSelection::Rank => Selection::Rank,
             RawSelection::Arrival => Selection::Arrival,
         },
-        contingency: c.non_negative(&p("contingency"), raw.contingency, false),
-        gate_review_cost: c.non_negative(&p("gate_review_cost"), raw.gate_review_cost, false),
-        gate_delay_months: c.non_negative(&p("gate_delay_months"), raw.gate_delay_months, false),
-        procurement_cost: c.non_negative(&p("procurement_cost"), raw.procurement_cost, false),
-        procurement_delay_months: c.non_negative(
-            &p("procurement_delay_months"),
-            raw.procurement_delay_months,
-            false,
-        ),
+        contingency: raw.contingency,
+        gate_review_cost: raw.gate_review_cost,
+        gate_delay_months: raw.gate_delay_months,
+        procurement_cost: raw.procurement_cost,
+        procurement_delay_months: raw.procurement_delay_months,
         cost_basis: match raw.cost_basis.unwrap_or(RawCostBasis::Planned) {
             RawCostBasis::Planned => CostBasis::Planned,
             RawCostBasis::ReferenceClass => CostBasis::ReferenceClass,
@@ -539,7 +542,7 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
         },
         max_starts_per_round: raw
             .max_starts_per_round
-            .map(|n| c.count(&p("max_starts_per_round"), n, 1, 1_000_000) as u32),
+            .map(|n| n.clamp(1, MAX_IDEAS_PER_ROUND) as u32),
         role: match raw.role {
             Some(RawRole::Baseline) => Role::Baseline,
             Some(RawRole::Challenger) => Role::Challenger,
@@ -549,12 +552,42 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
     }
 }
 
-/// Validates `[[sweep]]` entries into axes.
-pub fn sweep(c: &mut Checker, raw: &[RawSweep]) -> Vec<super::SweepAxis> {
+/// Scope shares are shares of the idea's planned cost, so they add up to 1 when every
+/// stage has one and to at most 1 when some stages have a fixed cost.
+fn shares_add_up(c: &mut Checker, name: &str, raw: &RawModel) {
+    let sum = |get: fn(&RawStage) -> Option<f64>| -> (f64, usize) {
+        raw.stages
+            .iter()
+            .filter_map(get)
+            .fold((0.0, 0), |(s, n), x| (s + x, n + 1))
+    };
+    let stages = raw.stages.len();
+    if c.failed(&format!("models.{name}.stages")) || stages == 0 {
+        return;
+    }
+    let (scope, with_share) = sum(|s| s.scope_share);
+    let all = with_share == stages;
+    if with_share > 0 && (scope > 1.0 + SHARE_TOLERANCE || (all && scope < 1.0 - SHARE_TOLERANCE)) {
+        c.error(
+            &format!("models.{name}.stages"),
+            format!(
+                "the stages' scope_share values add up to {}, but they are shares of the idea's planned cost: they must add up to {}",
+                super::fields::number(scope),
+                if all { "1" } else { "at most 1 (the other stages have a fixed cost)" }
+            ),
+            Some("e.g. 0.05, 0.10, 0.50 and 0.35 for four stages".into()),
+        );
+    }
+}
+
+/// Validates `[[sweep]]` entries into axes; their paths must name fields of the resolved
+/// scenario `table` (the values are checked point by point when the sweep runs).
+pub fn sweep(c: &mut Checker, raw: &[RawSweep], table: &toml::Table) -> Vec<super::SweepAxis> {
     let mut axes = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let p = |f: &str| format!("sweep.{i}.{f}");
-        if r.path.trim().is_empty() {
+        let path = r.path.trim();
+        if path.is_empty() {
             c.error(
                 &p("path"),
                 "give the dotted path of the field to sweep",
@@ -562,11 +595,15 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep]) -> Vec<super::SweepAxis> {
             );
             continue;
         }
+        if let Err((message, help)) = super::check_field_path(table, path, false) {
+            c.error(&p("path"), message, help);
+            continue;
+        }
         let values = match (&r.values, r.from, r.to, r.steps) {
             (Some(v), None, None, None) if !v.is_empty() => v.clone(),
             (None, Some(from), Some(to), Some(steps)) => {
-                if !(2..=10_000).contains(&steps) || !from.is_finite() || !to.is_finite() {
-                    c.error(&p("steps"), format!("need finite from/to and 2 to 10000 steps, got from = {from}, to = {to}, steps = {steps}"), None);
+                // The declarations of from, to and steps have reported bad values.
+                if !(2..=MAX_SWEEP_STEPS).contains(&steps) || !from.is_finite() || !to.is_finite() {
                     continue;
                 }
                 (0..steps)
@@ -583,18 +620,20 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep]) -> Vec<super::SweepAxis> {
             }
         };
         axes.push(super::SweepAxis {
-            path: r.path.trim().to_string(),
+            path: path.to_string(),
             values,
         });
     }
     axes
 }
 
-/// Validates `[sensitivity]` against the metrics and the scenario's models.
+/// Validates `[sensitivity]` against the metrics, the scenario's models and its numeric
+/// fields (each parameter must be a number of the resolved scenario `table`).
 pub fn sensitivity(
     c: &mut Checker,
     raw: &RawSensitivity,
     models: &[FundingModel],
+    table: &toml::Table,
 ) -> super::SensitivitySpec {
     let metric = raw.metric.as_deref().and_then(|name| {
         let m = Metric::from_name(name);
@@ -641,26 +680,39 @@ pub fn sensitivity(
         }
         (idx.len() == 2).then(|| (idx[0], idx[1]))
     });
-    let spread = raw.spread.inspect(|&s| {
-        if !(s > 0.0 && s < 1.0) {
-            c.error(
-                "sensitivity.spread",
-                format!("spread must be between 0 and 1 (exclusive), got {s}"),
-                Some("0.25 moves each parameter 25% down and up".into()),
-            );
-        }
-    });
-    let portfolios = raw
-        .portfolios
-        .map(|n| c.count("sensitivity.portfolios", n, 1, 10_000_000) as u64);
+    let spread = raw.spread;
+    let portfolios = raw.portfolios.map(|n| n.max(1) as u64);
     let parameters = raw.parameters.as_ref().map(|list| {
         list.iter()
             .enumerate()
             .filter_map(|(i, p)| {
                 let at = |f: &str| format!("sensitivity.parameters.{i}.{f}");
-                if p.path.trim().is_empty() {
+                let path = p.path.trim();
+                if path.is_empty() {
                     c.error(&at("path"), "give the dotted path of a field", None);
                     return None;
+                }
+                if let Err((message, help)) = super::check_field_path(table, path, true) {
+                    c.error(&at("path"), message, help);
+                    return None;
+                }
+                // A declared range is in the field's own units and within its limits.
+                if let Some(spec) = super::fields::spec(path) {
+                    for (key, v) in [("low", p.low), ("high", p.high)] {
+                        if let Some(v) = v
+                            && !spec.admits(v)
+                        {
+                            c.error(
+                                &at(key),
+                                format!(
+                                    "must be a value `{path}` may take: {}, got {}",
+                                    spec.allowed(),
+                                    super::fields::number(v)
+                                ),
+                                spec.hint(),
+                            );
+                        }
+                    }
                 }
                 let range = match (p.low, p.high) {
                     (None, None) => None,

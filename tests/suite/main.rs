@@ -14,6 +14,7 @@ mod cli;
 mod closed_form;
 mod docs;
 mod explain;
+mod input;
 mod invariants;
 mod mechanisms;
 mod metamorphic;

@@ -44,13 +44,12 @@ fn a_parameter_the_scenario_makes_dominant_ranks_first() {
     let table = |extra: &str| {
         format!("[sensitivity]\nportfolios = 150\nparameters = [{params}{extra}\n]\n")
     };
-    // An unknown path is an error that names it.
+    // An unknown path is an error that names it, found when the scenario loads.
     let path = scenario_file(
         dir.path(),
         &table("\n  { path = \"risk.overrun_log_sd_typo_never_used\", low = 0, high = 1 },"),
     );
-    let loaded = scenario::load_file(&path, &[]).unwrap();
-    let err = sensitivity::plan(&loaded, &Options::default()).unwrap_err();
+    let err = scenario::load_file(&path, &[]).unwrap_err();
     assert!(
         err.to_string()
             .contains("risk.overrun_log_sd_typo_never_used"),
