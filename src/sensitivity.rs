@@ -151,6 +151,109 @@ fn tidy(x: f64) -> f64 {
     }
 }
 
+/// `lo..hi` cut to the declared range of the field at `path` (an edge the field
+/// excludes is approached to within a thousandth of the move).
+fn within_declared(path: &str, lo: f64, hi: f64) -> (f64, f64) {
+    let Some(spec) = scenario::fields::spec(path) else {
+        return (lo, hi);
+    };
+    let inset = (hi - lo) * 1e-3;
+    let lo = match spec.min {
+        Some(m) if lo < m || (spec.min_exclusive && lo <= m) => {
+            if spec.min_exclusive {
+                m + inset
+            } else {
+                m
+            }
+        }
+        _ => lo,
+    };
+    let hi = match spec.max {
+        Some(m) if hi > m || (spec.max_exclusive && hi >= m) => {
+            if spec.max_exclusive {
+                m - inset
+            } else {
+                m
+            }
+        }
+        _ => hi,
+    };
+    (lo, hi)
+}
+
+/// The stages of the model that `path` (`models.M.stages.J.scope_share`) belongs to,
+/// and J, when `path` is a stage's scope share.
+fn share_stages<'a>(resolved: &'a toml::Table, path: &str) -> Option<(&'a Vec<Value>, usize)> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let ["models", model, "stages", j, "scope_share"] = parts.as_slice() else {
+        return None;
+    };
+    let stages = resolved
+        .get("models")?
+        .get(*model)?
+        .get("stages")?
+        .as_array()?;
+    Some((stages, j.parse().ok()?))
+}
+
+fn share_of(stage: &Value) -> Option<f64> {
+    match stage.get("scope_share")? {
+        Value::Float(f) => Some(*f),
+        Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// Why a stage's scope share cannot move, if it cannot: the only stage holds the whole
+/// scope, and there is no other stage to move work to.
+fn sole_share(resolved: &toml::Table, path: &str) -> Option<String> {
+    let (stages, j) = share_stages(resolved, path)?;
+    let others = stages
+        .iter()
+        .enumerate()
+        .filter(|&(k, st)| k != j && share_of(st).is_some())
+        .count();
+    let all_shares = stages.iter().all(|st| share_of(st).is_some());
+    (all_shares && others == 0).then(|| {
+        "the model's only stage holds the whole scope: there is no other stage to move work to"
+            .into()
+    })
+}
+
+/// The settings that move `path` to `v`: the field itself and, for a stage's
+/// `scope_share` when every stage of the model is a share, the other stages' shares
+/// scaled so they still add up to 1. The move then shifts where the work is done, not
+/// how much there is.
+fn with_companions(
+    resolved: &toml::Table,
+    path: &str,
+    v: f64,
+    value: Value,
+) -> Vec<(String, Value)> {
+    let mut settings = vec![(path.to_string(), value)];
+    let Some((stages, j)) = share_stages(resolved, path) else {
+        return settings;
+    };
+    let shares: Option<Vec<f64>> = stages.iter().map(share_of).collect();
+    let Some(shares) = shares else {
+        return settings;
+    };
+    let rest = 1.0 - shares[j];
+    if rest <= 0.0 {
+        return settings;
+    }
+    let scale = (1.0 - v) / rest;
+    let prefix = path.trim_end_matches(".scope_share");
+    let prefix = &prefix[..prefix.rfind('.').unwrap_or(0)];
+    for (k, s) in shares.iter().enumerate().filter(|&(k, _)| k != j) {
+        settings.push((
+            format!("{prefix}.{k}.scope_share"),
+            Value::Float(tidy(s * scale)),
+        ));
+    }
+    settings
+}
+
 /// A leaf that may be moved: (path, value, declared range).
 type Candidate = (String, Value, Option<(f64, f64)>);
 
@@ -327,6 +430,9 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             None => {
                 let (lo, hi) = (tidy(x * (1.0 - spread)), tidy(x * (1.0 + spread)));
                 let (lo, hi) = (lo.min(hi), lo.max(hi));
+                // A move past the field's declared range stops at its edge (a share of
+                // 1 moves down only), so the parameter is still measured one way.
+                let (lo, hi) = within_declared(&path, lo, hi);
                 if integer {
                     (lo.round(), hi.round(), RangeSource::Spread)
                 } else {
@@ -348,10 +454,15 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 Value::Float(v)
             }
         };
+        if let Some(reason) = sole_share(&loaded.resolved, &path) {
+            leave(reason);
+            continue;
+        }
         let moved = |v: f64| -> Result<Scenario, String> {
             let text = scenario::value_text(&as_value(v));
             let label = format!("sensitivity {path}={text}");
-            scenario::variant(loaded, &[(path.clone(), as_value(v))], &label)
+            let settings = with_companions(&loaded.resolved, &path, v, as_value(v));
+            scenario::variant(loaded, &settings, &label)
                 .map(|sc| prepare(&sc))
                 .map_err(|e| {
                     let why = e.diagnostics.first().map_or("", |d| d.message.as_str());

@@ -212,13 +212,30 @@ pub fn add_sweeps(loaded: &mut Loaded, specs: &[String]) -> Result<(), ScenarioE
     check_points(&loaded.sweep)
 }
 
+/// Refuses a field swept by two axes: its points would set it twice, and the sweep
+/// tables hold one column per field.
+fn distinct_axes(axes: &[SweepAxis]) -> Result<(), ScenarioError> {
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.path == a.path) {
+            return Err(ScenarioError::source(
+                "sweep",
+                format!(
+                    "`{}` is swept twice (in [[sweep]] or --sweep); give all its values in one axis",
+                    fields::shortened(&a.path)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_points(axes: &[SweepAxis]) -> Result<(), ScenarioError> {
     // Checked: 64 axes of 2 values would wrap a plain product to 0.
     let n = axes
         .iter()
         .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
     match n {
-        Some(n) if n <= MAX_SWEEP_POINTS => Ok(()),
+        Some(n) if n <= MAX_SWEEP_POINTS => distinct_axes(axes),
         _ => {
             let size = n.map_or_else(
                 || {
@@ -701,6 +718,12 @@ fn parse_set(text: &str) -> Result<SetOverride, ScenarioError> {
 }
 
 fn apply_set(table: &mut Table, o: &SetOverride) -> Result<(), ScenarioError> {
+    if o.path.first() == Some(&Seg::Key("extends".into())) {
+        return Err(ScenarioError::source(
+            format!("--set {}", fields::shortened(&o.text)),
+            "`extends` names a parent file, so it can only be written in a scenario file",
+        ));
+    }
     let mut root = Value::Table(std::mem::take(table));
     let result = set_in(&mut root, &o.path, o.value.clone(), "");
     if let Value::Table(t) = root {

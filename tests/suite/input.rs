@@ -771,3 +771,30 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_field_swept_twice_or_extends_set_from_the_command_line_is_refused_before_work() {
+    let bin = env!("CARGO_BIN_EXE_budgetsim");
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec![
+            "--sweep",
+            "simulation.seed=1",
+            "--sweep",
+            "simulation.seed=2",
+        ],
+        vec!["--set", "extends=\"x\""],
+        vec!["--sweep", "extends=a,b"],
+    ] {
+        let o = std::process::Command::new(bin)
+            .args(["run", "--quiet", "--portfolios", "5", "--out"])
+            .arg(tmp.path().join("out"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?} simulated before refusing");
+        assert!(!tmp.path().join("out").exists());
+    }
+}

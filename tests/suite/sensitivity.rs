@@ -212,3 +212,33 @@ fn bad_options_exit_2_and_say_what_to_change() {
     assert!(err.contains("sensitivity.spread"), "{err}");
     assert!(err.contains("test.toml:"), "{err}");
 }
+
+#[test]
+fn shares_move_within_their_meaning() {
+    // Every model's stage shares, moved 25% either way by default.
+    let loaded = scenario::load_default(&[]).unwrap();
+    let plan = sensitivity::plan(
+        &loaded,
+        &Options {
+            models: Some(("waterfall".into(), "stage_gated".into())),
+            portfolios: Some(5),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let moved = |p: &str| plan.moves.iter().find(|m| m.parameter.path == p);
+    // A stage's scope share moves with the other stages' shares rescaled (they must
+    // still add up to 1, or the variant would not validate).
+    let alpha = moved("models.stage_gated.stages.1.scope_share").expect("alpha's share moves");
+    assert!(alpha.parameter.low < 0.1 && alpha.parameter.high > 0.1);
+    // A share of 1 moves down only: a stage cannot take more than the whole duration.
+    let d = moved("models.waterfall.stages.0.duration_share").expect("duration share moves");
+    assert!(d.parameter.low < 1.0 && d.parameter.high == 1.0);
+    // The only stage of a model holds the whole scope: nothing to move, and said why.
+    let why = plan
+        .excluded
+        .iter()
+        .find(|e| e.path == "models.waterfall.stages.0.scope_share")
+        .expect("the waterfall's scope share is listed as left out");
+    assert!(why.reason.contains("only stage"), "{}", why.reason);
+}
