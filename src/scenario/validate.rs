@@ -595,7 +595,7 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep], table: &toml::Table) -> Vec<supe
             );
             continue;
         }
-        if let Err((message, help)) = super::check_field_path(table, path, false) {
+        if let Err((message, help)) = super::overrides::check_field_path(table, path, false) {
             c.error(&p("path"), message, help);
             continue;
         }
@@ -692,7 +692,8 @@ pub fn sensitivity(
                     c.error(&at("path"), "give the dotted path of a field", None);
                     return None;
                 }
-                if let Err((message, help)) = super::check_field_path(table, path, true) {
+                if let Err((message, help)) = super::overrides::check_field_path(table, path, true)
+                {
                     c.error(&at("path"), message, help);
                     return None;
                 }
