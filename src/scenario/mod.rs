@@ -6,10 +6,10 @@
 //! check every number against its declaration ([`fields`]) -> deserialize into the raw
 //! mirror -> validate cross-field rules -> locate every problem in its source.
 //!
-//! Modules: [`read`] (files and `extends`), [`overrides`] (`--set` and dotted paths),
+//! Modules: `read` (files and `extends`), `overrides` (`--set` and dotted paths),
 //! [`fields`] (each field's unit and range, from the declarations in [`raw`]),
-//! [`text`] (what text may hold), [`validate`] (cross-field rules), [`sweep`] (axes and
-//! grid points), [`locate`] (messages and where each problem was written).
+//! [`text`] (what text may hold), [`validate`] (cross-field rules), `sweep` (axes and
+//! grid points), `locate` (messages and where each problem was written).
 
 pub mod error;
 pub mod fields;
