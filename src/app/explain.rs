@@ -64,7 +64,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let loaded = load(common)?;
     let s = &loaded.scenario;
     let n = explain_portfolios(common.portfolios, s.simulation.portfolios)?;
-    check_memory(s, n)?;
+    check_memory(s, n, common)?;
     let pool = thread_pool(common)?;
     if models.is_none() && s.models.len() > 1 {
         status.say(&format!(

@@ -168,7 +168,7 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
                 .map(|l| {
                     if !renamed && l.starts_with("name = ") {
                         renamed = true;
-                        format!("name = {name:?}\n")
+                        format!("name = {}\n", toml_string(&name))
                     } else {
                         format!("{l}\n")
                     }
@@ -187,8 +187,8 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
                 "# {name}: a variant of {parent}. Fields set here override it; everything else\n\
                  # comes from it (tables merge key by key, arrays such as stages are replaced).\n\
                  # Run it with: budgetsim run {path}\n\n\
-                 extends = {rel:?}\n\
-                 name = {name:?}\n\n\
+                 extends = {rel}\n\
+                 name = {quoted}\n\n\
                  # Common changes, uncomment to use:\n\
                  # [simulation]\n\
                  # portfolios = 5000\n\
@@ -200,10 +200,23 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
                  # hurdle = 1.2                 # expected value must beat 1.2 x expected cost\n",
                 parent = parent.display(),
                 path = path.display(),
-                rel = rel.to_string_lossy(),
+                rel = toml_string(&rel.to_string_lossy()),
+                quoted = toml_string(&name),
             )
         }
     };
+    // What is written must load: a name with a character scenarios refuse (a line break,
+    // an invisible control) is refused here, before any file exists.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    scenario::load_text(
+        &format!("{} (not written)", path.display()),
+        &text,
+        Some(dir),
+        &[],
+    )?;
     // create_new: never overwrite, even a file that appeared since the check above.
     std::fs::OpenOptions::new()
         .write(true)
@@ -217,4 +230,9 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
         path.display()
     ));
     Ok(())
+}
+
+/// `s` as a TOML string, escaped as TOML (not as Rust) reads it.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }

@@ -44,7 +44,7 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
             "--explain compares two funding models; this scenario has one".into(),
         ));
     }
-    check_memory(s, s.simulation.portfolios)?;
+    check_memory(s, s.simulation.portfolios, common)?;
     let folder = Output::open(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
     let n = s.simulation.portfolios;

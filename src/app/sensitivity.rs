@@ -22,7 +22,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         .portfolios
         .or(loaded.sensitivity.as_ref().and_then(|s| s.portfolios))
         .unwrap_or(loaded.scenario.simulation.portfolios);
-    check_memory(&loaded.scenario, portfolios)?;
+    check_memory(&loaded.scenario, portfolios, common)?;
     let plan = sens::plan(
         &loaded,
         &Options {
@@ -33,12 +33,23 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         },
     )?;
     if plan.moves.is_empty() {
-        return Err(AppError::Usage(
-            "no parameter can be moved; list some in [sensitivity.parameters] with low and high"
-                .into(),
-        ));
+        // Say why each parameter was left out: a declared range the scenario's other
+        // fields refuse is the usual reason, and only this message can tell.
+        let why: Vec<String> = plan
+            .excluded
+            .iter()
+            .filter(|e| !e.reason.contains("not listed"))
+            .take(10)
+            .map(|e| format!("  {}: {}", e.path, e.reason))
+            .collect();
+        return Err(AppError::Usage(format!(
+            "no parameter can be moved; list some in [sensitivity.parameters] with a low and \
+             high the scenario accepts{}{}",
+            if why.is_empty() { "" } else { ":\n" },
+            why.join("\n")
+        )));
     }
-    check_memory(&loaded.scenario, plan.portfolios)?;
+    check_memory(&loaded.scenario, plan.portfolios, common)?;
     let folder = Output::open(common, &format!("{}-sensitivity", loaded.slug()))?;
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;

@@ -26,7 +26,7 @@ pub(super) fn run_sweep(
 ) -> Result<(), AppError> {
     let points = scenario::sweep_points(loaded)?;
     for p in &points {
-        check_memory(&p.scenario, p.scenario.simulation.portfolios)?;
+        check_memory(&p.scenario, p.scenario.simulation.portfolios, args)?;
     }
     let folder = Output::open(args, &loaded.slug())?;
     let pool = thread_pool(args)?;

@@ -435,6 +435,14 @@ pub fn check_path_size(path: &str) -> Result<(), String> {
             path.len()
         ));
     }
+    // `fund..budget`, `.fund` or `fund.` would otherwise be read as some other path
+    // (or as the whole scenario).
+    if path.split('.').any(|s| s.trim().is_empty()) {
+        return Err(format!(
+            "the field path `{}` has an empty segment; write names joined by single dots, e.g. fund.budget",
+            shortened(path)
+        ));
+    }
     Ok(())
 }
 
@@ -473,9 +481,13 @@ pub fn markdown() -> String {
          the work outside single fields: at most 1,000,000 ideas per portfolio \
          (intake_rounds x ideas_per_round), 10,000 sweep points, scenario files of 1 MiB, \
          `extends` chains of 64 files and field paths of 16 segments, at most 1e9 vendor \
-         draws per portfolio (ideas x vendors x contracts per idea over all models), 50 \
-         models and 20 stages a model; a scenario file \
-         must be a regular file (not a pipe, device or standard input).\n\n\
+         draws per portfolio (ideas x vendors x contracts per idea over all models), 1e7 \
+         contracts per portfolio (ideas x every attempt of every stage over all models), \
+         50 models and 20 stages a model; a scenario file must be a regular file (not a \
+         pipe, device or standard input). Names (the scenario's, models' keys and labels, \
+         stages') may not be blank, and model keys may not hold dots. Before a run, \
+         budgetsim also checks that the outcomes it keeps and the portfolios in flight \
+         (one per thread) fit in the memory available.\n\n\
          `tests/suite/input.rs` keeps these limits: a test per refused input, and a \
          mutation fuzz test of the loader that runs for a few seconds in `cargo test`. \
          For a long fuzz run: `PROPTEST_CASES=100000 cargo test --release --test suite \

@@ -13,15 +13,24 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that take no space and show nothing, so two names that look the same can
+/// differ (zero-width space, word joiner, byte-order mark).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
 /// Why `c` may not appear in scenario text, if it may not. Line breaks and tabs are
 /// allowed only where `multiline` (the scenario's description): in a name, key or label
 /// they break table rows, CSV cells and the terminal's columns.
 fn refused(c: char, multiline: bool) -> Option<&'static str> {
+    let line_break = matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}');
     if is_bidi_control(c) {
         Some("an invisible text-direction control")
-    } else if multiline && matches!(c, '\n' | '\t' | '\r') {
+    } else if is_invisible(c) {
+        Some("an invisible character")
+    } else if multiline && line_break {
         None
-    } else if matches!(c, '\n' | '\r' | '\t') {
+    } else if line_break {
         Some("a line break or tab (allowed only in `description`)")
     } else if c.is_control() {
         Some("a control character")
@@ -50,6 +59,67 @@ fn diagnostic(path: &str, what: &str, (pos, c, why): (usize, char, &str)) -> Dia
                 .into(),
         ),
     }
+}
+
+/// Problems with the names that identify things in tables and reports: the scenario's
+/// `name`, each model's key and `label`, each stage's `name`. None may be blank (a blank
+/// column header or chart title), and a model key may not hold a dot or surrounding
+/// spaces (`--set models.KEY.field` could not reach it).
+fn names(root: &Table) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut blank = |path: String, what: &str| {
+        out.push(Diagnostic {
+            location: None,
+            path: Some(path),
+            message: format!("{what} is blank"),
+            help: Some("give it a short name that people can read in tables and charts".into()),
+        });
+    };
+    if root
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        blank("name".into(), "the scenario's name");
+    }
+    let Some(models) = root.get("models").and_then(Value::as_table) else {
+        return out;
+    };
+    let mut keys = Vec::new();
+    for (key, model) in models {
+        if key.trim().is_empty() {
+            blank("models".into(), "a model's key");
+        } else if key.contains('.') || key.trim() != key {
+            keys.push(Diagnostic {
+                location: None,
+                path: Some("models".into()),
+                message: format!("model key {key:?} holds a dot or surrounding spaces"),
+                help: Some(
+                    "use letters, digits, `_` or `-` (e.g. stage_gated), so --set models.KEY.field can reach it"
+                        .into(),
+                ),
+            });
+        }
+        if model
+            .get("label")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            blank(format!("models.{key}.label"), "a model's label");
+        }
+        let stages = model.get("stages").and_then(Value::as_array);
+        for (i, stage) in stages.into_iter().flatten().enumerate() {
+            if stage
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.trim().is_empty())
+            {
+                blank(format!("models.{key}.stages.{i}.name"), "a stage's name");
+            }
+        }
+    }
+    out.extend(keys);
+    out
 }
 
 /// Problems with the text of every key and string value in `table`.
@@ -86,6 +156,9 @@ pub fn check(root: &Table) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     table("", root, &mut out);
+    if out.is_empty() {
+        out = names(root);
+    }
     out
 }
 
@@ -109,6 +182,19 @@ mod tests {
             toml::from_str("name = \"صندوق رقمي\"\ndescription = \"line one\\nline two\\tend\"\n")
                 .unwrap();
         assert!(check(&fine).is_empty());
+        for bad in ["Stage\\u2028gated", "Stage\\u200Bgated", "Stage\\rgated"] {
+            let t: Table = toml::from_str(&format!("[models.a]\nlabel = \"{bad}\"\n")).unwrap();
+            assert_eq!(check(&t).len(), 1, "{bad}");
+        }
+        for bad in [
+            "name = \" \"\n",
+            "[models.\"\"]\nlabel = \"x\"\n",
+            "[models.\"a.b\"]\nlabel = \"x\"\n",
+            "[models.a]\nstages = [{ name = \"\" }]\n",
+        ] {
+            let t: Table = toml::from_str(bad).unwrap();
+            assert_eq!(check(&t).len(), 1, "{bad}");
+        }
         let label: Table = toml::from_str("[models.a]\nlabel = \"Stage\\rgated\"\n").unwrap();
         let d = check(&label);
         assert_eq!(d.len(), 1);

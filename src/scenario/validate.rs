@@ -58,6 +58,12 @@ pub const MAX_IDEAS: u64 = 1_000_000;
 /// (about a second per 1e8 draws).
 pub const MAX_VENDOR_DRAWS: u64 = 1_000_000_000;
 
+/// Most contracts one portfolio may run, over all models (ideas x attempts of every
+/// stage): each is a competition, a risk draw and a stage of events, about half a
+/// microsecond apiece, so this keeps a portfolio to seconds (a million ideas under the
+/// three shipped models is 6 million).
+pub const MAX_CONTRACTS: u64 = 10_000_000;
+
 fn dist(c: &mut Checker, path: &str, raw: &RawDist) -> Dist {
     let fallback = Dist::Constant { value: 1.0 };
     if c.failed(path) {
@@ -184,7 +190,11 @@ fn positive_dist(c: &mut Checker, path: &str, raw: &RawDist, unit: &str) -> Dist
                 "can produce values <= 0 (lowest {}), but {unit} must be positive",
                 d.lower_bound()
             ),
-            Some("use lognormal, or set min above 0".into()),
+            Some(if matches!(d, Dist::Normal { .. }) {
+                "a normal distribution reaches below 0 whatever its sd: use lognormal (e.g. mean and cv), or pert, triangular or uniform with min above 0".into()
+            } else {
+                "use lognormal, or set min above 0".into()
+            }),
         );
     }
     d
@@ -363,6 +373,18 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
                 super::fields::number(MAX_VENDOR_DRAWS as f64)
             ),
             Some("lower fund.ideas_per_round or fund.intake_rounds, the number of vendors, or stages and attempts".into()),
+        );
+    }
+    let all_contracts = ideas_total.saturating_mul(contracts);
+    if all_contracts > MAX_CONTRACTS && !c.failed("fund") {
+        c.error(
+            "fund.ideas_per_round",
+            format!(
+                "{ideas_total} ideas x {contracts} contracts per idea (every attempt of every stage, over all models) is up to {} contracts per portfolio, more than the {} budgetsim simulates",
+                super::fields::number(all_contracts as f64),
+                super::fields::number(MAX_CONTRACTS as f64)
+            ),
+            Some("lower fund.ideas_per_round or fund.intake_rounds, or the models' stages and attempts".into()),
         );
     }
     if models.is_empty() && raw.models.is_empty() {
@@ -606,8 +628,18 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep], table: &toml::Table) -> Vec<supe
                 if !(2..=MAX_SWEEP_STEPS).contains(&steps) || !from.is_finite() || !to.is_finite() {
                     continue;
                 }
+                // A count field (intake_rounds, attempts...) takes whole numbers: a range
+                // of whole steps is written as integers; one between them is refused by
+                // the field's declaration at its point.
+                let count = super::fields::spec(r.path.trim()).is_some_and(|s| s.integer);
                 (0..steps)
-                    .map(|k| toml::Value::Float(from + (to - from) * k as f64 / (steps - 1) as f64))
+                    .map(|k| {
+                        let x = from + (to - from) * k as f64 / (steps - 1) as f64;
+                        match super::whole(x) {
+                            Some(n) if count => toml::Value::Integer(n),
+                            _ => toml::Value::Float(x),
+                        }
+                    })
                     .collect()
             }
             _ => {

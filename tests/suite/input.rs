@@ -798,3 +798,129 @@ fn a_field_swept_twice_or_extends_set_from_the_command_line_is_refused_before_wo
         assert!(!tmp.path().join("out").exists());
     }
 }
+
+#[test]
+fn new_writes_only_scenarios_that_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, from: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_budgetsim"));
+        c.current_dir(dir.path()).args(["new", name]);
+        if let Some(f) = from {
+            c.args(["--from", f]);
+        }
+        c.output().unwrap()
+    };
+    // Names TOML must escape, and a parent whose path needs escaping too.
+    for name in ["fonds \"pilote\" é", "back\\slash"] {
+        let o = run(name, None);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let path = dir.path().join(format!("{name}.toml"));
+        let loaded = scenario::load_file(&path, &[]).unwrap();
+        assert_eq!(loaded.scenario.name, name);
+        let child = format!("child of {name}");
+        let o = run(&child, Some(path.to_str().unwrap()));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        scenario::load_file(&dir.path().join(format!("{child}.toml")), &[]).unwrap();
+    }
+    // A name scenarios refuse (an invisible character, a line break) writes nothing.
+    for name in ["zw\u{200B}sp", "two\nlines"] {
+        let o = run(name, None);
+        assert_eq!(o.status.code(), Some(2), "{name:?}");
+        assert!(!dir.path().join(format!("{name}.toml")).exists());
+    }
+}
+
+#[test]
+fn paths_with_empty_segments_are_refused() {
+    for set in ["fund..budget=7", ".fund.budget=1", "fund.=1", ".=1"] {
+        let o = budgetsim(&["validate", &default_path(), "--set", set]);
+        assert_eq!(o.status.code(), Some(2), "{set}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("empty segment"),
+            "{set}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_count_swept_by_range_takes_whole_numbers() {
+    let (_d, path, _) = edited(
+        "[simulation]",
+        "[[sweep]]\npath = \"fund.intake_rounds\"\nfrom = 1\nto = 3\nsteps = 3\n\n[simulation]",
+    );
+    let loaded = scenario::load_file(&path, &[]).unwrap();
+    let points = scenario::sweep_points(&loaded).unwrap();
+    let rounds: Vec<u32> = points
+        .iter()
+        .map(|p| p.scenario.fund.intake_rounds)
+        .collect();
+    assert_eq!(rounds, [1, 2, 3]);
+}
+
+#[test]
+fn work_per_portfolio_and_per_thread_is_bounded_before_any_work() {
+    // A million ideas x 15 contracts each (ten vendors in discovery): more contracts
+    // than one portfolio may run.
+    let o = budgetsim(&[
+        "validate",
+        &default_path(),
+        "--set",
+        "fund.intake_rounds=10",
+        "--set",
+        "fund.ideas_per_round=100000",
+        "--set",
+        "models.stage_gated.stages.0.attempts=10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("contracts per portfolio"));
+    // 150,000 ideas is allowed, but not on 1,024 threads at once.
+    let started = Instant::now();
+    let o = budgetsim(&[
+        "run",
+        "--quiet",
+        "--portfolios",
+        "2",
+        "--threads",
+        "1024",
+        "--set",
+        "fund.intake_rounds=15",
+        "--set",
+        "fund.ideas_per_round=10000",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--threads") && err.contains("GB of memory"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "refused only after working"
+    );
+}
+
+#[test]
+fn sensitivity_says_why_no_parameter_could_move() {
+    let (_d, path, _) = edited(
+        "[simulation]",
+        "[sensitivity]\nparameters = [{ path = \"risk.overrun_median\", low = 0.9, high = 1.3 }]\n\n[simulation]",
+    );
+    let o = budgetsim(&[
+        "sensitivity",
+        "--quiet",
+        "--portfolios",
+        "5",
+        path.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("risk.overrun_median") && err.contains("1.3"),
+        "{err}"
+    );
+}
