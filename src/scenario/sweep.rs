@@ -3,7 +3,7 @@
 
 use toml::Value;
 
-use super::error::ScenarioError;
+use super::error::{Location, ScenarioError};
 use super::overrides::{parse_set, value_text, variant};
 use super::{Loaded, fields};
 use crate::model::Scenario;
@@ -124,8 +124,56 @@ pub fn sweep_points(loaded: &Loaded) -> Result<Vec<SweepPoint>, ScenarioError> {
                 .map(|(p, v)| format!("{p}={}", value_text(v)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let scenario = variant(loaded, &settings, &format!("sweep point {label}"))?;
+            let scenario = variant(loaded, &settings, &format!("sweep point {label}"))
+                .map_err(|e| at_axis_lines(loaded, e))?;
             Ok(SweepPoint { settings, scenario })
         })
         .collect()
+}
+
+/// Points each problem of a sweep point at the `[[sweep]]` entry of the file that swept
+/// its field (file and line), keeping the point in the message; problems of axes given
+/// with `--sweep` keep the point's label.
+fn at_axis_lines(loaded: &Loaded, mut e: ScenarioError) -> ScenarioError {
+    for d in &mut e.diagnostics {
+        let Some(path) = d.path.as_deref() else {
+            continue;
+        };
+        let Some(line) = axis_line(&loaded.text, path) else {
+            continue;
+        };
+        if let Some(point) = d.location.as_ref().map(|l| l.source.clone()) {
+            d.message = format!("{} (at {point})", d.message);
+        }
+        d.location = Some(Location {
+            source: loaded.origin.clone(),
+            line: Some(line),
+            column: None,
+        });
+    }
+    e
+}
+
+/// Line (from 1) of the `path = "..."` naming `path` in a `[[sweep]]` entry of `text`.
+fn axis_line(text: &str, path: &str) -> Option<usize> {
+    let mut in_sweep = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            in_sweep = t.starts_with("[[sweep]]");
+            continue;
+        }
+        let Some(rest) = t.strip_prefix("path") else {
+            continue;
+        };
+        let value = rest.trim_start().strip_prefix('=').map(str::trim);
+        if in_sweep
+            && value.is_some_and(|v| {
+                v.trim_matches(['"', '\'']) == path || v.starts_with(&format!("\"{path}\""))
+            })
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }

@@ -924,3 +924,14 @@ fn sensitivity_says_why_no_parameter_could_move() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_sweep_value_names_the_line_of_its_axis() {
+    let (_d, path, line) = edited(
+        "[simulation]",
+        "[[sweep]]\npath = \"fund.budget\"\nvalues = [1e6, -5]\n\n[simulation]",
+    );
+    let err = refused(&path);
+    let at = format!("edited.toml:{}", line + 1);
+    assert!(err.contains(&at) && err.contains("fund.budget=-5"), "{err}");
+}
