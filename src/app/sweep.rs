@@ -71,12 +71,25 @@ pub(super) fn run_sweep(
     }
     bar.finish_and_clear();
     let mut out = Results::default();
+    // Portfolios and seed may themselves be swept: then each point says its own.
+    let fixed = |path: &str, value: u64| {
+        if loaded.sweep.iter().any(|a| a.path == path) {
+            None
+        } else {
+            Some(value)
+        }
+    };
+    let s = &loaded.scenario.simulation;
+    let each = fixed("simulation.portfolios", s.portfolios).map_or_else(
+        || "portfolios as swept".into(),
+        |n| format!("{n} portfolios each"),
+    );
+    let seed = fixed("simulation.seed", s.seed)
+        .map_or_else(|| "seed as swept".into(), |n| format!("seed {n}"));
     out.print(&format!(
-        "{}: sweep of {} points, {} portfolios each, seed {}\nnet_value mean [95% CI] per model\n{lines}",
+        "{}: sweep of {} points, {each}, {seed}\nnet_value mean [95% CI] per model\n{lines}",
         loaded.scenario.name,
         points.len(),
-        loaded.scenario.simulation.portfolios,
-        loaded.scenario.simulation.seed
     ));
     let simulate_seconds = clock.elapsed().as_secs_f64();
     status.say(&format!("writing {}...", folder.dest().display()));

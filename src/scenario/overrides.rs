@@ -72,8 +72,20 @@ pub(super) fn parse_set(text: &str) -> Result<SetOverride, ScenarioError> {
     // otherwise a bare string, so `--set name=Pilot` works without quotes.
     let value = toml::from_str::<Table>(&format!("v = {raw}"))
         .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| Value::String(raw.to_string()));
+        .and_then(|mut t| t.remove("v"));
+    // Digits that TOML cannot hold are a number too large, not text.
+    let digits = raw.trim_start_matches(['+', '-']).replace('_', "");
+    if value.is_none() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ScenarioError::source(
+            label,
+            format!(
+                "{} is too large for a whole number (at most {}); write a smaller number",
+                fields::shortened(raw),
+                i64::MAX
+            ),
+        ));
+    }
+    let value = value.unwrap_or_else(|| Value::String(raw.to_string()));
     Ok(SetOverride {
         text: text.to_string(),
         path: parse_path(path),

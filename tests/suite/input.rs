@@ -935,3 +935,38 @@ fn a_bad_sweep_value_names_the_line_of_its_axis() {
     let at = format!("edited.toml:{}", line + 1);
     assert!(err.contains(&at) && err.contains("fund.budget=-5"), "{err}");
 }
+
+#[test]
+fn a_whole_number_too_large_is_called_that_not_text() {
+    let o = budgetsim(&[
+        "validate",
+        &default_path(),
+        "--set",
+        "fund.intake_rounds=9999999999999999999",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("too large") && !err.contains("quotes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sweep_of_portfolios_does_not_print_one_count_for_all_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = budgetsim(&[
+        "run",
+        "--quiet",
+        "--lang",
+        "en",
+        "--sweep",
+        "simulation.portfolios=2,3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("portfolios as swept"), "{text}");
+}
