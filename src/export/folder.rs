@@ -74,40 +74,39 @@ impl Existing {
     }
 }
 
-/// Whether `dir/manifest.json` is a regular file written by budgetsim (it names the
-/// version that wrote it). Never follows a symbolic link.
-pub fn has_budgetsim_manifest(dir: &Path) -> bool {
+/// The manifest of `dir` when budgetsim wrote it: a regular file (never a link) of at
+/// most 64 MiB, in JSON, naming the version that wrote it. A manifest lists every file
+/// with its hash, a few kilobytes, so anything bigger is not one.
+pub fn budgetsim_manifest(dir: &Path) -> Option<serde_json::Value> {
     use std::io::Read;
     let path = dir.join("manifest.json");
-    let Ok(meta) = fs::symlink_metadata(&path) else {
-        return false;
-    };
-    // A manifest lists every file with its hash: a few kilobytes, never gigabytes.
+    let meta = fs::symlink_metadata(&path).ok()?;
     if !meta.file_type().is_file() || meta.len() > 64 << 20 {
-        return false;
+        return None;
     }
     let mut text = String::new();
-    let read = File::open(&path).and_then(|f| f.take(64 << 20).read_to_string(&mut text));
-    read.is_ok()
-        && serde_json::from_str::<serde_json::Value>(&text)
-            .is_ok_and(|v| v.get("budgetsim_version").is_some_and(|x| x.is_string()))
+    File::open(&path)
+        .and_then(|f| f.take(64 << 20).read_to_string(&mut text))
+        .ok()?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .filter(|v| v.get("budgetsim_version").is_some_and(|x| x.is_string()))
 }
 
-/// Files of run folder `dir` (links and special files included) that its manifest
-/// does not list: a user's own notes, which replacing the folder would delete.
-fn unlisted_files(dir: &Path) -> io::Result<Vec<String>> {
-    let text = fs::read_to_string(dir.join("manifest.json"))?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
-    let listed: std::collections::BTreeSet<&str> = m["files"]
+/// Each file a manifest lists, with its recorded hash (empty when it has none).
+pub fn listed_files(manifest: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    manifest["files"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|f| f["name"].as_str())
-        .collect();
-    Ok(super::run_folder::listing(dir)?
-        .into_iter()
-        .filter(|n| !listed.contains(n.as_str()))
-        .collect())
+        .filter_map(|f| {
+            let name = f["name"].as_str()?;
+            Some((
+                name.to_string(),
+                f["sha256"].as_str().unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// `dest` written plainly: `.` components and trailing slashes dropped (so `run/` and
@@ -151,8 +150,13 @@ pub fn inspect(dest: &Path) -> io::Result<Existing> {
             "a special file (a pipe, socket or device)".into()
         }));
     }
-    if has_budgetsim_manifest(dest) {
-        let unlisted = unlisted_files(dest)?;
+    if let Some(manifest) = budgetsim_manifest(dest) {
+        // Files it does not list are a user's own notes, which replacing would delete.
+        let listed = listed_files(&manifest);
+        let unlisted: Vec<String> = super::run_folder::listing(dest)?
+            .into_iter()
+            .filter(|n| !listed.contains_key(n))
+            .collect();
         return Ok(if unlisted.is_empty() {
             Existing::RunFolder
         } else {

@@ -178,14 +178,13 @@ pub fn verify(dir: &Path) -> io::Result<Vec<String>> {
 /// or not listed. Files for which `drawn` holds (charts and reports, which `budgetsim
 /// report` draws again) are left out.
 pub fn check_data(dir: &Path, drawn: &dyn Fn(&str) -> bool) -> io::Result<Vec<String>> {
-    let text = std::fs::read_to_string(dir.join("manifest.json"))?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(io::Error::other)?;
-    let mut listed = std::collections::BTreeMap::new();
-    for f in m["files"].as_array().into_iter().flatten() {
-        if let (Some(name), Some(hash)) = (f["name"].as_str(), f["sha256"].as_str()) {
-            listed.insert(name.to_string(), hash.to_string());
-        }
-    }
+    let m = super::folder::budgetsim_manifest(dir).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "manifest.json is missing or was not written by budgetsim",
+        )
+    })?;
+    let listed = super::folder::listed_files(&m);
     let mut problems = Vec::new();
     for (name, hash) in listed.iter().filter(|(n, _)| !drawn(n)) {
         match hash_inside(dir, name) {

@@ -4,7 +4,9 @@
 use toml::Value;
 
 use super::error::{Location, ScenarioError};
-use super::overrides::{parse_set, value_text, variant};
+use super::locate::find_span;
+use super::overrides::{Seg, parse_set, value_text, variant};
+use super::read::line_col;
 use super::{Loaded, fields};
 use crate::model::Scenario;
 
@@ -154,26 +156,22 @@ fn at_axis_lines(loaded: &Loaded, mut e: ScenarioError) -> ScenarioError {
     e
 }
 
-/// Line (from 1) of the `path = "..."` naming `path` in a `[[sweep]]` entry of `text`.
+/// Line (from 1) of the `path` key of the `[[sweep]]` entry of `text` that sweeps
+/// `path`, found as every other problem is (`locate`).
 fn axis_line(text: &str, path: &str) -> Option<usize> {
-    let mut in_sweep = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim_start();
-        if t.starts_with('[') {
-            in_sweep = t.starts_with("[[sweep]]");
-            continue;
-        }
-        let Some(rest) = t.strip_prefix("path") else {
-            continue;
-        };
-        let value = rest.trim_start().strip_prefix('=').map(str::trim);
-        if in_sweep
-            && value.is_some_and(|v| {
-                v.trim_matches(['"', '\'']) == path || v.starts_with(&format!("\"{path}\""))
-            })
-        {
-            return Some(i + 1);
-        }
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let entries = table.get("sweep")?.as_array()?;
+    let i = entries
+        .iter()
+        .position(|e| e.get("path").and_then(Value::as_str).map(str::trim) == Some(path))?;
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let at = [
+        Seg::Key("sweep".into()),
+        Seg::Index(i),
+        Seg::Key("path".into()),
+    ];
+    match find_span(doc.get_ref(), &at) {
+        (3, Some(offset)) => Some(line_col(text, offset).0),
+        _ => None,
     }
-    None
 }
