@@ -40,6 +40,30 @@ pub enum Command {
     /// mechanisms (exact Shapley values over every on/off combination, same seeds):
     /// explain.csv and a bridge chart.
     Explain(ExplainArgs),
+    /// Merge the shard folders of one study (`run --shard K/N`) into the run folder a
+    /// single process would have written: the same files, byte for byte, apart from
+    /// the manifest's timings.
+    Merge(MergeArgs),
+}
+
+/// Options of `budgetsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders written by `budgetsim run --shard K/N`, every K once, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Run folder to write (default: the shards' folder name without `-shard-K-of-N`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads for the analysis, 1 to 1024 (default: all cores).
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// No progress bar or status lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Languages of charts and reports.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
 }
 
 /// Options of `budgetsim explain`.
@@ -158,6 +182,23 @@ pub struct RunArgs {
     /// if fewer): explain.csv, a bridge chart and a section of the report.
     #[arg(long)]
     pub explain: bool,
+    /// Simulate only the K-th of N equal, contiguous ranges of portfolios and write a
+    /// shard folder for `budgetsim merge`. `auto` takes K and N from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); `auto/N` from a Kubernetes
+    /// Indexed Job (JOB_COMPLETION_INDEX, N completions).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// Add batches of 4096 portfolios until the 95% CI of the paired difference in
+    /// --metric (best challenger minus strongest baseline) is at most +-HALF_WIDTH, in
+    /// the metric's unit, or --max-portfolios is reached. The count used is recorded.
+    #[arg(long, value_name = "HALF_WIDTH")]
+    pub until_ci: Option<f64>,
+    /// Metric watched by --until-ci (default: net_value).
+    #[arg(long, value_name = "M", requires = "until_ci")]
+    pub metric: Option<String>,
+    /// Most portfolios --until-ci may simulate (default: 1000000).
+    #[arg(long, value_name = "N", requires = "until_ci")]
+    pub max_portfolios: Option<u64>,
 }
 
 /// Options of `budgetsim validate`.

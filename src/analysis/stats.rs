@@ -53,28 +53,61 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// Mean and sample sd of sorted values, summed in order. Summing sorted values one by
-/// one makes the result depend only on the values, never on how they were gathered,
-/// so statistics are bit-identical across runs and machines. sd is 0 for one value;
-/// both are NaN for none.
-pub fn mean_sd(sorted: &[f64]) -> (f64, f64) {
-    let n = sorted.len();
+/// Mean and sample sd of `values`, summed in the order given. Callers pass values in
+/// portfolio order, which depends only on the scenario and seed, so statistics are
+/// bit-identical across runs, thread counts and machines. sd is 0 for one value; both
+/// are NaN for none.
+pub fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len();
     if n == 0 {
         return (f64::NAN, f64::NAN);
     }
-    let mean = sorted.iter().sum::<f64>() / n as f64;
+    let mean = values.iter().sum::<f64>() / n as f64;
     let sd = if n > 1 {
-        (sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
     } else {
         0.0
     };
     (mean, sd)
 }
 
-/// Summarises the finite values of `xs`.
+/// Quantiles `qs` (ascending, 0..1) of `v` by selection, type 7 as
+/// [`quantile_sorted`], without sorting all of `v` (which it reorders). Each quantile
+/// needs the order statistics at ranks floor(h) and floor(h) + 1; they are selected in
+/// rank order, each from the part of `v` not yet placed.
+pub fn quantiles_unsorted<const K: usize>(v: &mut [f64], qs: [f64; K]) -> [f64; K] {
+    let n = v.len();
+    if n == 0 {
+        return [f64::NAN; K];
+    }
+    // Ranks are asked in ascending order. A selection only reorders v[placed..], so a
+    // rank below `placed` that is asked again was selected before and is still there.
+    let mut placed = 0;
+    let mut rank_value = |r: usize, v: &mut [f64]| -> f64 {
+        if r >= placed {
+            let (_, x, _) = v[placed..].select_nth_unstable_by(r - placed, f64::total_cmp);
+            let x = *x;
+            placed = r + 1;
+            x
+        } else {
+            v[r]
+        }
+    };
+    qs.map(|q| {
+        let h = (n - 1) as f64 * q;
+        let lo = h.floor() as usize;
+        let a = rank_value(lo, v);
+        if lo + 1 >= n {
+            return a;
+        }
+        let b = rank_value(lo + 1, v);
+        a + (h - lo as f64) * (b - a)
+    })
+}
+
+/// Summarises the finite values of `xs` (mean and sd in the order given).
 pub fn summarize(xs: &[f64]) -> Summary {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
     let n = v.len();
     let (mean, sd) = mean_sd(&v);
     let se = if n > 0 {
@@ -82,6 +115,7 @@ pub fn summarize(xs: &[f64]) -> Summary {
     } else {
         f64::NAN
     };
+    let [p5, p25, p50, p75, p95] = quantiles_unsorted(&mut v, [0.05, 0.25, 0.5, 0.75, 0.95]);
     Summary {
         n,
         mean,
@@ -89,11 +123,11 @@ pub fn summarize(xs: &[f64]) -> Summary {
         se,
         ci_low: mean - Z95 * se,
         ci_high: mean + Z95 * se,
-        p5: quantile_sorted(&v, 0.05),
-        p25: quantile_sorted(&v, 0.25),
-        p50: quantile_sorted(&v, 0.50),
-        p75: quantile_sorted(&v, 0.75),
-        p95: quantile_sorted(&v, 0.95),
+        p5,
+        p25,
+        p50,
+        p75,
+        p95,
     }
 }
 
@@ -115,42 +149,54 @@ pub struct Paired {
     pub prob_a_better: f64,
 }
 
-/// Paired comparison of `a` and `b` (same portfolios, same order).
+/// Paired comparison of `a` and `b` (same portfolios, same order), in two passes over
+/// the columns and no copies: the mean difference, then the spread around it.
 pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
-    let pairs: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (*x, *y))
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    let diffs: Vec<f64> = pairs.iter().map(|(x, y)| x - y).collect();
-    let s = summarize(&diffs);
-    let wins: f64 = pairs
-        .iter()
-        .map(|(x, y)| {
-            let (x, y) = if better == Better::Lower {
-                (-x, -y)
-            } else {
-                (*x, *y)
-            };
-            match x.total_cmp(&y) {
-                std::cmp::Ordering::Greater => 1.0,
-                std::cmp::Ordering::Equal => 0.5,
-                std::cmp::Ordering::Less => 0.0,
-            }
-        })
-        .sum();
-    Paired {
-        n: s.n,
-        mean_diff: s.mean,
-        se: s.se,
-        ci_low: s.ci_low,
-        ci_high: s.ci_high,
-        prob_a_better: if pairs.is_empty() {
-            f64::NAN
+    let both = || {
+        a.iter()
+            .zip(b)
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    let (mut n, mut sum, mut wins) = (0usize, 0.0, 0.0);
+    for (x, y) in both() {
+        n += 1;
+        sum += x - y;
+        let (x, y) = if better == Better::Lower {
+            (-x, -y)
         } else {
-            wins / pairs.len() as f64
-        },
+            (*x, *y)
+        };
+        wins += match x.total_cmp(&y) {
+            std::cmp::Ordering::Greater => 1.0,
+            std::cmp::Ordering::Equal => 0.5,
+            std::cmp::Ordering::Less => 0.0,
+        };
+    }
+    if n == 0 {
+        return Paired {
+            n,
+            mean_diff: f64::NAN,
+            se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            prob_a_better: f64::NAN,
+        };
+    }
+    let mean = sum / n as f64;
+    let sd = if n > 1 {
+        let ss: f64 = both().map(|(x, y)| (x - y - mean).powi(2)).sum();
+        (ss / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let se = sd / (n as f64).sqrt();
+    Paired {
+        n,
+        mean_diff: mean,
+        se,
+        ci_low: mean - Z95 * se,
+        ci_high: mean + Z95 * se,
+        prob_a_better: wins / n as f64,
     }
 }
 
@@ -165,6 +211,22 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 0.0), 1.0);
         assert_eq!(quantile_sorted(&v, 1.0), 4.0);
         assert!((quantile_sorted(&v, 0.05) - 1.15).abs() < 1e-12);
+    }
+
+    #[test]
+    fn selection_matches_sorting() {
+        let mut v: Vec<f64> = (0..1001)
+            .map(|i| ((i * 7919) % 1009) as f64 * 0.5)
+            .collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        let qs = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
+        let got = quantiles_unsorted(&mut v, qs);
+        for (q, g) in qs.iter().zip(got) {
+            assert_eq!(g, quantile_sorted(&sorted, *q), "q {q}");
+        }
+        assert!(quantiles_unsorted(&mut [], [0.5])[0].is_nan());
+        assert_eq!(quantiles_unsorted(&mut [3.0], [0.05, 0.95]), [3.0, 3.0]);
     }
 
     #[test]

@@ -52,6 +52,11 @@ impl Output {
         &self.dest
     }
 
+    /// The staging folder, where files are written now.
+    pub(super) fn root(&self) -> &Path {
+        self.staging.root()
+    }
+
     /// Where to write file `name` now.
     pub(super) fn path(&self, name: &str) -> PathBuf {
         self.staging.path(name)
@@ -148,6 +153,8 @@ pub(super) fn manifest(
         wall_seconds: 0.0,
         phases,
         files: Vec::new(),
+        shard: None,
+        until_ci: None,
     }
 }
 

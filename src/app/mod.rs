@@ -4,10 +4,12 @@
 mod explain;
 mod files;
 mod folder;
+mod merge;
 mod report;
 mod resources;
 mod run;
 mod sensitivity;
+mod shard;
 mod sweep;
 mod terminal;
 
@@ -73,6 +75,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Calibrate(args)) => files::calibrate(&args),
         Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::Explain(args)) => explain::explain(&args),
+        Some(Command::Merge(args)) => merge::merge(&args),
     }
 }
 

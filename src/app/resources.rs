@@ -4,12 +4,16 @@
 use super::AppError;
 use crate::cli::Common;
 
-/// Memory a run keeps per portfolio and model, bytes: the outcome (metrics, stages) and
-/// its monthly spend and value series, plus their copies in the analysis tables. An
-/// estimate from measured runs (the default scenario, 60 months, keeps about 7.8 kB),
-/// rounded up.
-pub(super) fn bytes_per_run(s: &crate::model::Scenario) -> f64 {
+/// Memory one outcome (a portfolio under a model) takes while its batch is in flight,
+/// bytes: metrics, stages and the monthly spend and value series, rounded up.
+fn bytes_per_outcome(s: &crate::model::Scenario) -> f64 {
     2048.0 + 100.0 * s.simulation.horizon_months.ceil()
+}
+
+/// Memory a run keeps per portfolio and model until the end, bytes: one 8-byte value
+/// per metric (see `analysis::tally`).
+fn bytes_kept(_s: &crate::model::Scenario) -> f64 {
+    (crate::metrics::METRIC_COUNT * 8) as f64
 }
 
 /// Memory the system can give now, bytes (Linux `MemAvailable`); None elsewhere.
@@ -36,17 +40,20 @@ fn threads(common: &Common) -> usize {
     )
 }
 
-/// Refuses a run that cannot fit in memory, before any work: every portfolio's outcome
-/// is kept for the analysis (memory grows with portfolios x models x months), and each
-/// worker thread holds one portfolio in flight (ideas x models).
+/// Refuses a run that cannot fit in memory, before any work: every portfolio keeps its
+/// metric values for the analysis (portfolios x models x metrics), two batches of
+/// outcomes are in flight (one simulated, one written), and each worker thread holds
+/// one portfolio being simulated (ideas x models).
 pub(super) fn check_memory(
     s: &crate::model::Scenario,
     portfolios: u64,
     common: &Common,
 ) -> Result<(), AppError> {
-    let per = bytes_per_run(s) * s.models.len().max(1) as f64;
+    let models = s.models.len().max(1) as f64;
+    let per = bytes_kept(s) * models;
     let workers = threads(common);
-    let flight = bytes_in_flight(s) * workers as f64;
+    let batches = 2.0 * crate::engine::BATCH.min(portfolios) as f64 * models * bytes_per_outcome(s);
+    let flight = bytes_in_flight(s) * workers as f64 + batches;
     let need = per * portfolios as f64 + flight;
     let Some(have) = available_memory() else {
         return Ok(());
@@ -71,7 +78,7 @@ pub(super) fn check_memory(
     } else {
         let fits = ((room - flight) / per).floor().max(1.0);
         format!(
-            "use --portfolios {} or fewer (each portfolio's outcome is kept for the analysis)",
+            "use --portfolios {} or fewer (each portfolio keeps its metric values for the analysis)",
             fits as u64
         )
     };

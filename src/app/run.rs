@@ -8,11 +8,13 @@ use super::folder::{self, Output};
 use super::resources::{check_memory, thread_pool};
 use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
-use crate::analysis::{self, frames};
+use crate::analysis::tally;
 use crate::cli::RunArgs;
-use crate::engine;
-use crate::export::manifest::Phases;
+use crate::engine::{self, Flow};
+use crate::export::manifest::{Phases, UntilCi};
+use crate::export::rows::RunRows;
 use crate::export::{json, run_folder, table};
+use crate::metrics::Metric;
 use crate::scenario;
 
 pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
@@ -38,35 +40,74 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         }
         return super::sweep::run_sweep(common, &loaded, started, clock, &status);
     }
+    if args.shard.is_some() && args.until_ci.is_some() {
+        return Err(AppError::Usage(
+            "--shard and --until-ci cannot be combined: shards split a fixed portfolio count; run --until-ci once, then shard that count".into(),
+        ));
+    }
+    if let Some(spec) = &args.shard {
+        if args.json || args.explain {
+            return Err(AppError::Usage(
+                "--json and --explain are not available for a shard; merge the shards with `budgetsim merge`, then read the merged folder".into(),
+            ));
+        }
+        return run_shard(args, &loaded, spec, (started, clock), &status);
+    }
+    let precision = Precision::from_args(args, &loaded)?;
     let s = &loaded.scenario;
     if args.explain && s.models.len() < 2 {
         return Err(AppError::Usage(
             "--explain compares two funding models; this scenario has one".into(),
         ));
     }
-    check_memory(s, s.simulation.portfolios, common)?;
+    let n = precision
+        .as_ref()
+        .map_or(s.simulation.portfolios, |p| p.max);
+    check_memory(s, n, common)?;
     let folder = Output::open(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
-    let n = s.simulation.portfolios;
     let bar = progress_bar(common, n, "portfolios");
     let detail = if args.projects {
         engine::Detail::Projects
     } else {
         engine::Detail::Outcomes
     };
-    let results = pool.install(|| engine::run_with_progress(s, 0..n, detail, &|k| bar.inc(k)));
+    // Rows stream into the staging folder as batches finish; a write failure is kept
+    // until the numbers are printed.
+    let mut rows = RunRows::create(folder.root(), s, args.projects).map_err(|e| {
+        AppError::Runtime(format!(
+            "cannot write the run folder `{}`: {e}",
+            folder.dest().display()
+        ))
+    })?;
+    let progress = |k| bar.inc(k);
+    let tally = pool.install(|| {
+        tally::simulate(s, 0..n, detail, &progress, &mut |t, batch| {
+            rows.write(batch);
+            match &precision {
+                Some(p) if p.reached(s, t) => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        })
+    });
     bar.finish_and_clear();
     let mut simulate_seconds = clock.elapsed().as_secs_f64();
+    // With --until-ci the count used becomes the scenario's, so the folder's
+    // scenario.toml reproduces the run.
+    let n = tally.count;
+    let mut loaded = loaded;
+    let until_ci = precision.as_ref().map(|p| {
+        set_portfolios(&mut loaded, n);
+        p.record(&loaded.scenario, &tally)
+    });
+    let s = &loaded.scenario;
 
     status.say(&format!(
         "analysing {n} portfolios x {} models...",
         s.models.len()
     ));
     let analysed = Instant::now();
-    let mut tables = frames::tables(s, &results)
-        .map_err(|e| AppError::Runtime(format!("analysis failed: {e}")))?;
-    let analysis = analysis::from_tables(s, &results, &tables)
-        .map_err(|e| AppError::Runtime(format!("analysis failed: {e}")))?;
+    let analysis = pool.install(|| tally.analysis(s));
     let analyse_seconds = analysed.elapsed().as_secs_f64();
     // Print before writing: if the disk fails, the numbers are not lost.
     let mut out = Results::default();
@@ -75,6 +116,9 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         out.print(&(text + "\n"));
     } else {
         out.print(&table::render(&analysis, analysis.pair(&loaded.scenario)));
+        if let Some(u) = &until_ci {
+            out.print(&until_ci_line(u, n));
+        }
     }
     // The headline pair of this run, explained over its first portfolios.
     let explained = if args.explain {
@@ -107,14 +151,209 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         },
     );
     folder.write(|staging| {
+        rows.finish()?;
         if let Some(t) = &explained {
             crate::explain::write_csv(t, &staging.path("explain.csv"))?;
         }
-        run_folder::write_tables(staging, &mut tables, &resolved)
+        run_folder::write_tables(staging, &analysis, &tally, &resolved)
     })?;
+    let mut manifest = manifest;
+    manifest.until_ci = until_ci;
     let provenance = crate::report::Provenance::from_manifest(&manifest);
     folder.draw_report(&common.lang.list(), Some(provenance))?;
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, &status)?;
+    out.finish(&dest)
+}
+
+/// What `--until-ci` reached, for the terminal.
+fn until_ci_line(u: &UntilCi, n: u64) -> String {
+    let m = Metric::from_name(&u.metric).unwrap_or(Metric::NetValue);
+    let v = |x: f64| crate::export::format::value(m, x);
+    let what = format!("{} difference {} - {}", u.metric, u.models[0], u.models[1]);
+    if u.reached {
+        format!(
+            "\n--until-ci: {what} known to +-{} (target +-{}) after {n} portfolios\n",
+            v(u.half_width),
+            v(u.target_half_width)
+        )
+    } else {
+        format!(
+            "\n--until-ci: target +-{} not reached: {what} known to +-{} after the maximum of {n} portfolios; raise --max-portfolios\n",
+            v(u.target_half_width),
+            v(u.half_width)
+        )
+    }
+}
+
+/// Sets the portfolio count of `loaded`, in the scenario and in its resolved text.
+fn set_portfolios(loaded: &mut scenario::Loaded, n: u64) {
+    loaded.scenario.simulation.portfolios = n;
+    let sim = loaded
+        .resolved
+        .entry("simulation")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let Some(t) = sim.as_table_mut() {
+        t.insert("portfolios".into(), toml::Value::Integer(n as i64));
+    }
+}
+
+/// `--until-ci`: the metric whose paired difference is watched, the 95% CI half-width
+/// wanted, and the most portfolios allowed.
+struct Precision {
+    metric: Metric,
+    target: f64,
+    max: u64,
+}
+
+/// Most portfolios `--until-ci` simulates unless `--max-portfolios` says otherwise.
+const UNTIL_CI_MAX: u64 = 1_000_000;
+
+impl Precision {
+    fn from_args(args: &RunArgs, loaded: &scenario::Loaded) -> Result<Option<Precision>, AppError> {
+        let Some(target) = args.until_ci else {
+            return Ok(None);
+        };
+        if !(target.is_finite() && target > 0.0) {
+            return Err(AppError::Usage(format!(
+                "--until-ci {target}: give a positive half-width in the metric's unit (e.g. --until-ci 250000 for net value within +-$250k)"
+            )));
+        }
+        if args.common.portfolios.is_some() {
+            return Err(AppError::Usage(
+                "--until-ci chooses the portfolio count; drop --portfolios (set the ceiling with --max-portfolios)".into(),
+            ));
+        }
+        if loaded.scenario.models.len() < 2 {
+            return Err(AppError::Usage(
+                "--until-ci watches the difference between two funding models; this scenario has one".into(),
+            ));
+        }
+        let name = args.metric.as_deref().unwrap_or(Metric::NetValue.name());
+        let metric = Metric::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            AppError::Usage(format!(
+                "--metric {name:?} is not a metric; use one of {}",
+                names.join(", ")
+            ))
+        })?;
+        let max = args.max_portfolios.unwrap_or(UNTIL_CI_MAX);
+        if max == 0 {
+            return Err(AppError::Usage(
+                "--max-portfolios must be at least 1".into(),
+            ));
+        }
+        Ok(Some(Precision {
+            metric,
+            target,
+            max,
+        }))
+    }
+
+    /// (challenger, baseline) and the 95% CI half-width of their paired difference.
+    fn half_width(&self, s: &crate::model::Scenario, t: &tally::Tally) -> ((usize, usize), f64) {
+        let (b, c) = crate::model::headline_pair(&s.models, |i| t.mean(i, Metric::NetValue));
+        let p = crate::analysis::paired(
+            t.column(c, self.metric),
+            t.column(b, self.metric),
+            self.metric.better(),
+        );
+        ((c, b), p.ci_high - p.mean_diff)
+    }
+
+    /// Whether the portfolios so far are enough. Checked only at batch ends, so the
+    /// count used depends on the seed alone.
+    fn reached(&self, s: &crate::model::Scenario, t: &tally::Tally) -> bool {
+        t.count >= 2 && self.half_width(s, t).1 <= self.target
+    }
+
+    fn record(&self, s: &crate::model::Scenario, t: &tally::Tally) -> UntilCi {
+        let ((c, b), hw) = self.half_width(s, t);
+        UntilCi {
+            metric: self.metric.name().into(),
+            models: [s.models[c].name.clone(), s.models[b].name.clone()],
+            target_half_width: self.target,
+            half_width: hw,
+            max_portfolios: self.max,
+            reached: hw <= self.target,
+        }
+    }
+}
+
+/// `run --shard K/N`: simulates one contiguous range of portfolios and writes a shard
+/// folder (rows as Parquet, the order-free totals, the resolved scenario, a manifest
+/// naming the range) for `budgetsim merge`.
+fn run_shard(
+    args: &RunArgs,
+    loaded: &scenario::Loaded,
+    spec: &str,
+    (started, clock): (std::time::SystemTime, Instant),
+    status: &super::terminal::Status,
+) -> Result<(), AppError> {
+    let common = &args.common;
+    let s = &loaded.scenario;
+    let (k, n) = super::shard::parse(spec, &|v| std::env::var(v).ok())?;
+    let part = super::shard::shard(k, n, s.simulation.portfolios);
+    check_memory(s, part.end - part.first, common)?;
+    let folder = Output::open(common, &format!("{}-shard-{k}-of-{n}", loaded.slug()))?;
+    let pool = thread_pool(common)?;
+    let bar = progress_bar(common, part.end - part.first, "portfolios");
+    let detail = if args.projects {
+        engine::Detail::Projects
+    } else {
+        engine::Detail::Outcomes
+    };
+    let mut rows = RunRows::create_shard(folder.root(), s, args.projects).map_err(|e| {
+        AppError::Runtime(format!(
+            "cannot write the shard folder `{}`: {e}",
+            folder.dest().display()
+        ))
+    })?;
+    let progress = |k| bar.inc(k);
+    let tally = pool.install(|| {
+        tally::simulate(
+            s,
+            part.first..part.end,
+            detail,
+            &progress,
+            &mut |_, batch| {
+                rows.write(batch);
+                Flow::Continue
+            },
+        )
+    });
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let written = Instant::now();
+    let resolved = loaded.resolved_toml();
+    let mut manifest = folder::manifest(
+        loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: 0.0,
+        },
+    );
+    manifest.shard = Some(part.clone());
+    let totals =
+        serde_json::to_string(&tally.totals).map_err(|e| AppError::Runtime(e.to_string()))?;
+    folder.write(|staging| {
+        rows.finish()?;
+        std::fs::write(staging.path(crate::export::rows::TOTALS), totals + "\n")?;
+        std::fs::write(staging.path("scenario.toml"), &resolved)
+    })?;
+    let dest = folder.dest().to_path_buf();
+    folder.seal(manifest, clock, written, status)?;
+    let mut out = Results::default();
+    out.print(&format!(
+        "shard {k}/{n}: portfolios {} to {} of {} written to {}; when every shard is done, run: budgetsim merge SHARD_DIR... --out DIR\n",
+        part.first,
+        part.end.saturating_sub(1),
+        s.simulation.portfolios,
+        dest.display()
+    ));
     out.finish(&dest)
 }

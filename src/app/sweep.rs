@@ -7,12 +7,13 @@ use super::AppError;
 use super::folder::{self, Output};
 use super::resources::{check_memory, thread_pool};
 use super::terminal::{Results, Status, progress_bar};
-use crate::analysis::{self, frames};
+use crate::analysis::{self, frames, tally};
 use crate::cli::Common;
-use crate::engine;
+use crate::engine::{self, Flow};
 use crate::export::format;
 use crate::export::manifest::Phases;
 use crate::export::tables::{Format, TableWriter};
+use crate::metrics::Metric;
 use crate::scenario::{self, Loaded};
 
 /// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
@@ -37,32 +38,33 @@ pub(super) fn run_sweep(
     let mut lines = String::new();
     for p in &points {
         let s = &p.scenario;
-        let r = pool.install(|| engine::run(s, 0..s.simulation.portfolios));
-        let (summary, comparison) = frames::summary_and_comparison(&r).map_err(analysis_error)?;
-        let models = frames::strings(&summary, "model").map_err(analysis_error)?;
-        let metrics = frames::strings(&summary, "metric").map_err(analysis_error)?;
-        let (mean, lo, hi) = (
-            frames::f64s(&summary, "mean").map_err(analysis_error)?,
-            frames::f64s(&summary, "ci_low").map_err(analysis_error)?,
-            frames::f64s(&summary, "ci_high").map_err(analysis_error)?,
-        );
+        let analysis = pool.install(|| {
+            let all = 0..s.simulation.portfolios;
+            let outcomes = engine::Detail::Outcomes;
+            tally::simulate(s, all, outcomes, &|_| {}, &mut |_, _| Flow::Continue).analysis(s)
+        });
+        let summary = frames::summary(&analysis).map_err(analysis_error)?;
+        let comparison = frames::comparison(&analysis).map_err(analysis_error)?;
         let settings: Vec<String> = p
             .settings
             .iter()
             .map(|(k, v)| format!("{k}={}", scenario::value_text(v)))
             .collect();
         lines.push_str(&settings.join(" "));
-        for (i, m) in models
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| metrics[*i] == "net_value")
-        {
-            lines.push_str(&format!(
-                "  {m}: {} [{}, {}]",
-                format::money(mean[i]),
-                format::money(lo[i]),
-                format::money(hi[i])
-            ));
+        for m in &analysis.models {
+            if let Some(net) = m
+                .metrics
+                .iter()
+                .find(|x| x.metric == Metric::NetValue.name())
+            {
+                lines.push_str(&format!(
+                    "  {}: {} [{}, {}]",
+                    m.model,
+                    format::money(net.summary.mean),
+                    format::money(net.summary.ci_low),
+                    format::money(net.summary.ci_high)
+                ));
+            }
         }
         lines.push('\n');
         summaries.push(summary);

@@ -78,14 +78,18 @@ pub fn headline_pair(
     portfolios: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> (usize, usize) {
-    let r = run_with_progress(s, 0..portfolios, Detail::Outcomes, progress);
-    let mean = |m: usize| {
-        let net = r.outcomes[m]
-            .iter()
-            .map(|o| o.get(crate::metrics::Metric::NetValue));
-        net.sum::<f64>() / r.outcomes[m].len().max(1) as f64
+    // Summed in portfolio order, batch by batch, as the run's summary sums them.
+    let mut sums = vec![0.0; s.models.len()];
+    let mut sink = |r: Results| {
+        for (sum, outs) in sums.iter_mut().zip(&r.outcomes) {
+            for o in outs {
+                *sum += o.get(crate::metrics::Metric::NetValue);
+            }
+        }
+        Ok::<_, std::convert::Infallible>(Flow::Continue)
     };
-    crate::model::headline_pair(&s.models, mean)
+    let _ = stream(s, 0..portfolios, Detail::Outcomes, progress, &mut sink);
+    crate::model::headline_pair(&s.models, |m| sums[m] / portfolios.max(1) as f64)
 }
 
 /// Runs portfolios `range` in parallel on the current rayon pool. The result depends
@@ -116,18 +120,20 @@ pub fn run_with_progress(
                 .unzip()
         })
         .collect();
-    let mut by_model: Vec<Vec<ProjectRecord>> = s.models.iter().map(|_| Vec::new()).collect();
     let mut outcomes: Vec<Vec<Outcome>> = s
         .models
         .iter()
         .map(|_| Vec::with_capacity(per_portfolio.len()))
         .collect();
-    for (i, (row, projects)) in per_portfolio.into_iter().enumerate() {
+    // Projects in portfolio, then model, then idea order: the order is the same however
+    // the portfolios are cut into batches or shards.
+    let mut projects = Vec::new();
+    for (i, (row, started)) in per_portfolio.into_iter().enumerate() {
         for (m, o) in row.into_iter().enumerate() {
             outcomes[m].push(o);
         }
-        for (m, list) in projects.into_iter().enumerate() {
-            by_model[m].extend(list.into_iter().map(|project| ProjectRecord {
+        for (m, list) in started.into_iter().enumerate() {
+            projects.extend(list.into_iter().map(|project| ProjectRecord {
                 portfolio: range.start + i as u64,
                 model: m,
                 project,
@@ -138,6 +144,62 @@ pub fn run_with_progress(
         first: range.start,
         models: s.models.iter().map(|m| m.name.clone()).collect(),
         outcomes,
-        projects: by_model.into_iter().flatten().collect(),
+        projects,
+    }
+}
+
+/// Portfolios per batch of a streamed run. Fixed, and batches start at multiples of
+/// it, so batch boundaries (and the row groups of the Parquet files written batch by
+/// batch) depend neither on the thread count nor on where a shard starts.
+pub const BATCH: u64 = 4096;
+
+/// What a run does after a batch: go on, or stop with the portfolios it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Simulate the next batch.
+    Continue,
+    /// Stop: the batches handed over so far are the run.
+    Stop,
+}
+
+/// The batches of `range`: cut at multiples of [`BATCH`].
+pub fn batches(range: Range<u64>) -> impl Iterator<Item = Range<u64>> {
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        (start < range.end).then(|| {
+            let end = ((start / BATCH + 1) * BATCH).min(range.end);
+            let r = start..end;
+            start = end;
+            r
+        })
+    })
+}
+
+/// Runs `range` batch by batch on the current rayon pool and hands each batch, in
+/// portfolio order, to `sink`, which runs while the next batch is simulated. Stops at
+/// the end of the range, when `sink` says [`Flow::Stop`] (a batch simulated meanwhile
+/// is dropped), or at its first error. Memory holds at most two batches of outcomes.
+pub fn stream<E: Send>(
+    s: &Scenario,
+    range: Range<u64>,
+    detail: Detail,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut (dyn FnMut(Results) -> Result<Flow, E> + Send),
+) -> Result<(), E> {
+    let mut ranges = batches(range);
+    let mut pending: Option<Results> = None;
+    loop {
+        let next = ranges.next();
+        let (simulated, flow) = rayon::join(
+            || next.map(|r| run_with_progress(s, r, detail, progress)),
+            || pending.take().map_or(Ok(Flow::Continue), &mut *sink),
+        );
+        if flow? == Flow::Stop {
+            return Ok(());
+        }
+        match simulated {
+            Some(r) => pending = Some(r),
+            None => return Ok(()),
+        }
     }
 }

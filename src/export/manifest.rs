@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Hex SHA-256 of bytes.
@@ -16,9 +16,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Hex SHA-256 of a file's contents.
+/// Hex SHA-256 of a file's contents, read in blocks (a million portfolios make a
+/// gigabyte of CSV, which must not be read into memory whole to be hashed).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    Ok(sha256_hex(&std::fs::read(path)?))
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// UTC time as RFC 3339 (`2026-11-28T15:37:00.123Z`).
@@ -47,7 +64,7 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// One output file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileEntry {
     /// File name within the run folder.
     pub name: String,
@@ -58,7 +75,7 @@ pub struct FileEntry {
 }
 
 /// Where the scenario came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioSource {
     /// Path as given, or the embedded default's label.
     pub path: String,
@@ -69,7 +86,7 @@ pub struct ScenarioSource {
 }
 
 /// Seconds spent in each phase.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Phases {
     /// Simulating portfolios.
     pub simulate_seconds: f64,
@@ -80,7 +97,7 @@ pub struct Phases {
 }
 
 /// The manifest of one run folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// budgetsim version that wrote the folder.
     pub budgetsim_version: String,
@@ -108,6 +125,42 @@ pub struct Manifest {
     pub phases: Phases,
     /// Every other file of the folder with its hash.
     pub files: Vec<FileEntry>,
+    /// For a shard folder (`run --shard K/N`): which part of the portfolios it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// For a run with `--until-ci`: the precision asked for and whether it was reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ci: Option<UntilCi>,
+}
+
+/// The part of a study one shard folder holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Shard number, 1 to `count`.
+    pub index: u64,
+    /// Shards in the study.
+    pub count: u64,
+    /// First portfolio of the shard.
+    pub first: u64,
+    /// One past its last portfolio.
+    pub end: u64,
+}
+
+/// What `run --until-ci` asked for and got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UntilCi {
+    /// Metric whose paired difference was watched.
+    pub metric: String,
+    /// Challenger and baseline model keys (difference challenger - baseline).
+    pub models: [String; 2],
+    /// Target 95% CI half-width, in the metric's unit.
+    pub target_half_width: f64,
+    /// Half-width reached.
+    pub half_width: f64,
+    /// Most portfolios allowed.
+    pub max_portfolios: u64,
+    /// Whether the target was reached within the maximum.
+    pub reached: bool,
 }
 
 #[cfg(test)]
@@ -123,6 +176,16 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn a_file_hashes_as_its_bytes_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Longer than one block, so the blocks are chained.
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&bytes));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod folder;
 pub mod format;
 pub mod json;
 pub mod manifest;
+pub mod rows;
 pub mod run_folder;
 pub mod table;
 pub mod tables;

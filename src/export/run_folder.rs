@@ -8,7 +8,7 @@ use std::path::Path;
 use super::folder::Staging;
 use super::manifest::{FileEntry, sha256_file};
 use super::tables::{Format, TableWriter};
-use crate::analysis::frames::Tables;
+use crate::analysis::{Analysis, Tally, frames};
 
 /// Names of the files a run folder holds, in the order they are written.
 pub const FILES: &[&str] = &[
@@ -80,7 +80,8 @@ impl Writer<'_> {
     /// Counts a finished file (hashes are taken once, for the manifest, at the end).
     fn record(&mut self) -> io::Result<()> {
         self.written += 1;
-        if self.written == 1 {
+        // The first file written after the row files, which stream in during the run.
+        if self.written == super::rows::ROW_FILES.len() + 1 {
             super::folder::pause_point("the run folder");
         }
         if self.fault.is_some_and(|n| self.written >= n) {
@@ -109,23 +110,41 @@ impl Writer<'_> {
     }
 }
 
-/// Writes a run's tables (CSV and Parquet) and its resolved scenario into `dir`; the
-/// caller draws the report and seals the folder.
-pub fn write_tables(dir: &Staging, tables: &mut Tables, resolved_toml: &str) -> io::Result<()> {
+/// Writes a run's analysis tables and its resolved scenario into `dir`, beside the row
+/// files written during the simulation (see [`super::rows::RunRows`]); the caller draws
+/// the report and seals the folder.
+pub fn write_tables(
+    dir: &Staging,
+    analysis: &Analysis,
+    tally: &Tally,
+    resolved_toml: &str,
+) -> io::Result<()> {
     let mut w = Writer {
         dir,
-        written: 0,
+        written: super::rows::ROW_FILES.len(),
         fault: fault_after(),
     };
-    w.table("portfolios", &mut tables.portfolios, Format::Csv)?;
-    w.table("portfolios", &mut tables.portfolios, Format::Parquet)?;
-    w.table("summary", &mut tables.summary, Format::Csv)?;
-    w.table("comparison", &mut tables.comparison, Format::Csv)?;
-    w.table("stages", &mut tables.stages, Format::Csv)?;
-    w.table("timeseries", &mut tables.timeseries, Format::Csv)?;
-    if let Some(projects) = tables.projects.as_mut() {
-        w.table("projects", projects, Format::Parquet)?;
-    }
+    let to_io = |e: polars::prelude::PolarsError| io::Error::other(e.to_string());
+    w.table(
+        "summary",
+        &mut frames::summary(analysis).map_err(to_io)?,
+        Format::Csv,
+    )?;
+    w.table(
+        "comparison",
+        &mut frames::comparison(analysis).map_err(to_io)?,
+        Format::Csv,
+    )?;
+    w.table(
+        "stages",
+        &mut frames::stages(analysis).map_err(to_io)?,
+        Format::Csv,
+    )?;
+    w.table(
+        "timeseries",
+        &mut frames::timeseries(tally).map_err(to_io)?,
+        Format::Csv,
+    )?;
     w.text("scenario.toml", resolved_toml)
 }
 

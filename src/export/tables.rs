@@ -30,7 +30,7 @@ fn to_io(e: PolarsError) -> io::Error {
 
 /// `df` with every text cell that a spreadsheet would run as a formula protected
 /// ([`super::cell::protect`]); the frame itself when none needs it.
-fn protected(df: &DataFrame) -> PolarsResult<DataFrame> {
+pub(crate) fn protected(df: &DataFrame) -> PolarsResult<DataFrame> {
     let needs = |c: &Column| -> PolarsResult<bool> {
         Ok(c.dtype() == &DataType::String
             && c.str()?

@@ -152,6 +152,28 @@ impl Csv {
     }
 }
 
+/// Net value per portfolio for each model, in portfolio order: two columns of
+/// portfolios.parquet, read a slice of rows at a time (a million portfolios' whole
+/// table would not fit in memory, and even two whole columns cost more than needed).
+fn net_values(dir: &Path) -> Result<HashMap<String, Vec<f64>>, String> {
+    use crate::export::rows::{parquet_rows, read_parquet};
+    let path = dir.join("portfolios.parquet");
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let total = parquet_rows(&path).map_err(|e| fail(&e))?;
+    let mut net_value: HashMap<String, Vec<f64>> = HashMap::new();
+    const SLICE: usize = 1 << 16;
+    for offset in (0..total).step_by(SLICE) {
+        let df = read_parquet(&path, Some(&["model", "net_value"]), Some((offset, SLICE)))
+            .map_err(|e| fail(&e))?;
+        let models = crate::analysis::frames::strings(&df, "model").map_err(|e| fail(&e))?;
+        let values = crate::analysis::frames::f64s(&df, "net_value").map_err(|e| fail(&e))?;
+        for (m, v) in models.into_iter().zip(values) {
+            net_value.entry(m).or_default().push(v);
+        }
+    }
+    Ok(net_value)
+}
+
 /// Reads the report data of run folder `dir`.
 pub fn read(dir: &Path) -> Result<ReportData, String> {
     let scenario = resolved_scenario(dir)?;
@@ -241,12 +263,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         });
     }
 
-    let pf = Csv::read(dir, "portfolios.csv")?;
-    let (cm, cn) = (pf.col("model")?, pf.col("net_value")?);
-    let mut net_value: HashMap<String, Vec<f64>> = HashMap::new();
-    for r in &pf.rows {
-        net_value.entry(pf.s(r, cm)).or_default().push(pf.f(r, cn));
-    }
+    let net_value = net_values(dir)?;
 
     let provenance = provenance(dir, scenario.simulation.seed)?;
     let explain_path = dir.join("explain.csv");

@@ -23,4 +23,5 @@ mod projects;
 mod report;
 mod safety;
 mod sensitivity;
+mod shards;
 mod sweep;

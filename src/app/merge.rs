@@ -1,0 +1,325 @@
+//! `budgetsim merge SHARD_DIR... --out DIR`: checks that the shards belong to one study
+//! and cover every portfolio once, then writes the run folder one process would have
+//! written. Rows are read back batch by batch at the same batch boundaries as a run,
+//! the metric columns refilled in portfolio order, and the order-free totals added, so
+//! every data file, chart and report is byte-identical to a single run's.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::DataFrame;
+
+use super::AppError;
+use super::folder::Output;
+use super::resources::thread_pool;
+use super::terminal::{Results, begin, progress_bar};
+use crate::analysis::tally::{Tally, Totals};
+use crate::cli::{Common, MergeArgs};
+use crate::engine;
+use crate::export::manifest::{Manifest, Shard, rfc3339};
+use crate::export::rows::{RunRows, TOTALS, read_parquet};
+use crate::export::{run_folder, table};
+
+/// One shard folder, checked.
+struct Part {
+    dir: PathBuf,
+    manifest: Manifest,
+    shard: Shard,
+    projects: bool,
+}
+
+fn refuse(dir: &Path, why: impl std::fmt::Display) -> AppError {
+    AppError::Usage(format!("{}: {why}", dir.display()))
+}
+
+fn read_part(dir: &Path) -> Result<Part, AppError> {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).map_err(|e| {
+        refuse(dir, format!("not a shard folder (manifest.json: {e}); give folders written by `budgetsim run --shard K/N`"))
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        refuse(
+            dir,
+            format!("manifest.json was not written by budgetsim ({e})"),
+        )
+    })?;
+    let shard = manifest.shard.clone().ok_or_else(|| {
+        refuse(dir, "a whole run folder, not a shard; merge only folders written by `budgetsim run --shard K/N`")
+    })?;
+    let problems = run_folder::verify(dir).map_err(|e| refuse(dir, e))?;
+    if !problems.is_empty() {
+        return Err(refuse(
+            dir,
+            format!(
+                "its files differ from its manifest ({}); run that shard again",
+                problems.join("; ")
+            ),
+        ));
+    }
+    let projects = manifest.files.iter().any(|f| f.name == "projects.parquet");
+    Ok(Part {
+        dir: dir.to_path_buf(),
+        manifest,
+        shard,
+        projects,
+    })
+}
+
+/// The shards in order, after checking they are one study's and cover it exactly.
+fn check(mut parts: Vec<Part>) -> Result<Vec<Part>, AppError> {
+    let first = &parts[0];
+    let same = |p: &Part| -> Result<(), AppError> {
+        let (a, b) = (&first.manifest, &p.manifest);
+        let differs = |what: &str, x: &dyn std::fmt::Display, y: &dyn std::fmt::Display| {
+            Err(refuse(
+                &p.dir,
+                format!(
+                    "{what} is {y}, but {} has {x}: shards of one study share the resolved scenario, seed, version and shard count",
+                    first.dir.display()
+                ),
+            ))
+        };
+        if a.budgetsim_version != b.budgetsim_version {
+            return differs(
+                "the budgetsim version",
+                &a.budgetsim_version,
+                &b.budgetsim_version,
+            );
+        }
+        if a.scenario.resolved_sha256 != b.scenario.resolved_sha256 {
+            return differs(
+                "the resolved scenario (SHA-256)",
+                &a.scenario.resolved_sha256,
+                &b.scenario.resolved_sha256,
+            );
+        }
+        if a.seed != b.seed {
+            return differs("the seed", &a.seed, &b.seed);
+        }
+        if a.portfolios != b.portfolios {
+            return differs("the study's portfolio count", &a.portfolios, &b.portfolios);
+        }
+        if first.shard.count != p.shard.count {
+            return differs("the shard count", &first.shard.count, &p.shard.count);
+        }
+        if first.projects != p.projects {
+            return Err(refuse(
+                &p.dir,
+                "shards differ in --projects; run every shard with it or none",
+            ));
+        }
+        Ok(())
+    };
+    for p in &parts[1..] {
+        same(p)?;
+    }
+    parts.sort_by_key(|p| p.shard.index);
+    for w in parts.windows(2) {
+        if w[0].shard.index == w[1].shard.index {
+            return Err(refuse(
+                &w[1].dir,
+                format!(
+                    "shard {}/{} is given twice (also {}); give each shard once",
+                    w[1].shard.index,
+                    w[1].shard.count,
+                    w[0].dir.display()
+                ),
+            ));
+        }
+    }
+    let n = parts[0].shard.count;
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !parts.iter().any(|p| p.shard.index == *k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::Usage(format!(
+            "shard {} missing: the merge needs every shard of the study (run `budgetsim run --shard K/{n}` for each, or find the failed task)",
+            missing.join(", ")
+        )));
+    }
+    // Ranges must tile 0..portfolios exactly, as `run --shard` cuts them.
+    let total = parts[0].manifest.portfolios;
+    let mut next = 0;
+    for p in &parts {
+        let want = super::shard::shard(p.shard.index, n, total);
+        if p.shard != want || p.shard.first != next {
+            return Err(refuse(
+                &p.dir,
+                format!(
+                    "holds portfolios {}..{}, but shard {}/{n} of {total} is {}..{}",
+                    p.shard.first, p.shard.end, p.shard.index, want.first, want.end
+                ),
+            ));
+        }
+        next = p.shard.end;
+    }
+    Ok(parts)
+}
+
+/// The folder name of the first shard without its `-shard-K-of-N` ending.
+fn default_out(parts: &[Part]) -> Option<PathBuf> {
+    let dir = &parts[0].dir;
+    let name = dir.file_name()?.to_str()?;
+    let suffix = format!(
+        "-shard-{}-of-{}",
+        parts[0].shard.index, parts[0].shard.count
+    );
+    let stem = name.strip_suffix(&suffix)?;
+    Some(dir.with_file_name(stem))
+}
+
+/// Rows of `part`'s Parquet `file` for the portfolios `range` (inside the shard), given
+/// the row where each portfolio's rows start.
+fn rows_of(part: &Part, file: &str, rows: (usize, usize)) -> Result<DataFrame, AppError> {
+    read_parquet(&part.dir.join(file), None, Some(rows))
+        .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))
+}
+
+/// For each portfolio of the shard, the first row of projects.parquet at or after it
+/// (one more entry at the end: the row count).
+fn project_offsets(part: &Part) -> Result<Vec<usize>, AppError> {
+    let df = read_parquet(
+        &part.dir.join("projects.parquet"),
+        Some(&["portfolio"]),
+        None,
+    )
+    .map_err(|e| refuse(&part.dir, format!("projects.parquet: {e}")))?;
+    let portfolio = crate::analysis::frames::f64s(&df, "portfolio")
+        .map_err(|e| refuse(&part.dir, format!("projects.parquet: {e}")))?;
+    Ok((part.shard.first..=part.shard.end)
+        .map(|p| portfolio.partition_point(|x| *x < p as f64))
+        .collect())
+}
+
+fn stack(frames: Vec<DataFrame>) -> Result<DataFrame, AppError> {
+    let mut it = frames.into_iter();
+    let mut out = it.next().unwrap_or_default();
+    for df in it {
+        out.vstack_mut(&df)
+            .map_err(|e| AppError::Runtime(format!("merging rows: {e}")))?;
+    }
+    out.rechunk_mut();
+    Ok(out)
+}
+
+pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
+    let common = Common {
+        out: args.out.clone(),
+        threads: args.threads,
+        quiet: args.quiet,
+        lang: args.lang,
+        ..Common::default()
+    };
+    let (started, clock, status) = begin(&common);
+    let parts = args
+        .shards
+        .iter()
+        .map(|d| read_part(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parts = check(parts)?;
+    let dest = match &args.out {
+        Some(d) => d.clone(),
+        None => default_out(&parts)
+            .ok_or_else(|| AppError::Usage("give the merged folder with --out DIR".into()))?,
+    };
+    let resolved_path = parts[0].dir.join("scenario.toml");
+    let resolved = std::fs::read_to_string(&resolved_path)
+        .map_err(|e| refuse(&parts[0].dir, format!("scenario.toml: {e}")))?;
+    let s = crate::scenario::load_text(&resolved_path.display().to_string(), &resolved, None, &[])
+        .map_err(AppError::Input)?
+        .scenario;
+    let folder = Output::at(dest)?;
+    let pool = thread_pool(&common)?;
+    let total = parts[0].manifest.portfolios;
+    let models = s.models.len();
+    let projects = parts[0].projects;
+
+    let mut tally = Tally::new(&s, 0);
+    tally.reserve(total.min(1 << 22) as usize);
+    for p in &parts {
+        let text = std::fs::read_to_string(p.dir.join(TOTALS))
+            .map_err(|e| refuse(&p.dir, format!("{TOTALS}: {e}")))?;
+        let totals: Totals =
+            serde_json::from_str(&text).map_err(|e| refuse(&p.dir, format!("{TOTALS}: {e}")))?;
+        tally.totals.merge(&totals);
+    }
+    let offsets = if projects {
+        parts
+            .iter()
+            .map(project_offsets)
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    let mut rows = RunRows::create(folder.root(), &s, projects).map_err(|e| {
+        AppError::Runtime(format!("cannot write `{}`: {e}", folder.dest().display()))
+    })?;
+    let bar = progress_bar(&common, total, "portfolios");
+    for batch in engine::batches(0..total) {
+        let (mut pieces, mut project_pieces) = (Vec::new(), Vec::new());
+        for (i, p) in parts.iter().enumerate() {
+            let (lo, hi) = (batch.start.max(p.shard.first), batch.end.min(p.shard.end));
+            if lo >= hi {
+                continue;
+            }
+            let (a, b) = ((lo - p.shard.first) as usize, (hi - p.shard.first) as usize);
+            pieces.push(rows_of(
+                p,
+                "portfolios.parquet",
+                (a * models, (b - a) * models),
+            )?);
+            if projects {
+                let (ra, rb) = (offsets[i][a], offsets[i][b]);
+                project_pieces.push(rows_of(p, "projects.parquet", (ra, rb - ra))?);
+            }
+        }
+        let df = stack(pieces)?;
+        tally
+            .absorb_rows(&df)
+            .map_err(|e| AppError::Runtime(format!("merging rows: {e}")))?;
+        let project_df = if projects {
+            Some(stack(project_pieces)?)
+        } else {
+            None
+        };
+        rows.write_frames(&df, project_df.as_ref()).map_err(|e| {
+            AppError::Runtime(format!("cannot write `{}`: {e}", folder.dest().display()))
+        })?;
+        bar.inc(batch.end - batch.start);
+    }
+    bar.finish_and_clear();
+    if tally.count != total {
+        return Err(AppError::Runtime(format!(
+            "the shards hold {} portfolios, not {total}",
+            tally.count
+        )));
+    }
+    let simulate_seconds = parts
+        .iter()
+        .map(|p| p.manifest.phases.simulate_seconds)
+        .sum::<f64>();
+    let analysed = Instant::now();
+    let analysis = pool.install(|| tally.analysis(&s));
+    let analyse_seconds = analysed.elapsed().as_secs_f64();
+    let mut out = Results::default();
+    out.print(&table::render(&analysis, analysis.pair(&s)));
+    let written = Instant::now();
+    folder.write(|staging| {
+        rows.finish()?;
+        run_folder::write_tables(staging, &analysis, &tally, &resolved)
+    })?;
+    // The shards' manifest, less the shard, with this process's own facts.
+    let mut manifest = parts[0].manifest.clone();
+    manifest.shard = None;
+    manifest.threads = pool.current_num_threads();
+    manifest.command_line = std::env::args().collect();
+    manifest.started = rfc3339(started);
+    manifest.phases.simulate_seconds = simulate_seconds;
+    manifest.phases.analyse_seconds = analyse_seconds;
+    manifest.phases.write_seconds = 0.0;
+    let provenance = crate::report::Provenance::from_manifest(&manifest);
+    folder.draw_report(&common.lang.list(), Some(provenance))?;
+    let dest = folder.dest().to_path_buf();
+    folder.seal(manifest, clock, written, &status)?;
+    out.finish(&dest)
+}
