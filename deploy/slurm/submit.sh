@@ -30,7 +30,11 @@ case $shards in
 esac
 [ -x "$bin" ] || { echo "submit.sh: $bin is not an executable budgetsim binary" >&2; exit 2; }
 mkdir -p "$out/logs"
-export BUDGETSIM=$(realpath "$bin") OUT=$(realpath "$out") SCENARIO=$scenario BUDGETSIM_ARGS="$*"
+BUDGETSIM=$(realpath "$bin")
+OUT=$(realpath "$out")
+SCENARIO=$scenario
+BUDGETSIM_ARGS="$*"
+export BUDGETSIM OUT SCENARIO BUDGETSIM_ARGS
 array=$(sbatch --parsable --array="0-$((shards - 1))" \
   --output="$OUT/logs/shard-%a.log" "$here/shard.sbatch")
 array=${array%%;*}

@@ -85,13 +85,6 @@ fn check(mut parts: Vec<Part>) -> Result<Vec<Part>, AppError> {
                 &b.budgetsim_version,
             );
         }
-        if a.scenario.resolved_sha256 != b.scenario.resolved_sha256 {
-            return differs(
-                "the resolved scenario (SHA-256)",
-                &a.scenario.resolved_sha256,
-                &b.scenario.resolved_sha256,
-            );
-        }
         if a.seed != b.seed {
             return differs("the seed", &a.seed, &b.seed);
         }
@@ -100,6 +93,15 @@ fn check(mut parts: Vec<Part>) -> Result<Vec<Part>, AppError> {
         }
         if first.shard.count != p.shard.count {
             return differs("the shard count", &first.shard.count, &p.shard.count);
+        }
+        // Seed and count are part of the resolved scenario too; they are named first
+        // because they are what usually differs.
+        if a.scenario.resolved_sha256 != b.scenario.resolved_sha256 {
+            return differs(
+                "the resolved scenario (SHA-256)",
+                &a.scenario.resolved_sha256,
+                &b.scenario.resolved_sha256,
+            );
         }
         if first.projects != p.projects {
             return Err(refuse(
