@@ -38,6 +38,11 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--explain is not available for sweeps; run `budgetsim explain --set PATH=VALUE` at a point".into(),
             ));
         }
+        if args.shard.is_some() || args.until_ci.is_some() {
+            return Err(AppError::Usage(
+                "--shard and --until-ci are not available for sweeps yet; shard each point with --set PATH=VALUE --shard K/N, or run the sweep in one process".into(),
+            ));
+        }
         return super::sweep::run_sweep(common, &loaded, started, clock, &status);
     }
     if args.shard.is_some() && args.until_ci.is_some() {

@@ -1,6 +1,6 @@
 //! Number formatting for people: money as $1.2M or $350k, shares as percentages.
 
-use crate::metrics::Metric;
+use crate::metrics::{Metric, Unit};
 
 /// Money in compact form: $1.2B, $3.4M, $350k, $920.
 pub fn money(x: f64) -> String {
@@ -26,19 +26,13 @@ pub fn value(m: Metric, x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    let unit = m.unit();
-    if unit.starts_with("dollars") {
-        money(x)
-    } else if unit.starts_with("share") {
-        format!("{:.1}%", 100.0 * x)
-    } else if unit == "months" {
-        format!("{x:.1} mo")
-    } else if unit == "count" {
-        format!("{x:.1}")
-    } else if unit.starts_with("index") {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
+    match m.kind() {
+        Unit::Dollars => money(x),
+        Unit::Share => format!("{:.1}%", 100.0 * x),
+        Unit::Months => format!("{x:.1} mo"),
+        Unit::Count => format!("{x:.1}"),
+        Unit::Index => format!("{x:.0}"),
+        Unit::Ratio => format!("{x:.2}"),
     }
 }
 
@@ -48,7 +42,7 @@ pub fn diff(m: Metric, x: f64) -> String {
         return "n/a".into();
     }
     let sign = if x >= 0.0 { "+" } else { "" };
-    if m.unit().starts_with("share") {
+    if m.kind() == Unit::Share {
         format!("{sign}{:.1} pts", 100.0 * x)
     } else {
         format!("{sign}{}", value(m, x))

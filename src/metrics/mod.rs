@@ -15,6 +15,23 @@ pub enum Better {
     Neither,
 }
 
+/// What a metric counts, which decides how it is written (money, percentage, months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Dollars (money).
+    Dollars,
+    /// A share between 0 and 1, written as a percentage.
+    Share,
+    /// A ratio (value per dollar).
+    Ratio,
+    /// A number of ideas.
+    Count,
+    /// Months.
+    Months,
+    /// An index (Herfindahl-Hirschman, 0 to 10,000).
+    Index,
+}
+
 macro_rules! metrics {
     ($( $variant:ident => $name:literal, $unit:literal, $better:ident, $doc:literal; )*) => {
         /// Every metric reported per portfolio and funding model.
@@ -32,9 +49,27 @@ macro_rules! metrics {
                 match self { $(Metric::$variant => $name,)* }
             }
 
-            /// Unit of the metric.
+            /// Unit of the metric, as written in outputs.
             pub fn unit(self) -> &'static str {
                 match self { $(Metric::$variant => $unit,)* }
+            }
+
+            /// What the metric counts (decides its formatting).
+            pub fn kind(self) -> Unit {
+                let unit = self.unit();
+                if unit.starts_with("dollars") {
+                    Unit::Dollars
+                } else if unit.starts_with("share") {
+                    Unit::Share
+                } else if unit == "months" {
+                    Unit::Months
+                } else if unit == "count" {
+                    Unit::Count
+                } else if unit.starts_with("index") {
+                    Unit::Index
+                } else {
+                    Unit::Ratio
+                }
             }
 
             /// Which direction is better.

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::metrics::Metric;
 use crate::model::Scenario;
 use crate::scenario;
 
@@ -163,10 +164,15 @@ fn net_values(dir: &Path) -> Result<HashMap<String, Vec<f64>>, String> {
     let mut net_value: HashMap<String, Vec<f64>> = HashMap::new();
     const SLICE: usize = 1 << 16;
     for offset in (0..total).step_by(SLICE) {
-        let df = read_parquet(&path, Some(&["model", "net_value"]), Some((offset, SLICE)))
-            .map_err(|e| fail(&e))?;
+        let df = read_parquet(
+            &path,
+            Some(&["model", Metric::NetValue.name()]),
+            Some((offset, SLICE)),
+        )
+        .map_err(|e| fail(&e))?;
         let models = crate::analysis::frames::strings(&df, "model").map_err(|e| fail(&e))?;
-        let values = crate::analysis::frames::f64s(&df, "net_value").map_err(|e| fail(&e))?;
+        let values =
+            crate::analysis::frames::f64s(&df, Metric::NetValue.name()).map_err(|e| fail(&e))?;
         for (m, v) in models.into_iter().zip(values) {
             net_value.entry(m).or_default().push(v);
         }
@@ -288,27 +294,27 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
 
 impl ReportData {
     /// Statistics of `metric` for model index `m` (zeros if absent).
-    pub fn stat(&self, m: usize, metric: &str) -> Stat {
+    pub fn stat(&self, m: usize, metric: Metric) -> Stat {
         self.summary
-            .get(&(self.models[m].clone(), metric.to_string()))
+            .get(&(self.models[m].clone(), metric.name().to_string()))
             .copied()
             .unwrap_or_default()
     }
 
     /// Paired difference model `a` minus model `b` on `metric`.
-    pub fn diff(&self, a: usize, b: usize, metric: &str) -> Diff {
+    pub fn diff(&self, a: usize, b: usize, metric: Metric) -> Diff {
         self.comparison
             .get(&(
                 self.models[a].clone(),
                 self.models[b].clone(),
-                metric.to_string(),
+                metric.name().to_string(),
             ))
             .copied()
             .unwrap_or_default()
     }
 
     /// Index of the model with the highest mean of `metric`.
-    pub fn best(&self, metric: &str) -> usize {
+    pub fn best(&self, metric: Metric) -> usize {
         (0..self.models.len())
             .max_by(|&a, &b| {
                 self.stat(a, metric)
@@ -321,7 +327,9 @@ impl ReportData {
     /// The comparison the report leads with: (strongest baseline, best challenger) by
     /// mean net value (see [`crate::model::headline_pair`]).
     pub fn pair(&self) -> (usize, usize) {
-        crate::model::headline_pair(&self.scenario.models, |i| self.stat(i, "net_value").mean)
+        crate::model::headline_pair(&self.scenario.models, |i| {
+            self.stat(i, Metric::NetValue).mean
+        })
     }
 }
 
@@ -335,7 +343,11 @@ pub(crate) fn sweep_order(summaries: &Csv, s: &Scenario) -> Result<Vec<usize>, S
         summaries.col("mean")?,
     );
     let mut sums = vec![(0.0, 0usize); s.models.len()];
-    for r in summaries.rows.iter().filter(|r| &r[cmet] == "net_value") {
+    for r in summaries
+        .rows
+        .iter()
+        .filter(|r| &r[cmet] == Metric::NetValue.name())
+    {
         if let Some(i) = s.models.iter().position(|m| m.name == r[cm]) {
             let x = summaries.f(r, cmean);
             if x.is_finite() {

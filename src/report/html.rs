@@ -7,6 +7,7 @@ use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::{Lang, fill};
 use super::style::{css_colour, money, number, percent, whole};
+use crate::metrics::{Metric, Unit};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -27,30 +28,30 @@ pub fn escape(s: &str) -> String {
 /// The report's style sheet (inlined in every page).
 pub const CSS: &str = include_str!("report.css");
 
-/// Metrics of the headline table, with their string keys.
-const TABLE: [(&str, &str); 13] = [
-    ("delivered_value", "m_delivered_value"),
-    ("net_value", "m_net_value"),
-    ("spend", "m_spend"),
-    ("waste", "m_waste"),
-    ("waste_share", "m_waste_share"),
-    ("overhead", "m_overhead"),
-    ("stranded_spend", "m_stranded_spend"),
-    ("ideas_delivered", "m_ideas_delivered"),
-    ("ideas_held", "m_ideas_held"),
-    ("months_to_first_value", "m_months_to_first_value"),
-    ("lockin_exposure", "m_lockin_exposure"),
-    ("small_vendor_share", "m_small_vendor_share"),
-    ("largest_contract_share", "m_largest_contract_share"),
+/// Metrics of the headline table.
+const TABLE: [Metric; 13] = [
+    Metric::DeliveredValue,
+    Metric::NetValue,
+    Metric::Spend,
+    Metric::Waste,
+    Metric::WasteShare,
+    Metric::Overhead,
+    Metric::StrandedSpend,
+    Metric::IdeasDelivered,
+    Metric::IdeasHeld,
+    Metric::MonthsToFirstValue,
+    Metric::LockinExposure,
+    Metric::SmallVendorShare,
+    Metric::LargestContractShare,
 ];
 
-fn format_metric(lang: Lang, metric: &str, x: f64) -> String {
-    match metric {
-        "waste_share" | "lockin_exposure" | "small_vendor_share" | "largest_contract_share" => {
-            percent(lang, x, 1)
-        }
-        "months_to_first_value" | "ideas_delivered" | "ideas_held" => number(lang, x, 1),
-        _ => money(lang, x),
+fn format_metric(lang: Lang, metric: Metric, x: f64) -> String {
+    match metric.kind() {
+        Unit::Share => percent(lang, x, 1),
+        Unit::Months | Unit::Count => number(lang, x, 1),
+        Unit::Ratio => number(lang, x, 2),
+        Unit::Index => number(lang, x, 0),
+        Unit::Dollars => money(lang, x),
     }
 }
 
@@ -61,7 +62,7 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
         .provenance
         .portfolios
         .max(d.net_value.values().map(Vec::len).max().unwrap_or(0) as u64);
-    let net = d.diff(c, b, "net_value");
+    let net = d.diff(c, b, Metric::NetValue);
     let wins = (net.prob_better * n as f64).round();
     let key = if net.mean >= 0.0 {
         "answer_net"
@@ -80,26 +81,26 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
             &number(lang, n as f64, 0),
         ],
     );
-    let waste = d.diff(c, b, "waste_share");
+    let waste = d.diff(c, b, Metric::WasteShare);
     let second = fill(
         lang.t("answer_waste"),
         &[
-            &percent(lang, d.stat(c, "waste_share").mean, 0),
-            &percent(lang, d.stat(b, "waste_share").mean, 0),
+            &percent(lang, d.stat(c, Metric::WasteShare).mean, 0),
+            &percent(lang, d.stat(b, Metric::WasteShare).mean, 0),
             &number(lang, 100.0 * waste.mean, 1),
             &number(lang, 100.0 * waste.ci.0, 1),
             &number(lang, 100.0 * waste.ci.1, 1),
-            &percent(lang, d.stat(c, "small_vendor_share").mean, 0),
-            &percent(lang, d.stat(b, "small_vendor_share").mean, 0),
+            &percent(lang, d.stat(c, Metric::SmallVendorShare).mean, 0),
+            &percent(lang, d.stat(b, Metric::SmallVendorShare).mean, 0),
         ],
     );
     let third = fill(
         lang.t("answer_time"),
         &[
-            &number(lang, d.stat(c, "months_to_first_value").mean, 1),
-            &number(lang, d.stat(b, "months_to_first_value").mean, 1),
-            &percent(lang, d.stat(c, "largest_contract_share").mean, 1),
-            &percent(lang, d.stat(b, "largest_contract_share").mean, 1),
+            &number(lang, d.stat(c, Metric::MonthsToFirstValue).mean, 1),
+            &number(lang, d.stat(b, Metric::MonthsToFirstValue).mean, 1),
+            &percent(lang, d.stat(c, Metric::LargestContractShare).mean, 1),
+            &percent(lang, d.stat(b, Metric::LargestContractShare).mean, 1),
         ],
     );
     let mut sentences = vec![first, second, third];
@@ -114,7 +115,7 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
                 format!(
                     "{} {}",
                     d.labels[i],
-                    money(lang, d.stat(i, "net_value").mean)
+                    money(lang, d.stat(i, Metric::NetValue).mean)
                 )
             })
             .collect();
@@ -125,7 +126,7 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
                 &[
                     &number(lang, baselines.len() as f64, 0),
                     &d.labels[b],
-                    &money(lang, d.stat(b, "net_value").mean),
+                    &money(lang, d.stat(b, Metric::NetValue).mean),
                     &others.join("; "),
                 ],
             ),
@@ -361,10 +362,10 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         );
     }
     push(&mut h, "</tr></thead>\n<tbody>\n");
-    for (metric, key) in TABLE {
+    for metric in TABLE {
         push(
             &mut h,
-            &format!("<tr><th scope=\"row\">{}</th>", escape(lang.t(key))),
+            &format!("<tr><th scope=\"row\">{}</th>", escape(lang.metric(metric))),
         );
         for m in 0..d.models.len() {
             let s = d.stat(m, metric);

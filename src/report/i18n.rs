@@ -37,13 +37,14 @@ impl Lang {
             .map_or(key, |(_, v)| *v)
     }
 
-    /// Display name of a metric (`m_<name>` in the tables), or the name itself.
-    pub fn metric(self, name: &str) -> String {
-        let key = format!("m_{name}");
+    /// Display name of a metric (`m_<name>` in the tables; a test checks that every
+    /// metric has one in every language), or its column name.
+    pub fn metric(self, m: crate::metrics::Metric) -> &'static str {
+        let key = format!("m_{}", m.name());
         self.table()
             .iter()
             .find(|(k, _)| *k == key)
-            .map_or_else(|| name.to_string(), |(_, v)| (*v).to_string())
+            .map_or(m.name(), |(_, v)| *v)
     }
 
     /// Keys of this language's table.
@@ -114,6 +115,19 @@ pub const EN: &[(&str, &str)] = &[
     ("zero", "no difference"),
     ("m_delivered_value", "Delivered value"),
     ("m_net_value", "Net value"),
+    ("m_committed_unspent", "Committed, not yet paid"),
+    ("m_wip", "Spend on work in progress"),
+    ("m_delivered_spend", "Spend on delivered ideas"),
+    ("m_value_per_dollar", "Value per dollar"),
+    ("m_ideas_considered", "Ideas considered"),
+    ("m_ideas_started", "Ideas started"),
+    ("m_ideas_killed", "Ideas stopped at a gate"),
+    ("m_ideas_cancelled", "Ideas cancelled at the escalation cap"),
+    ("m_misfits_delivered", "Delivered ideas meeting no need"),
+    ("m_mean_months_to_value", "Mean months to value"),
+    ("m_cost_overrun", "Cost overrun"),
+    ("m_schedule_slip", "Schedule slip"),
+    ("m_sole_source_share", "Share awarded without bids"),
     ("m_waste", "Waste"),
     ("m_waste_share", "Waste share of spend"),
     ("m_spend", "Spend"),
@@ -360,6 +374,28 @@ pub const FR: &[(&str, &str)] = &[
     ("zero", "aucune différence"),
     ("m_delivered_value", "Valeur livrée"),
     ("m_net_value", "Valeur nette"),
+    ("m_committed_unspent", "Engagé, non encore payé"),
+    ("m_wip", "Dépenses sur travaux en cours"),
+    ("m_delivered_spend", "Dépenses sur idées livrées"),
+    ("m_value_per_dollar", "Valeur par dollar"),
+    ("m_ideas_considered", "Idées examinées"),
+    ("m_ideas_started", "Idées lancées"),
+    ("m_ideas_killed", "Idées arrêtées à un point de décision"),
+    (
+        "m_ideas_cancelled",
+        "Idées annulées au plafond de dépassement",
+    ),
+    (
+        "m_misfits_delivered",
+        "Idées livrées ne répondant à aucun besoin",
+    ),
+    (
+        "m_mean_months_to_value",
+        "Délai moyen avant la valeur (mois)",
+    ),
+    ("m_cost_overrun", "Dépassement de coûts"),
+    ("m_schedule_slip", "Retard sur l’échéancier"),
+    ("m_sole_source_share", "Part attribuée sans soumission"),
     ("m_waste", "Gaspillage"),
     ("m_waste_share", "Part des dépenses gaspillée"),
     ("m_spend", "Dépenses"),
@@ -579,6 +615,22 @@ pub fn fill(template: &str, args: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_has_a_label_in_every_language() {
+        // A metric added or renamed without a label would show its column name (or,
+        // read by name, nothing) in the leadership report.
+        for lang in [Lang::En, Lang::Fr] {
+            for &m in crate::metrics::Metric::ALL {
+                let key = format!("m_{}", m.name());
+                assert!(
+                    lang.keys().contains(&key.as_str()),
+                    "{lang:?} has no label {key} for metric {}",
+                    m.name()
+                );
+            }
+        }
+    }
 
     #[test]
     fn both_tables_have_the_same_keys_and_placeholders() {

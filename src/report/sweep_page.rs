@@ -4,6 +4,7 @@
 //! sweep_comparison.csv and the charts already written, so `budgetsim report DIR`
 //! rebuilds it.
 
+use crate::metrics::Metric;
 use std::path::Path;
 
 use super::data::{Csv, Provenance, provenance, resolved_scenario, sweep_order};
@@ -36,7 +37,11 @@ fn points(dir: &Path, keys: &[String]) -> Result<(Vec<String>, Vec<Point>), Stri
     );
     let axes: Vec<String> = s.header[..cm].to_vec();
     let mut out: Vec<Point> = Vec::new();
-    for r in s.rows.iter().filter(|r| &r[cmet] == "net_value") {
+    for r in s
+        .rows
+        .iter()
+        .filter(|r| &r[cmet] == Metric::NetValue.name())
+    {
         let values: Vec<String> = (0..cm).map(|i| r[i].to_string()).collect();
         let Some(m) = keys.iter().position(|k| k == &r[cm]) else {
             continue;
@@ -64,7 +69,7 @@ fn points(dir: &Path, keys: &[String]) -> Result<(Vec<String>, Vec<Point>), Stri
         c.col("ci_high")?,
     );
     for r in &c.rows {
-        if &r[cmet] != "net_value" || r[ca] != keys[1] || r[cb] != keys[0] {
+        if &r[cmet] != Metric::NetValue.name() || r[ca] != keys[1] || r[cb] != keys[0] {
             continue;
         }
         let values: Vec<String> = (0..cm).map(|i| r[i].to_string()).collect();
@@ -220,7 +225,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     stems.extend(
         super::charts::sweep::METRICS
             .iter()
-            .map(|(m, _)| (format!("sweep-{}", m.replace('_', "-")), "c_sweep")),
+            .map(|&m| (super::charts::sweep::stem(m), "c_sweep")),
     );
     for (stem, caption) in stems {
         let path = chart_dir.join(format!("{stem}.svg"));

@@ -1,6 +1,7 @@
 //! Distribution of a money metric per model (delivered value, waste): box plots from
 //! the summary's percentiles (box p25-p75, whiskers p5-p95, median line, mean dot).
 
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -11,12 +12,12 @@ use crate::report::style::{LABEL, colour, money, percent};
 
 /// "Delivered value per fund: X highest, at $Y on average".
 pub fn value_title(d: &ReportData, lang: Lang) -> String {
-    let b = d.best("delivered_value");
+    let b = d.best(Metric::DeliveredValue);
     fill(
         lang.t("t_value_dist"),
         &[
             &d.labels[b],
-            &money(lang, d.stat(b, "delivered_value").mean),
+            &money(lang, d.stat(b, Metric::DeliveredValue).mean),
         ],
     )
 }
@@ -25,10 +26,10 @@ pub fn value_title(d: &ReportData, lang: Lang) -> String {
 pub fn waste_title(d: &ReportData, lang: Lang) -> String {
     let (b, c) = d.pair();
     if c == b {
-        return lang.t("m_waste").to_string();
+        return lang.metric(Metric::Waste).to_string();
     }
-    let base = d.stat(b, "waste").mean;
-    let diff = d.diff(c, b, "waste");
+    let base = d.stat(b, Metric::Waste).mean;
+    let diff = d.diff(c, b, Metric::Waste);
     let rel = |x: f64| if base != 0.0 { x / base } else { f64::NAN };
     let (word, sign) = if diff.mean <= 0.0 {
         ("less", -1.0)
@@ -54,7 +55,7 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     d: &ReportData,
     lang: Lang,
-    metric: &str,
+    metric: Metric,
 ) -> Result<(), String> {
     let (plot, foot) = with_legend_strip(area);
     let n = d.models.len();
@@ -69,11 +70,7 @@ pub fn draw<DB: DrawingBackend>(
         .map(|s| s.quantiles[4])
         .filter(|x| x.is_finite())
         .fold(1.0, f64::max);
-    let axis = lang.t(if metric == "waste" {
-        "m_waste"
-    } else {
-        "m_delivered_value"
-    });
+    let axis = lang.metric(metric);
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .x_label_area_size(44)

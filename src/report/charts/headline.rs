@@ -1,6 +1,7 @@
 //! The headline comparison: mean and 95% CI of waste, lock-in exposure, delivered
 //! value, net value, small-vendor share and months to first value, one panel each.
 
+use crate::metrics::{Metric, Unit};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -9,20 +10,20 @@ use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{money, number, percent};
 
-/// Metrics shown, with their string keys.
-pub const METRICS: [(&str, &str); 6] = [
-    ("waste", "m_waste"),
-    ("lockin_exposure", "m_lockin_exposure"),
-    ("delivered_value", "m_delivered_value"),
-    ("net_value", "m_net_value"),
-    ("small_vendor_share", "m_small_vendor_share"),
-    ("months_to_first_value", "m_months_to_first_value"),
+/// Metrics shown, one panel each.
+pub const METRICS: [Metric; 6] = [
+    Metric::Waste,
+    Metric::LockinExposure,
+    Metric::DeliveredValue,
+    Metric::NetValue,
+    Metric::SmallVendorShare,
+    Metric::MonthsToFirstValue,
 ];
 
 /// "B against A: +$34M net value per fund (95% CI $32M to $36M)".
 pub fn title(d: &ReportData, lang: Lang) -> String {
     let (b, c) = d.pair();
-    let diff = d.diff(c, b, "net_value");
+    let diff = d.diff(c, b, Metric::NetValue);
     let signed = |x: f64| {
         let m = money(lang, x);
         if x > 0.0 { format!("+{m}") } else { m }
@@ -49,13 +50,13 @@ pub fn draw<DB: DrawingBackend>(
     let money_fmt = |x: f64| money(lang, x);
     let share_fmt = |x: f64| percent(lang, x, 0);
     let months_fmt = |x: f64| number(lang, x, 0);
-    for ((metric, key), panel) in METRICS.iter().zip(grid.split_evenly((2, 3))) {
-        let fmt: &dyn Fn(f64) -> String = match *metric {
-            "lockin_exposure" | "small_vendor_share" => &share_fmt,
-            "months_to_first_value" => &months_fmt,
-            _ => &money_fmt,
+    for (&metric, panel) in METRICS.iter().zip(grid.split_evenly((2, 3))) {
+        let fmt: &dyn Fn(f64) -> String = match metric.kind() {
+            Unit::Share => &share_fmt,
+            Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => &months_fmt,
+            Unit::Dollars => &money_fmt,
         };
-        metric_bars(&panel, d, lang.t(key), metric, fmt)?;
+        metric_bars(&panel, d, lang.metric(metric), metric, fmt)?;
     }
     legend(&foot, &d.labels)
 }

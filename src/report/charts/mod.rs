@@ -14,6 +14,7 @@ pub mod timeseries;
 pub mod tornado;
 pub mod vendors;
 
+use crate::metrics::Metric;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -108,8 +109,10 @@ impl ChartKind {
     ) -> Result<(), String> {
         let area = titled(root, &self.title(d, lang))?;
         match self {
-            ChartKind::ValueDistribution => distribution::draw(&area, d, lang, "delivered_value"),
-            ChartKind::WasteDistribution => distribution::draw(&area, d, lang, "waste"),
+            ChartKind::ValueDistribution => {
+                distribution::draw(&area, d, lang, Metric::DeliveredValue)
+            }
+            ChartKind::WasteDistribution => distribution::draw(&area, d, lang, Metric::Waste),
             ChartKind::Headline => headline::draw(&area, d, lang),
             ChartKind::Paired => paired::draw(&area, d, lang),
             ChartKind::Funnel => funnel::draw(&area, d, lang),
@@ -310,7 +313,7 @@ pub fn metric_bars<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     d: &ReportData,
     heading: &str,
-    metric: &str,
+    metric: Metric,
     fmt: &dyn Fn(f64) -> String,
 ) -> Result<(), String> {
     let values = (0..d.models.len())

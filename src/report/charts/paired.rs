@@ -1,6 +1,7 @@
 //! The paired difference in net value per portfolio (challenger minus baseline): a
 //! histogram with zero marked and the share of funds where the challenger did better.
 
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::report::style::{LABEL, colour, money, percent};
 /// "B beat A on net value in 97% of funds".
 pub fn title(d: &ReportData, lang: Lang) -> String {
     let (b, c) = d.pair();
-    let p = d.diff(c, b, "net_value").prob_better;
+    let p = d.diff(c, b, Metric::NetValue).prob_better;
     fill(
         lang.t("t_paired"),
         &[&d.labels[c], &d.labels[b], &percent(lang, p, 0)],
@@ -56,7 +57,7 @@ pub fn draw<DB: DrawingBackend>(
     let (b, c) = d.pair();
     let x_desc = format!(
         "{}: {} − {}",
-        lang.t("m_net_value"),
+        lang.metric(Metric::NetValue),
         d.labels[c],
         d.labels[b]
     );

@@ -1,5 +1,6 @@
 //! Value against waste for every model: mean per fund with 95% CI crosses.
 
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -10,7 +11,10 @@ use crate::report::style::{LABEL, colour, money};
 
 /// "Value against waste: B sits highest on value".
 pub fn title(d: &ReportData, lang: Lang) -> String {
-    fill(lang.t("t_scatter"), &[&d.labels[d.best("delivered_value")]])
+    fill(
+        lang.t("t_scatter"),
+        &[&d.labels[d.best(Metric::DeliveredValue)]],
+    )
 }
 
 /// One cross per model.
@@ -20,7 +24,7 @@ pub fn draw<DB: DrawingBackend>(
     lang: Lang,
 ) -> Result<(), String> {
     let pts: Vec<_> = (0..d.models.len())
-        .map(|m| (d.stat(m, "waste"), d.stat(m, "delivered_value")))
+        .map(|m| (d.stat(m, Metric::Waste), d.stat(m, Metric::DeliveredValue)))
         .collect();
     let fin = |x: f64| if x.is_finite() { x } else { 0.0 };
     let xmax = pts.iter().map(|(w, _)| fin(w.ci.1)).fold(1.0, f64::max) * 1.2;
@@ -33,8 +37,8 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(lang.t("m_waste"))
-        .y_desc(lang.t("m_delivered_value"))
+        .x_desc(lang.metric(Metric::Waste))
+        .y_desc(lang.metric(Metric::DeliveredValue))
         .x_label_formatter(&|x| money(lang, *x))
         .y_label_formatter(&|y| money(lang, *y))
         .label_style(("sans-serif", LABEL))

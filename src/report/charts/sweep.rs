@@ -9,17 +9,23 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
+use crate::metrics::{Metric, Unit};
 use crate::report::data::Csv;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
 
-/// Metrics drawn against the swept field, with their string keys.
-pub const METRICS: [(&str, &str); 4] = [
-    ("net_value", "m_net_value"),
-    ("waste_share", "m_waste_share"),
-    ("delivered_value", "m_delivered_value"),
-    ("small_vendor_share", "m_small_vendor_share"),
+/// Metrics drawn against the swept field.
+pub const METRICS: [Metric; 4] = [
+    Metric::NetValue,
+    Metric::WasteShare,
+    Metric::DeliveredValue,
+    Metric::SmallVendorShare,
 ];
+
+/// File stem of the chart of `metric` against the swept field.
+pub fn stem(metric: Metric) -> String {
+    format!("sweep-{}", metric.name().replace('_', "-"))
+}
 
 /// One model's curve: (x, mean, ci_low, ci_high) by increasing x.
 type Curve = Vec<(f64, f64, f64, f64)>;
@@ -173,8 +179,8 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         })
         .collect();
     let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
-    for &(metric, key) in &METRICS {
-        let Some((axis, curves)) = curves(&summaries, metric)? else {
+    for metric in METRICS {
+        let Some((axis, curves)) = curves(&summaries, metric.name())? else {
             return Ok(files);
         };
         let labels: Vec<String> = curves
@@ -190,17 +196,13 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         for &lang in langs {
             let out = dir.join(crate::report::chart_dir(lang));
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let title = fill(lang.t("t_sweep"), &[lang.t(key), &axis]);
-            let fmt = |x: f64| {
-                if metric.ends_with("share") {
-                    percent(lang, x, 0)
-                } else if metric.starts_with("months") {
-                    number(lang, x, 0)
-                } else {
-                    money(lang, x)
-                }
+            let title = fill(lang.t("t_sweep"), &[lang.metric(metric), &axis]);
+            let fmt = |x: f64| match metric.kind() {
+                Unit::Share => percent(lang, x, 0),
+                Unit::Dollars => money(lang, x),
+                Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => number(lang, x, 0),
             };
-            let stem = format!("sweep-{}", metric.replace('_', "-"));
+            let stem = stem(metric);
             files.extend(png_and_svg!(out, stem, SIZE, |root| draw(
                 &root, &title, &axis, &curves, &labels, &fmt, lang
             )));
@@ -221,7 +223,9 @@ fn difference(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Curves
     };
     let mut curve: Curve = rows
         .into_iter()
-        .filter(|(_, r)| &r[cm] == "net_value" && &r[ca] == challenger && &r[cb] == baseline)
+        .filter(|(_, r)| {
+            &r[cm] == Metric::NetValue.name() && &r[ca] == challenger && &r[cb] == baseline
+        })
         .map(|(x, r)| (x, t.f(r, cd), t.f(r, clo), t.f(r, chi)))
         .collect();
     curve.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -289,7 +293,7 @@ fn grid(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Grid>, Strin
     };
     let mut values = Vec::new();
     for rec in &t.rows {
-        if &rec[ca] != challenger || &rec[cb] != baseline || &rec[cm] != "net_value" {
+        if &rec[ca] != challenger || &rec[cb] != baseline || &rec[cm] != Metric::NetValue.name() {
             continue;
         }
         let (x, y) = (rec[0].to_string(), rec[1].to_string());

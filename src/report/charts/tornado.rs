@@ -50,11 +50,11 @@ fn draw<DB: DrawingBackend>(
     t: &Tornado,
     lang: Lang,
 ) -> Result<(), String> {
-    let metric_name = lang.metric(t.metric.name());
+    let metric_name = lang.metric(t.metric);
     let top = t.rows.first().map_or("-", |r| r.0.as_str());
     let title = fill(
         lang.t("t_tornado"),
-        &[&metric_name, &t.challenger, &t.baseline, top],
+        &[metric_name, &t.challenger, &t.baseline, top],
     );
     let area = titled(root, &title)?;
     let (plot, foot) = with_legend_strip(&area);
@@ -83,7 +83,7 @@ fn draw<DB: DrawingBackend>(
         .x_label_formatter(&|x| fmt(*x))
         .x_desc(fill(
             lang.t("x_tornado"),
-            &[&metric_name, &t.challenger, &t.baseline],
+            &[metric_name, &t.challenger, &t.baseline],
         ))
         .label_style(("sans-serif", LABEL - 1))
         .draw()

@@ -1,5 +1,6 @@
 //! Vendor concentration (HHI) and small vendors' share of spend per model, with CIs.
 
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -10,11 +11,11 @@ use crate::report::style::{number, percent};
 
 /// "Small vendors received 44% of vendor spend under B".
 pub fn title(d: &ReportData, lang: Lang) -> String {
-    let b = d.best("small_vendor_share");
+    let b = d.best(Metric::SmallVendorShare);
     fill(
         lang.t("t_vendors"),
         &[
-            &percent(lang, d.stat(b, "small_vendor_share").mean, 0),
+            &percent(lang, d.stat(b, Metric::SmallVendorShare).mean, 0),
             &d.labels[b],
         ],
     )
@@ -31,15 +32,12 @@ pub fn draw<DB: DrawingBackend>(
     let hhi_fmt = |x: f64| number(lang, x, 0);
     let share_fmt = |x: f64| percent(lang, x, 0);
     let fmts: [&dyn Fn(f64) -> String; 2] = [&hhi_fmt, &share_fmt];
-    for ((panel, (metric, key)), fmt) in panels
+    for ((panel, metric), fmt) in panels
         .iter()
-        .zip([
-            ("vendor_hhi", "m_vendor_hhi"),
-            ("small_vendor_share", "m_small_vendor_share"),
-        ])
+        .zip([Metric::VendorHhi, Metric::SmallVendorShare])
         .zip(fmts)
     {
-        metric_bars(panel, d, lang.t(key), metric, fmt)?;
+        metric_bars(panel, d, lang.metric(metric), metric, fmt)?;
     }
     legend(&foot, &d.labels)
 }
