@@ -64,8 +64,9 @@ fn read_part(dir: &Path) -> Result<Part, AppError> {
     })
 }
 
-/// The shards in order, after checking they are one study's and cover it exactly.
-fn check(mut parts: Vec<Part>) -> Result<Vec<Part>, AppError> {
+/// The shards in order, after checking they are one study's and cover its `total`
+/// portfolios (a sweep's: every point's, one point after the other) exactly.
+fn check(mut parts: Vec<Part>, total: u64) -> Result<Vec<Part>, AppError> {
     let first = &parts[0];
     let same = |p: &Part| -> Result<(), AppError> {
         let (a, b) = (&first.manifest, &p.manifest);
@@ -139,8 +140,7 @@ fn check(mut parts: Vec<Part>) -> Result<Vec<Part>, AppError> {
             missing.join(", ")
         )));
     }
-    // Ranges must tile 0..portfolios exactly, as `run --shard` cuts them.
-    let total = parts[0].manifest.portfolios;
+    // Ranges must tile 0..total exactly, as `run --shard` cuts them.
     let mut next = 0;
     for p in &parts {
         let want = super::shard::shard(p.shard.index, n, total);
@@ -218,21 +218,42 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
         .iter()
         .map(|d| read_part(d))
         .collect::<Result<Vec<_>, _>>()?;
-    let parts = check(parts)?;
+    let resolved_path = parts[0].dir.join("scenario.toml");
+    let resolved = std::fs::read_to_string(&resolved_path)
+        .map_err(|e| refuse(&parts[0].dir, format!("scenario.toml: {e}")))?;
+    let loaded =
+        crate::scenario::load_text(&resolved_path.display().to_string(), &resolved, None, &[])
+            .map_err(AppError::Input)?;
+    let points = if loaded.sweep.is_empty() {
+        None
+    } else {
+        Some(crate::scenario::sweep_points(&loaded)?)
+    };
+    let total = match &points {
+        Some(p) => super::sweep::grid(p).1,
+        None => parts[0].manifest.portfolios,
+    };
+    let parts = check(parts, total)?;
     let dest = match &args.out {
         Some(d) => d.clone(),
         None => default_out(&parts)
             .ok_or_else(|| AppError::Usage("give the merged folder with --out DIR".into()))?,
     };
-    let resolved_path = parts[0].dir.join("scenario.toml");
-    let resolved = std::fs::read_to_string(&resolved_path)
-        .map_err(|e| refuse(&parts[0].dir, format!("scenario.toml: {e}")))?;
-    let s = crate::scenario::load_text(&resolved_path.display().to_string(), &resolved, None, &[])
-        .map_err(AppError::Input)?
-        .scenario;
     let folder = Output::at(dest)?;
     let pool = thread_pool(&common)?;
-    let total = parts[0].manifest.portfolios;
+    if let Some(points) = points {
+        return merge_sweep(
+            &common,
+            &loaded,
+            &points,
+            &parts,
+            folder,
+            &pool,
+            (started, clock),
+            &status,
+        );
+    }
+    let s = loaded.scenario;
     let models = s.models.len();
     let projects = parts[0].projects;
 
@@ -310,18 +331,94 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
         rows.finish()?;
         run_folder::write_tables(staging, &analysis, &tally, &resolved)
     })?;
-    // The shards' manifest, less the shard, with this process's own facts.
-    let mut manifest = parts[0].manifest.clone();
-    manifest.shard = None;
-    manifest.threads = pool.current_num_threads();
-    manifest.command_line = std::env::args().collect();
-    manifest.started = rfc3339(started);
-    manifest.phases.simulate_seconds = simulate_seconds;
-    manifest.phases.analyse_seconds = analyse_seconds;
-    manifest.phases.write_seconds = 0.0;
+    let manifest = merged_manifest(
+        &parts,
+        pool.current_num_threads(),
+        started,
+        simulate_seconds,
+        analyse_seconds,
+    );
     let provenance = crate::report::Provenance::from_manifest(&manifest);
     folder.draw_report(&common.lang.list(), Some(provenance))?;
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, &status)?;
     out.finish(&dest)
+}
+
+/// The shards' manifest, less the shard, with this process's own facts.
+fn merged_manifest(
+    parts: &[Part],
+    threads: usize,
+    started: std::time::SystemTime,
+    simulate_seconds: f64,
+    analyse_seconds: f64,
+) -> Manifest {
+    let mut manifest = parts[0].manifest.clone();
+    manifest.shard = None;
+    manifest.threads = threads;
+    manifest.command_line = std::env::args().collect();
+    manifest.started = rfc3339(started);
+    manifest.phases.simulate_seconds = simulate_seconds;
+    manifest.phases.analyse_seconds = analyse_seconds;
+    manifest.phases.write_seconds = 0.0;
+    manifest
+}
+
+/// Merges a sweep's shards: each point's columns refilled from the parts that hold
+/// it, in portfolio order, then the sweep folder written as a single run writes it.
+#[allow(clippy::too_many_arguments)]
+fn merge_sweep(
+    common: &Common,
+    loaded: &crate::scenario::Loaded,
+    points: &[crate::scenario::SweepPoint],
+    parts: &[Part],
+    folder: Output,
+    pool: &rayon::ThreadPool,
+    (started, clock): (std::time::SystemTime, Instant),
+    status: &super::terminal::Status,
+) -> Result<(), AppError> {
+    let (sizes, _) = super::sweep::grid(points);
+    let mut analyses = Vec::with_capacity(points.len());
+    let mut offset = 0;
+    let analysed = Instant::now();
+    for (i, p) in points.iter().enumerate() {
+        let s = &p.scenario;
+        let mut tally = Tally::new(s, 0);
+        for part in parts {
+            let (lo, hi) = (
+                part.shard.first.max(offset),
+                part.shard.end.min(offset + sizes[i]),
+            );
+            if lo >= hi {
+                continue;
+            }
+            let df = read_parquet(&part.dir.join(super::sweep::point_rows(i)), None, None)
+                .map_err(|e| refuse(&part.dir, format!("{}: {e}", super::sweep::point_rows(i))))?;
+            tally
+                .absorb_rows(&df)
+                .map_err(|e| refuse(&part.dir, format!("{}: {e}", super::sweep::point_rows(i))))?;
+        }
+        if tally.count != sizes[i] {
+            return Err(AppError::Runtime(format!(
+                "the shards hold {} portfolios of sweep point {i}, not {}",
+                tally.count, sizes[i]
+            )));
+        }
+        offset += sizes[i];
+        analyses.push(pool.install(|| tally.analysis(s)));
+    }
+    let simulate_seconds = parts
+        .iter()
+        .map(|p| p.manifest.phases.simulate_seconds)
+        .sum();
+    let manifest = merged_manifest(
+        parts,
+        pool.current_num_threads(),
+        started,
+        simulate_seconds,
+        analysed.elapsed().as_secs_f64(),
+    );
+    super::sweep::write_sweep(
+        common, loaded, points, &analyses, folder, manifest, clock, status,
+    )
 }

@@ -31,12 +31,14 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
         Existing::EmptyFolder => return Err(not_a_run("it is empty".into())),
         Existing::Other(what) => return Err(not_a_run(format!("it is {what}"))),
     }
-    if dir.join(crate::export::rows::TOTALS).is_file() {
-        return Err(not_a_run(
-            "it is a shard, one part of a study; merge every shard with \
-             `budgetsim merge SHARD_DIR... --out DIR` and draw that"
-                .into(),
-        ));
+    let shard =
+        crate::export::folder::budgetsim_manifest(dir).is_some_and(|m| m.get("shard").is_some());
+    if shard {
+        return Err(AppError::Usage(format!(
+            "`{}` is a shard, one part of a study: merge every shard with \
+             `budgetsim merge SHARD_DIR... --out DIR`; the merged folder has the report",
+            dir.display()
+        )));
     }
     if !dir.join("summary.csv").is_file() && !dir.join("sweep.csv").is_file() {
         return Err(not_a_run(

@@ -38,12 +38,13 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--explain is not available for sweeps; run `budgetsim explain --set PATH=VALUE` at a point".into(),
             ));
         }
-        if args.shard.is_some() || args.until_ci.is_some() {
+        if args.until_ci.is_some() {
             return Err(AppError::Usage(
-                "--shard and --until-ci are not available for sweeps yet; shard each point with --set PATH=VALUE --shard K/N, or run the sweep in one process".into(),
+                "--until-ci is not available for sweeps: each point would stop at its own count; run --until-ci at the point that matters, then sweep with that count".into(),
             ));
         }
-        return super::sweep::run_sweep(common, &loaded, started, clock, &status);
+        let shard = args.shard.as_deref();
+        return super::sweep::run_sweep(common, &loaded, shard, started, clock, &status);
     }
     if args.shard.is_some() && args.until_ci.is_some() {
         return Err(AppError::Usage(

@@ -7,44 +7,182 @@ use super::AppError;
 use super::folder::{self, Output};
 use super::resources::{check_memory, thread_pool};
 use super::terminal::{Results, Status, progress_bar};
-use crate::analysis::{self, frames, tally};
+use crate::analysis::{self, Analysis, frames, tally};
 use crate::cli::Common;
 use crate::engine::{self, Flow};
 use crate::export::format;
-use crate::export::manifest::Phases;
+use crate::export::manifest::{Manifest, Phases};
+use crate::export::rows::RunRows;
 use crate::export::tables::{Format, TableWriter};
 use crate::metrics::Metric;
-use crate::scenario::{self, Loaded};
+use crate::scenario::{self, Loaded, SweepPoint};
 
 /// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
-/// point) and `sweep_comparison.csv` (paired differences per point).
+/// point) and `sweep_comparison.csv` (paired differences per point); with `shard`, runs
+/// only its part of the (point, portfolio) grid into a shard folder.
 pub(super) fn run_sweep(
     args: &Common,
     loaded: &Loaded,
+    shard: Option<&str>,
     started: SystemTime,
     clock: Instant,
     status: &Status,
 ) -> Result<(), AppError> {
     let points = scenario::sweep_points(loaded)?;
+    if let Some(spec) = shard {
+        return sweep_shard(args, loaded, &points, spec, (started, clock), status);
+    }
     for p in &points {
         check_memory(&p.scenario, p.scenario.simulation.portfolios, args)?;
     }
     let folder = Output::open(args, &loaded.slug())?;
     let pool = thread_pool(args)?;
-    let analysis_error =
-        |e: polars::prelude::PolarsError| AppError::Runtime(format!("analysis failed: {e}"));
     let bar = progress_bar(args, points.len() as u64, "sweep points");
-    let (mut summaries, mut comparisons) = (Vec::new(), Vec::new());
-    let mut lines = String::new();
+    let mut analyses = Vec::with_capacity(points.len());
     for p in &points {
         let s = &p.scenario;
-        let analysis = pool.install(|| {
+        analyses.push(pool.install(|| {
             let all = 0..s.simulation.portfolios;
             let outcomes = engine::Detail::Outcomes;
             tally::simulate(s, all, outcomes, &|_| {}, &mut |_, _| Flow::Continue).analysis(s)
+        }));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let resolved = loaded.resolved_sweep_toml();
+    let manifest = folder::manifest(
+        loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: 0.0,
+        },
+    );
+    write_sweep(
+        args, loaded, &points, &analyses, folder, manifest, clock, status,
+    )
+}
+
+/// Portfolios of each point, and their sum: the (point, portfolio) grid a sweep's
+/// shards split, point by point.
+pub(super) fn grid(points: &[SweepPoint]) -> (Vec<u64>, u64) {
+    let sizes: Vec<u64> = points
+        .iter()
+        .map(|p| p.scenario.simulation.portfolios)
+        .collect();
+    let total = sizes.iter().sum();
+    (sizes, total)
+}
+
+/// The shard folder's file holding point `i`'s rows.
+pub(super) fn point_rows(i: usize) -> String {
+    format!("points/{i}/portfolios.parquet")
+}
+
+/// `run --sweep ... --shard K/N`: the K-th of N equal parts of the sweep's (point,
+/// portfolio) grid, each point's part written as its rows (`points/I/portfolios.parquet`)
+/// for `budgetsim merge`.
+fn sweep_shard(
+    args: &Common,
+    loaded: &Loaded,
+    points: &[SweepPoint],
+    spec: &str,
+    (started, clock): (SystemTime, Instant),
+    status: &Status,
+) -> Result<(), AppError> {
+    let (k, n) = super::shard::parse(spec, &|v| std::env::var(v).ok())?;
+    let (sizes, total) = grid(points);
+    let part = super::shard::shard(k, n, total);
+    let folder = Output::open(args, &format!("{}-shard-{k}-of-{n}", loaded.slug()))?;
+    let pool = thread_pool(args)?;
+    let bar = progress_bar(args, part.end - part.first, "portfolios");
+    let fail = |e: std::io::Error| {
+        AppError::Runtime(format!(
+            "cannot write the shard folder `{}`: {e}",
+            folder.dest().display()
+        ))
+    };
+    let mut offset = 0;
+    for (i, p) in points.iter().enumerate() {
+        let (lo, hi) = (part.first.max(offset), part.end.min(offset + sizes[i]));
+        offset += sizes[i];
+        if lo >= hi {
+            continue;
+        }
+        let s = &p.scenario;
+        check_memory(s, hi - lo, args)?;
+        let file = folder.root().join(point_rows(i));
+        let dir = file.parent().unwrap_or(folder.root());
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let mut rows = RunRows::create_shard(dir, s, false).map_err(fail)?;
+        let range = (lo - (offset - sizes[i]))..(hi - (offset - sizes[i]));
+        let progress = |k| bar.inc(k);
+        pool.install(|| {
+            tally::simulate(
+                s,
+                range,
+                engine::Detail::Outcomes,
+                &progress,
+                &mut |_, b| {
+                    rows.write(b);
+                    Flow::Continue
+                },
+            )
         });
-        let summary = frames::summary(&analysis).map_err(analysis_error)?;
-        let comparison = frames::comparison(&analysis).map_err(analysis_error)?;
+        rows.finish().map_err(fail)?;
+    }
+    bar.finish_and_clear();
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let written = Instant::now();
+    let resolved = loaded.resolved_sweep_toml();
+    let mut manifest = folder::manifest(
+        loaded,
+        &resolved,
+        pool.current_num_threads(),
+        started,
+        Phases {
+            simulate_seconds,
+            analyse_seconds: 0.0,
+            write_seconds: 0.0,
+        },
+    );
+    manifest.shard = Some(part.clone());
+    folder.write(|staging| std::fs::write(staging.path("scenario.toml"), &resolved))?;
+    let dest = folder.dest().to_path_buf();
+    folder.seal(manifest, clock, written, status)?;
+    let mut out = Results::default();
+    out.print(&format!(
+        "shard {k}/{n} of a sweep of {} points ({total} portfolios in all) written to {}; when every shard is done, run: budgetsim merge SHARD_DIR... --out DIR\n",
+        points.len(),
+        dest.display()
+    ));
+    out.finish(&dest)
+}
+
+/// Prints a sweep's table and writes its folder from each point's analysis (a run's
+/// own, or a merge's from shards: the same function, so the same bytes).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_sweep(
+    args: &Common,
+    loaded: &Loaded,
+    points: &[SweepPoint],
+    analyses: &[Analysis],
+    folder: Output,
+    manifest: Manifest,
+    clock: Instant,
+    status: &Status,
+) -> Result<(), AppError> {
+    let analysis_error =
+        |e: polars::prelude::PolarsError| AppError::Runtime(format!("analysis failed: {e}"));
+    let (mut summaries, mut comparisons) = (Vec::new(), Vec::new());
+    let mut lines = String::new();
+    for (p, analysis) in points.iter().zip(analyses) {
+        summaries.push(frames::summary(analysis).map_err(analysis_error)?);
+        comparisons.push(frames::comparison(analysis).map_err(analysis_error)?);
         let settings: Vec<String> = p
             .settings
             .iter()
@@ -67,11 +205,7 @@ pub(super) fn run_sweep(
             }
         }
         lines.push('\n');
-        summaries.push(summary);
-        comparisons.push(comparison);
-        bar.inc(1);
     }
-    bar.finish_and_clear();
     let mut out = Results::default();
     // Portfolios and seed may themselves be swept: then each point says its own.
     let fixed = |path: &str, value: u64| {
@@ -93,26 +227,14 @@ pub(super) fn run_sweep(
         loaded.scenario.name,
         points.len(),
     ));
-    let simulate_seconds = clock.elapsed().as_secs_f64();
     status.say(&format!("writing {}...", folder.dest().display()));
     let written = Instant::now();
-    let mut sweep = analysis::sweep::stack(&points, &summaries).map_err(analysis_error)?;
+    let mut sweep = analysis::sweep::stack(points, &summaries).map_err(analysis_error)?;
     let mut sweep_comparison =
-        analysis::sweep::stack(&points, &comparisons).map_err(analysis_error)?;
+        analysis::sweep::stack(points, &comparisons).map_err(analysis_error)?;
     // Every axis, from the file or --sweep, goes into the folder's scenario.toml, so
     // running that file again reproduces the whole sweep.
     let resolved = loaded.resolved_sweep_toml();
-    let manifest = folder::manifest(
-        loaded,
-        &resolved,
-        pool.current_num_threads(),
-        started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: 0.0,
-        },
-    );
     folder.write(|staging| {
         Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
         Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;

@@ -285,3 +285,46 @@ fn until_ci_stops_at_the_precision_asked_and_records_the_count() {
         );
     }
 }
+
+#[test]
+fn a_sweep_splits_across_shards_and_merges_to_the_single_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    // Points of different sizes, so shard boundaries fall inside points.
+    let sweep = [
+        "--portfolios",
+        "30",
+        "--sweep",
+        "simulation.portfolios=20,35",
+        "--sweep",
+        "models.stage_gated.stages.0.hurdle=0.8,1.2",
+    ];
+    let go = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "--quiet", "--out", out];
+        args.extend_from_slice(&sweep);
+        args.extend_from_slice(extra);
+        let o = run_in(cwd, &args);
+        assert!(o.status.success(), "{out}: {}", text(&o.stderr));
+        o
+    };
+    let single = go("single", &[]);
+    let names: Vec<String> = (1..=3).map(|k| format!("sw-shard-{k}-of-3")).collect();
+    for (k, name) in names.iter().enumerate() {
+        go(name, &["--shard", &format!("{}/3", k + 1)]);
+    }
+    let dirs: Vec<PathBuf> = names.iter().rev().map(|n| cwd.join(n)).collect();
+    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let o = merge(cwd, &refs, Some("merged"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), text(&single.stdout));
+    let (a, b) = (hashes(&cwd.join("single")), hashes(&cwd.join("merged")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name != "manifest.json" {
+            assert!(
+                bytes == &b[name],
+                "{name} differs between the sweep and the merge"
+            );
+        }
+    }
+}
