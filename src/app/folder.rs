@@ -158,6 +158,36 @@ pub(super) fn manifest(
     }
 }
 
+/// [`manifest`] of a folder whose only timed phase so far is the simulation.
+pub(super) fn manifest_after_simulation(
+    loaded: &Loaded,
+    resolved: &str,
+    threads: usize,
+    started: SystemTime,
+    simulate_seconds: f64,
+) -> Manifest {
+    let phases = Phases {
+        simulate_seconds,
+        analyse_seconds: 0.0,
+        write_seconds: 0.0,
+    };
+    manifest(loaded, resolved, threads, started, phases)
+}
+
+/// The manifest of shard folder `part`, simulated since `clock` started.
+pub(super) fn shard_manifest(
+    loaded: &Loaded,
+    resolved: &str,
+    threads: usize,
+    (started, clock): (SystemTime, Instant),
+    part: crate::export::manifest::Shard,
+) -> Manifest {
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let mut m = manifest_after_simulation(loaded, resolved, threads, started, simulate_seconds);
+    m.shard = Some(part);
+    m
+}
+
 /// The error for a folder that could not be written (or moved into place).
 fn write_failed<E: Into<StagingError>>(dest: &Path) -> impl Fn(E) -> AppError + '_ {
     move |e| match e.into() {

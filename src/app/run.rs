@@ -329,21 +329,11 @@ fn run_shard(
         )
     });
     bar.finish_and_clear();
-    let simulate_seconds = clock.elapsed().as_secs_f64();
     let written = Instant::now();
     let resolved = loaded.resolved_toml();
-    let mut manifest = folder::manifest(
-        loaded,
-        &resolved,
-        pool.current_num_threads(),
-        started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: 0.0,
-        },
-    );
-    manifest.shard = Some(part.clone());
+    let threads = pool.current_num_threads();
+    let manifest =
+        folder::shard_manifest(loaded, &resolved, threads, (started, clock), part.clone());
     let totals =
         serde_json::to_string(&tally.totals).map_err(|e| AppError::Runtime(e.to_string()))?;
     folder.write(|staging| {

@@ -11,7 +11,7 @@ use crate::analysis::{self, Analysis, frames, tally};
 use crate::cli::Common;
 use crate::engine::{self, Flow};
 use crate::export::format;
-use crate::export::manifest::{Manifest, Phases};
+use crate::export::manifest::Manifest;
 use crate::export::rows::RunRows;
 use crate::export::tables::{Format, TableWriter};
 use crate::metrics::Metric;
@@ -51,16 +51,12 @@ pub(super) fn run_sweep(
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
     let resolved = loaded.resolved_sweep_toml();
-    let manifest = folder::manifest(
+    let manifest = folder::manifest_after_simulation(
         loaded,
         &resolved,
         pool.current_num_threads(),
         started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: 0.0,
-        },
+        simulate_seconds,
     );
     write_sweep(
         args, loaded, &points, &analyses, folder, manifest, clock, status,
@@ -136,21 +132,10 @@ fn sweep_shard(
         rows.finish().map_err(fail)?;
     }
     bar.finish_and_clear();
-    let simulate_seconds = clock.elapsed().as_secs_f64();
     let written = Instant::now();
     let resolved = loaded.resolved_sweep_toml();
-    let mut manifest = folder::manifest(
-        loaded,
-        &resolved,
-        pool.current_num_threads(),
-        started,
-        Phases {
-            simulate_seconds,
-            analyse_seconds: 0.0,
-            write_seconds: 0.0,
-        },
-    );
-    manifest.shard = Some(part.clone());
+    let threads = pool.current_num_threads();
+    let manifest = folder::shard_manifest(loaded, &resolved, threads, (started, clock), part);
     folder.write(|staging| std::fs::write(staging.path("scenario.toml"), &resolved))?;
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, status)?;
