@@ -68,6 +68,21 @@ impl Sketch {
         self.zeros + self.counts.iter().sum::<u64>()
     }
 
+    /// Number of values counted, or None if the counts overflow (a sketch read back
+    /// from a file that no run wrote).
+    pub fn len_checked(&self) -> Option<u64> {
+        self.counts
+            .iter()
+            .try_fold(self.zeros, |acc, c| acc.checked_add(*c))
+    }
+
+    /// Whether the bins lie within the key space of `f32` values (as every sketch
+    /// budgetsim fills does), so that adding sketches cannot overflow a key.
+    pub fn is_valid(&self) -> bool {
+        const KEYS: u64 = 1 << (32 - SHIFT);
+        u64::from(self.offset) + self.counts.len() as u64 <= KEYS && self.len_checked().is_some()
+    }
+
     /// Whether nothing was counted.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

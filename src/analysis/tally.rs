@@ -85,6 +85,57 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Checks totals read back from a file against scenario `s`: one entry per model
+    /// and stage, the same number of months for every model, sketches within range.
+    pub fn check(&self, s: &Scenario) -> Result<(), String> {
+        let stages_ok = self.stages.len() == s.models.len()
+            && self
+                .stages
+                .iter()
+                .zip(&s.models)
+                .all(|(t, m)| t.len() == m.stages.len());
+        let months = self.months.first().map_or(0, Vec::len);
+        let months_ok = self.months.len() == s.models.len()
+            && self.months.iter().all(|m| m.len() == months)
+            && self.months.iter().flatten().flatten().all(Sketch::is_valid);
+        if stages_ok && months_ok {
+            Ok(())
+        } else {
+            Err("its stage totals or monthly histograms do not fit the scenario".into())
+        }
+    }
+
+    /// As [`Totals::merge`], refusing sums that would overflow (totals that no run
+    /// can have written).
+    pub fn try_merge(&mut self, other: &Totals) -> Result<(), String> {
+        let fits = |a: u64, b: u64| a.checked_add(b).is_some();
+        let counts_fit = self
+            .stages
+            .iter()
+            .flatten()
+            .zip(other.stages.iter().flatten())
+            .all(|(a, b)| {
+                fits(a.entered, b.entered)
+                    && fits(a.passed, b.passed)
+                    && fits(a.killed, b.killed)
+                    && fits(a.cancelled, b.cancelled)
+                    && fits(a.finished, b.finished)
+                    && a.spend.0.checked_add(b.spend.0).is_some()
+                    && a.months.0.checked_add(b.months.0).is_some()
+            });
+        let sketches_fit = other
+            .months
+            .iter()
+            .flatten()
+            .flatten()
+            .all(|s| s.len_checked().is_some());
+        if !counts_fit || !sketches_fit {
+            return Err("its counts are too large for any run".into());
+        }
+        self.merge(other);
+        Ok(())
+    }
+
     /// Adds `other` (same scenario) to these totals.
     pub fn merge(&mut self, other: &Totals) {
         for (mine, theirs) in self.stages.iter_mut().zip(&other.stages) {

@@ -45,7 +45,29 @@ fn read_part(dir: &Path) -> Result<Part, AppError> {
     let shard = manifest.shard.clone().ok_or_else(|| {
         refuse(dir, "a whole run folder, not a shard; merge only folders written by `budgetsim run --shard K/N`")
     })?;
-    let problems = run_folder::verify(dir).map_err(|e| refuse(dir, e))?;
+    if shard.count == 0
+        || shard.count > super::shard::MAX_SHARDS
+        || shard.index == 0
+        || shard.index > shard.count
+        || shard.first > shard.end
+    {
+        return Err(refuse(
+            dir,
+            format!(
+                "its manifest names shard {}/{} of portfolios {}..{}, which `run --shard` never writes; run that shard again",
+                shard.index, shard.count, shard.first, shard.end
+            ),
+        ));
+    }
+    // Every file must be listed with its hash, and nothing else may be there: an
+    // emptied file list must not switch the check off.
+    let mut problems = run_folder::verify(dir).map_err(|e| refuse(dir, e))?;
+    problems.extend(run_folder::check_data(dir, &|_| false).map_err(|e| refuse(dir, e))?);
+    problems.sort();
+    problems.dedup();
+    if !manifest.files.iter().any(|f| f.name == "scenario.toml") {
+        problems.push("scenario.toml: not in the manifest".into());
+    }
     if !problems.is_empty() {
         return Err(refuse(
             dir,
@@ -130,14 +152,29 @@ fn check(mut parts: Vec<Part>, total: u64) -> Result<Vec<Part>, AppError> {
         }
     }
     let n = parts[0].shard.count;
-    let missing: Vec<String> = (1..=n)
-        .filter(|k| !parts.iter().any(|p| p.shard.index == *k))
-        .map(|k| format!("{k}/{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::Usage(format!(
-            "shard {} missing: the merge needs every shard of the study (run `budgetsim run --shard K/{n}` for each, or find the failed task)",
+    // Indexes are sorted and distinct, so the missing ones are the gaps; name the first
+    // few only (a study may have many shards).
+    let mut missing = Vec::new();
+    let mut count = 0u64;
+    let mut expect = 1;
+    for k in parts.iter().map(|p| p.shard.index).chain([n + 1]) {
+        if k > expect {
+            count += k - expect;
+            for m in (expect..k).take(10usize.saturating_sub(missing.len())) {
+                missing.push(format!("{m}/{n}"));
+            }
+        }
+        expect = k + 1;
+    }
+    if count > 0 {
+        let more = count - missing.len() as u64;
+        let list = if more > 0 {
+            format!("{} and {more} more", missing.join(", "))
+        } else {
             missing.join(", ")
+        };
+        return Err(AppError::Usage(format!(
+            "shard {list} missing: the merge needs every shard of the study (run `budgetsim run --shard K/{n}` for each, or find the failed task)"
         )));
     }
     // Ranges must tile 0..total exactly, as `run --shard` cuts them.
@@ -170,11 +207,55 @@ fn default_out(parts: &[Part]) -> Option<PathBuf> {
     Some(dir.with_file_name(stem))
 }
 
-/// Rows of `part`'s Parquet `file` for the portfolios `range` (inside the shard), given
-/// the row where each portfolio's rows start.
+/// Rows `rows` (offset, count) of `part`'s Parquet `file`.
 fn rows_of(part: &Part, file: &str, rows: (usize, usize)) -> Result<DataFrame, AppError> {
     read_parquet(&part.dir.join(file), None, Some(rows))
         .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))
+}
+
+/// Checks that `df` (rows of `file` in `part`) holds portfolios `first..end`, each once
+/// per model in order: a shard whose rows are not the portfolios its manifest names (a
+/// file copied from another shard, a manifest edited) is refused, not merged.
+fn check_rows(
+    part: &Part,
+    file: &str,
+    df: &DataFrame,
+    (first, end): (u64, u64),
+    models: usize,
+) -> Result<(), AppError> {
+    let portfolio = crate::analysis::frames::f64s(df, "portfolio")
+        .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))?;
+    let want = (end - first) as usize * models;
+    let ok = portfolio.len() == want
+        && portfolio
+            .iter()
+            .enumerate()
+            .all(|(i, p)| *p == (first + (i / models.max(1)) as u64) as f64);
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            &part.dir,
+            format!(
+                "{file} does not hold portfolios {first}..{end} as its manifest says ({} rows, {want} expected); run that shard again",
+                portfolio.len()
+            ),
+        ))
+    }
+}
+
+/// Checks the row count of `part`'s Parquet `file` against its range.
+fn check_row_count(part: &Part, file: &str, want: u64) -> Result<(), AppError> {
+    let rows = crate::export::rows::parquet_rows(&part.dir.join(file))
+        .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))?;
+    if rows as u64 == want {
+        Ok(())
+    } else {
+        Err(refuse(
+            &part.dir,
+            format!("{file} has {rows} rows, but its range needs {want}; run that shard again"),
+        ))
+    }
 }
 
 /// For each portfolio of the shard, the first row of projects.parquet at or after it
@@ -198,7 +279,7 @@ fn stack(frames: Vec<DataFrame>) -> Result<DataFrame, AppError> {
     let mut out = it.next().unwrap_or_default();
     for df in it {
         out.vstack_mut(&df)
-            .map_err(|e| AppError::Runtime(format!("merging rows: {e}")))?;
+            .map_err(|e| AppError::Usage(format!("merging rows: {e}")))?;
     }
     out.rechunk_mut();
     Ok(out)
@@ -224,6 +305,18 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
     let loaded =
         crate::scenario::load_text(&resolved_path.display().to_string(), &resolved, None, &[])
             .map_err(AppError::Input)?;
+    // The manifest must describe the scenario beside it (a manifest is not hashed).
+    let m = &parts[0].manifest;
+    let s0 = &loaded.scenario.simulation;
+    if crate::export::manifest::sha256_hex(resolved.as_bytes()) != m.scenario.resolved_sha256
+        || s0.seed != m.seed
+        || (loaded.sweep.is_empty() && s0.portfolios != m.portfolios)
+    {
+        return Err(refuse(
+            &parts[0].dir,
+            "its manifest does not describe its scenario.toml (hash, seed or portfolio count differ); run that shard again",
+        ));
+    }
     let points = if loaded.sweep.is_empty() {
         None
     } else {
@@ -231,7 +324,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
     };
     let total = match &points {
         Some(p) => super::sweep::grid(p).1,
-        None => parts[0].manifest.portfolios,
+        None => s0.portfolios,
     };
     let parts = check(parts, total)?;
     let dest = match &args.out {
@@ -239,6 +332,20 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
         None => default_out(&parts)
             .ok_or_else(|| AppError::Usage("give the merged folder with --out DIR".into()))?,
     };
+    // Never replace a shard: not one of the inputs (the study could not be merged
+    // again), nor another study's.
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    let dest_is_shard =
+        crate::export::folder::budgetsim_manifest(&dest).is_some_and(|m| m.get("shard").is_some());
+    if dest_is_shard || parts.iter().any(|p| same(&p.dir, &dest)) {
+        return Err(AppError::Usage(format!(
+            "--out {}: a shard folder; the merge never replaces a shard, so choose another folder",
+            dest.display()
+        )));
+    }
     let folder = Output::at(dest)?;
     let pool = thread_pool(&common)?;
     if let Some(points) = points {
@@ -260,11 +367,16 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
     let mut tally = Tally::new(&s, 0);
     tally.reserve(total.min(1 << 22) as usize);
     for p in &parts {
+        let want = (p.shard.end - p.shard.first) * models as u64;
+        check_row_count(p, "portfolios.parquet", want)?;
         let text = std::fs::read_to_string(p.dir.join(TOTALS))
             .map_err(|e| refuse(&p.dir, format!("{TOTALS}: {e}")))?;
         let totals: Totals =
             serde_json::from_str(&text).map_err(|e| refuse(&p.dir, format!("{TOTALS}: {e}")))?;
-        tally.totals.merge(&totals);
+        totals
+            .check(&s)
+            .and_then(|()| tally.totals.try_merge(&totals))
+            .map_err(|e| refuse(&p.dir, format!("{TOTALS}: {e}; run that shard again")))?;
     }
     let offsets = if projects {
         parts
@@ -286,11 +398,9 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
                 continue;
             }
             let (a, b) = ((lo - p.shard.first) as usize, (hi - p.shard.first) as usize);
-            pieces.push(rows_of(
-                p,
-                "portfolios.parquet",
-                (a * models, (b - a) * models),
-            )?);
+            let piece = rows_of(p, "portfolios.parquet", (a * models, (b - a) * models))?;
+            check_rows(p, "portfolios.parquet", &piece, (lo, hi), models)?;
+            pieces.push(piece);
             if projects {
                 let (ra, rb) = (offsets[i][a], offsets[i][b]);
                 project_pieces.push(rows_of(p, "projects.parquet", (ra, rb - ra))?);
@@ -392,11 +502,13 @@ fn merge_sweep(
             if lo >= hi {
                 continue;
             }
-            let df = read_parquet(&part.dir.join(super::sweep::point_rows(i)), None, None)
-                .map_err(|e| refuse(&part.dir, format!("{}: {e}", super::sweep::point_rows(i))))?;
+            let file = super::sweep::point_rows(i);
+            let df = read_parquet(&part.dir.join(&file), None, None)
+                .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))?;
+            check_rows(part, &file, &df, (lo - offset, hi - offset), s.models.len())?;
             tally
                 .absorb_rows(&df)
-                .map_err(|e| refuse(&part.dir, format!("{}: {e}", super::sweep::point_rows(i))))?;
+                .map_err(|e| refuse(&part.dir, format!("{file}: {e}")))?;
         }
         if tally.count != sizes[i] {
             return Err(AppError::Runtime(format!(

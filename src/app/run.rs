@@ -177,7 +177,11 @@ fn until_ci_line(u: &UntilCi, n: u64) -> String {
     let m = Metric::from_name(&u.metric).unwrap_or(Metric::NetValue);
     let v = |x: f64| crate::export::format::value(m, x);
     let what = format!("{} difference {} - {}", u.metric, u.models[0], u.models[1]);
-    if u.reached {
+    if u.half_width.is_nan() {
+        format!(
+            "\n--until-ci: {what} cannot be estimated: the metric is undefined in nearly every one of the {n} portfolios; choose another --metric\n"
+        )
+    } else if u.reached {
         format!(
             "\n--until-ci: {what} known to +-{} (target +-{}) after {n} portfolios\n",
             v(u.half_width),
@@ -244,10 +248,11 @@ impl Precision {
             ))
         })?;
         let max = args.max_portfolios.unwrap_or(UNTIL_CI_MAX);
-        if max == 0 {
-            return Err(AppError::Usage(
-                "--max-portfolios must be at least 1".into(),
-            ));
+        let limit = crate::scenario::raw::MAX_PORTFOLIOS as u64;
+        if !(2..=limit).contains(&max) {
+            return Err(AppError::Usage(format!(
+                "--max-portfolios {max}: give 2 to {limit} (a confidence interval needs at least two portfolios)"
+            )));
         }
         Ok(Some(Precision {
             metric,
@@ -267,10 +272,12 @@ impl Precision {
         ((c, b), p.ci_high - p.mean_diff)
     }
 
-    /// Whether the portfolios so far are enough. Checked only at batch ends, so the
-    /// count used depends on the seed alone.
+    /// Whether to stop: the portfolios so far are enough, or the metric's difference is
+    /// undefined in nearly every portfolio (more would not help). Checked only at batch
+    /// ends, so the count used depends on the seed alone.
     fn reached(&self, s: &crate::model::Scenario, t: &tally::Tally) -> bool {
-        t.count >= 2 && self.half_width(s, t).1 <= self.target
+        let hw = self.half_width(s, t).1;
+        (t.count >= 2 && hw <= self.target) || (t.count >= engine::BATCH && hw.is_nan())
     }
 
     fn record(&self, s: &crate::model::Scenario, t: &tally::Tally) -> UntilCi {
@@ -281,7 +288,8 @@ impl Precision {
             target_half_width: self.target,
             half_width: hw,
             max_portfolios: self.max,
-            reached: hw <= self.target,
+            // One portfolio has no spread to measure: never "reached" on it.
+            reached: t.count >= 2 && hw <= self.target,
         }
     }
 }
@@ -344,10 +352,13 @@ fn run_shard(
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, status)?;
     let mut out = Results::default();
+    let held = if part.first == part.end {
+        "no portfolios (more shards than portfolios)".to_string()
+    } else {
+        format!("portfolios {} to {}", part.first, part.end - 1)
+    };
     out.print(&format!(
-        "shard {k}/{n}: portfolios {} to {} of {} written to {}; when every shard is done, run: budgetsim merge SHARD_DIR... --out DIR\n",
-        part.first,
-        part.end.saturating_sub(1),
+        "shard {k}/{n}: {held} of {} written to {}; when every shard is done, run: budgetsim merge SHARD_DIR... --out DIR\n",
         s.simulation.portfolios,
         dest.display()
     ));

@@ -5,6 +5,10 @@
 use super::AppError;
 use crate::export::manifest::Shard;
 
+/// Most shards a study may have (far more than any cluster runs at once; a bound keeps
+/// the merge's bookkeeping and messages small).
+pub(super) const MAX_SHARDS: u64 = 100_000;
+
 /// Reads an environment variable (a function so tests can pass their own).
 pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -39,6 +43,9 @@ pub(super) fn parse(spec: &str, env: Env) -> Result<(u64, u64), AppError> {
     if count == Some(0) {
         return Err(usage("N must be at least 1"));
     }
+    if count.is_some_and(|n| n > MAX_SHARDS) {
+        return Err(usage(&format!("N may be at most {MAX_SHARDS}")));
+    }
     if k.trim() != "auto" {
         let k: u64 = k
             .trim()
@@ -50,12 +57,22 @@ pub(super) fn parse(spec: &str, env: Env) -> Result<(u64, u64), AppError> {
         }
         return Ok((k, n));
     }
+    if env("SLURM_ARRAY_TASK_ID").is_some() && env("JOB_COMPLETION_INDEX").is_some() {
+        return Err(AppError::Usage(
+            "--shard auto: both SLURM_ARRAY_TASK_ID (Slurm) and JOB_COMPLETION_INDEX (Kubernetes) are set, so which shard this is is unclear; give --shard K/N".into(),
+        ));
+    }
     if let Some(id) = number(env, "SLURM_ARRAY_TASK_ID")? {
         let slurm = number(env, "SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
             AppError::Usage(
                 "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; submit with sbatch --array".into(),
             )
         })?;
+        if slurm == 0 || slurm > MAX_SHARDS {
+            return Err(AppError::Usage(format!(
+                "--shard auto: SLURM_ARRAY_TASK_COUNT={slurm}; an array of 1 to {MAX_SHARDS} tasks is needed"
+            )));
+        }
         let min = number(env, "SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
         if let Some(n) = count.filter(|n| *n != slurm) {
             return Err(AppError::Usage(format!(
@@ -64,12 +81,11 @@ pub(super) fn parse(spec: &str, env: Env) -> Result<(u64, u64), AppError> {
         }
         // Arrays must be a contiguous range (--array=0-7 or 1-8): the index is the
         // task's place in it.
-        let index = id.checked_sub(min).map(|i| i + 1);
+        let index = id.checked_sub(min).and_then(|i| i.checked_add(1));
         return match index {
             Some(k) if k <= slurm => Ok((k, slurm)),
             _ => Err(AppError::Usage(format!(
-                "--shard auto: task {id} is outside the array {min}-{}; give the array as a contiguous range such as --array=0-{}",
-                min + slurm - 1,
+                "--shard auto: task {id} is outside the array of {slurm} tasks from {min}; give the array as a contiguous range such as --array=0-{}",
                 slurm - 1
             ))),
         };
@@ -80,6 +96,11 @@ pub(super) fn parse(spec: &str, env: Env) -> Result<(u64, u64), AppError> {
                 "--shard auto: in a Kubernetes Indexed Job, give the Job's completions as the count: --shard auto/N".into(),
             )
         })?;
+        if n > MAX_SHARDS {
+            return Err(AppError::Usage(format!(
+                "--shard auto/{n}: at most {MAX_SHARDS} shards"
+            )));
+        }
         if i >= n {
             return Err(AppError::Usage(format!(
                 "--shard auto/{n}: JOB_COMPLETION_INDEX={i} is not below the count {n}; set completions to {n}"
@@ -120,7 +141,7 @@ mod tests {
     fn explicit_shards() {
         let none = env(&[]);
         assert_eq!(parse("3/8", &none).unwrap(), (3, 8));
-        for bad in ["0/8", "9/8", "3", "3/0", "x/8", "3/y", "auto"] {
+        for bad in ["0/8", "9/8", "3", "3/0", "x/8", "3/y", "auto", "1/100001"] {
             assert!(parse(bad, &none).is_err(), "{bad}");
         }
     }
@@ -142,6 +163,24 @@ mod tests {
         assert_eq!(parse("auto", &one_based).unwrap(), (8, 8));
         let no_count = env(&[("SLURM_ARRAY_TASK_ID", "1")]);
         assert!(parse("auto", &no_count).is_err());
+        // Counts of zero and extreme minimums are refused, never overflow.
+        let zero = env(&[
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "0"),
+        ]);
+        assert!(parse("auto", &zero).is_err());
+        let far = env(&[
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "18446744073709551615"),
+        ]);
+        assert!(parse("auto", &far).is_err());
+        let both = env(&[
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+            ("JOB_COMPLETION_INDEX", "1"),
+        ]);
+        assert!(parse("auto/2", &both).is_err());
         let k8s = env(&[("JOB_COMPLETION_INDEX", "0")]);
         assert_eq!(parse("auto/4", &k8s).unwrap(), (1, 4));
         assert!(parse("auto", &k8s).is_err());

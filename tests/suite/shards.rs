@@ -119,6 +119,60 @@ fn merged_shards_equal_a_single_run_and_bad_sets_are_refused() {
         &[&shards[0], &cwd.join("single"), &shards[2]],
         "not a shard",
     );
+    // --out may not be one of the shards (the study could not be merged again).
+    let o = merge(
+        cwd,
+        &[&shards[0], &shards[1], &shards[2]],
+        Some("study-shard-2-of-3"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        shards[1].join("totals.json").is_file(),
+        "the shard was replaced"
+    );
+
+    // Forged but self-consistent shards: each is refused, naming it, never merged.
+    let forge = |name: &str, edit: &dyn Fn(&Path, &mut serde_json::Value)| -> PathBuf {
+        let dir = cwd.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in budgetsim::export::run_folder::listing(&shards[1]).unwrap() {
+            std::fs::create_dir_all(dir.join(&f).parent().unwrap()).unwrap();
+            std::fs::copy(shards[1].join(&f), dir.join(&f)).unwrap();
+        }
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(shards[1].join("manifest.json")).unwrap())
+                .unwrap();
+        edit(&dir, &mut m);
+        // Hashes recomputed, so the forgery passes the hash check.
+        for f in m["files"].as_array_mut().unwrap() {
+            let name = f["name"].as_str().unwrap().to_string();
+            f["sha256"] = budgetsim::export::manifest::sha256_file(&dir.join(name))
+                .unwrap()
+                .into();
+        }
+        std::fs::write(dir.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+        dir
+    };
+    // Shard 1's rows under shard 2's name.
+    let swapped = forge("swapped", &|dir, _| {
+        std::fs::copy(
+            shards[0].join("portfolios.parquet"),
+            dir.join("portfolios.parquet"),
+        )
+        .unwrap();
+    });
+    refused(&[&shards[0], &swapped, &shards[2]], "swapped");
+    // A file list emptied, so that nothing would be checked.
+    let unlisted = forge("unlisted", &|_, m| m["files"] = serde_json::json!([]));
+    refused(&[&shards[0], &unlisted, &shards[2]], "not in the manifest");
+    // Shard numbers no run writes: refused, not a crash.
+    for (name, index, count) in [("index0", 0, 3), ("count0", 2, 0)] {
+        let odd = forge(name, &|_, m| {
+            m["shard"]["index"] = index.into();
+            m["shard"]["count"] = count.into();
+        });
+        refused(&[&shards[0], &odd, &shards[2]], name);
+    }
     std::fs::write(shards[1].join("totals.json"), "{}").unwrap();
     refused(
         &[&shards[0], &shards[1], &shards[2]],
@@ -264,6 +318,10 @@ fn until_ci_stops_at_the_precision_asked_and_records_the_count() {
     // Bad requests are refused before any work.
     for (args, says) in [
         (&["--until-ci", "0"][..], "positive half-width"),
+        (
+            &["--until-ci", "5", "--max-portfolios", "1"][..],
+            "at least two portfolios",
+        ),
         (&["--until-ci", "5", "--metric", "nope"][..], "not a metric"),
         (
             &["--until-ci", "5", "--portfolios", "10"][..],
