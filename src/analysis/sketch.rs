@@ -83,9 +83,10 @@ impl Sketch {
         u64::from(self.offset) + self.counts.len() as u64 <= KEYS && self.len_checked().is_some()
     }
 
-    /// Whether nothing was counted.
+    /// Whether nothing was counted. O(1): called on every value added (a window of bins
+    /// exists only once a non-zero value was counted).
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.zeros == 0 && self.counts.is_empty()
     }
 
     /// Widens the window of bins to hold `lo..=hi`.
