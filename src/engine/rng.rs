@@ -2,8 +2,20 @@
 //! (seed, portfolio, idea, purpose, index), so draws do not depend on the funding model,
 //! the thread count or the order in which portfolios run (common random numbers).
 
-use rand::SeedableRng;
+use std::convert::Infallible;
+
+use rand::{SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Keyed streams the engine creates for one portfolio of the default scenario, all
+/// models (per default portfolio; measured by the test
+/// `default_portfolio_draw_counts_match_the_constants`, kept within 10%).
+pub const STREAMS_PER_DEFAULT_PORTFOLIO: u64 = 1237;
+
+/// Random 64-bit words the engine draws for one portfolio of the default scenario, all
+/// models (per default portfolio; measured as above): the random-number floor of the
+/// engine bench draws this many from one stream.
+pub const WORDS_PER_DEFAULT_PORTFOLIO: u64 = 5385;
 
 /// What a stream is used for; each purpose has its own stream per idea.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +49,38 @@ pub fn attempt_key(k: usize, slot: u32) -> u64 {
     k as u64 | (u64::from(slot) << 32)
 }
 
-/// The generator behind every stream. Xoshiro256++ is specified by its algorithm, so
-/// streams reproduce across rand versions (unlike `SmallRng`).
-pub type Stream = Xoshiro256PlusPlus;
+/// The generator behind every stream: Xoshiro256++, which is specified by its
+/// algorithm, so streams reproduce across rand versions (unlike `SmallRng`). A thin
+/// wrapper, so that unit tests can count the words drawn.
+#[derive(Debug, Clone)]
+pub struct Stream(Xoshiro256PlusPlus);
+
+impl TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        #[cfg(test)]
+        count::word();
+        self.0.try_next_u32()
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        #[cfg(test)]
+        count::word();
+        self.0.try_next_u64()
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        #[cfg(test)]
+        for _ in 0..dst.len().div_ceil(8) {
+            count::word();
+        }
+        self.0.try_fill_bytes(dst)
+    }
+}
 
 /// SplitMix64 finaliser: a bijective mix with good avalanche.
 fn mix(mut z: u64) -> u64 {
@@ -51,11 +92,37 @@ fn mix(mut z: u64) -> u64 {
 
 /// The stream for (seed, portfolio, idea, purpose, index).
 pub fn stream(seed: u64, portfolio: u64, idea: u64, purpose: Purpose, index: u64) -> Stream {
+    #[cfg(test)]
+    count::stream();
     let mut h = mix(seed ^ 0x6275_6467_6574_7369); // "budgetsi"
     for part in [portfolio, idea, purpose as u64, index] {
         h = mix(h ^ part);
     }
-    Xoshiro256PlusPlus::seed_from_u64(h)
+    Stream(Xoshiro256PlusPlus::seed_from_u64(h))
+}
+
+/// Per-thread counts of streams created and words drawn (unit tests only).
+#[cfg(test)]
+pub(crate) mod count {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STREAMS: Cell<u64> = const { Cell::new(0) };
+        static WORDS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn stream() {
+        STREAMS.with(|c| c.set(c.get() + 1));
+    }
+
+    pub(crate) fn word() {
+        WORDS.with(|c| c.set(c.get() + 1));
+    }
+
+    /// (streams, words) counted on this thread since the last call, and resets them.
+    pub(crate) fn take() -> (u64, u64) {
+        (STREAMS.with(|c| c.replace(0)), WORDS.with(|c| c.replace(0)))
+    }
 }
 
 #[cfg(test)]
@@ -75,5 +142,32 @@ mod tests {
             stream(1, 2, 3, Purpose::Signal, 1).next_u64(),
         ];
         assert!(others.iter().all(|&o| o != a));
+    }
+
+    #[test]
+    fn default_portfolio_draw_counts_match_the_constants() {
+        let s = match crate::scenario::load_default(&[]) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("embedded default scenario is invalid: {e}"),
+        };
+        let n = 200;
+        count::take();
+        for p in 0..n {
+            std::hint::black_box(crate::engine::run_portfolio(&s, p));
+        }
+        let (streams, words) = count::take();
+        let (streams, words) = (streams as f64 / n as f64, words as f64 / n as f64);
+        eprintln!("per default portfolio: {streams} streams, {words} words");
+        let near = |measured: f64, constant: u64| {
+            (measured - constant as f64).abs() <= 0.1 * constant as f64
+        };
+        assert!(
+            near(streams, STREAMS_PER_DEFAULT_PORTFOLIO),
+            "{streams} streams per default portfolio, constant {STREAMS_PER_DEFAULT_PORTFOLIO}"
+        );
+        assert!(
+            near(words, WORDS_PER_DEFAULT_PORTFOLIO),
+            "{words} words per default portfolio, constant {WORDS_PER_DEFAULT_PORTFOLIO}"
+        );
     }
 }
