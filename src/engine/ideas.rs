@@ -1,10 +1,7 @@
 //! Idea fundamentals for one portfolio, drawn once from each idea's own streams and shared
 //! by every funding model (common random numbers).
 
-use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
-
-use super::rng::{Purpose, attempt_key, stream};
+use super::rng::{IdeaKey, Purpose, attempt_key, counter};
 use crate::model::Scenario;
 
 /// One candidate idea's fundamentals.
@@ -63,36 +60,24 @@ impl IdeaSet {
         let mut detect_u = Vec::with_capacity(n * stages);
         let i = &s.ideas;
         for id in 0..rounds * per {
-            let key = u64::from(id);
-            let mut r = stream(seed, portfolio, key, Purpose::Fundamentals, 0);
-            // Fixed draw order of parameter-free draws: fit, log value, business-case error.
+            let key = IdeaKey::new(seed, portfolio, u64::from(id));
+            // Parameter-free draws, one word each: fit, log value, business-case error.
             // Costs and durations have their own streams, so changing their distributions
-            // leaves every other draw of the idea as it was (paired sweeps).
-            let fit = r.random::<f64>() < i.fit_probability;
-            let zx: f64 = StandardNormal.sample(&mut r);
-            let e0: f64 = StandardNormal.sample(&mut r);
-            let cost = i
-                .planned_cost
-                .sample(&mut stream(seed, portfolio, key, Purpose::Cost, 0));
-            let duration = i.planned_duration_months.sample(&mut stream(
-                seed,
-                portfolio,
-                key,
-                Purpose::Duration,
-                0,
-            ));
+            // (whose samplers may reject) leaves every other draw of the idea as it was
+            // (paired sweeps).
+            let mut r = key.counter(Purpose::Fundamentals, 0);
+            let fit = r.uniform() < i.fit_probability;
+            let zx = r.normal();
+            let e0 = r.normal();
+            let cost = i.planned_cost.sample(&mut key.stream(Purpose::Cost, 0));
+            let duration = i
+                .planned_duration_months
+                .sample(&mut key.stream(Purpose::Duration, 0));
             let log_value = i.log_value_mean + i.log_value_sd * zx;
-            let risk_z =
-                StandardNormal.sample(&mut stream(seed, portfolio, key, Purpose::IdeaRisk, 0));
+            let risk_z = key.counter(Purpose::IdeaRisk, 0).normal();
             for k in 0..stages as u64 {
-                signal_z.push(StandardNormal.sample(&mut stream(
-                    seed,
-                    portfolio,
-                    key,
-                    Purpose::Signal,
-                    k,
-                )));
-                detect_u.push(stream(seed, portfolio, key, Purpose::Detection, k).random::<f64>());
+                signal_z.push(key.counter(Purpose::Signal, k).normal());
+                detect_u.push(key.counter(Purpose::Detection, k).uniform());
             }
             let round = id / per;
             ideas.push(Idea {
@@ -134,14 +119,15 @@ impl IdeaSet {
         if slot == 0 {
             return self.stage_signal(id, k, noise);
         }
-        let mut r = stream(
+        let z = counter(
             s.simulation.seed,
             portfolio,
             u64::from(self.ideas[id].id),
             Purpose::Signal,
             attempt_key(k, slot),
-        );
-        self.ideas[id].log_value + noise_term(noise, StandardNormal.sample(&mut r))
+        )
+        .normal();
+        self.ideas[id].log_value + noise_term(noise, z)
     }
 
     /// Log solution quality of attempt `slot` on idea `id`: normal with sd
@@ -152,14 +138,14 @@ impl IdeaSet {
         if sd == 0.0 {
             return 0.0;
         }
-        let mut r = stream(
+        let z = counter(
             s.simulation.seed,
             portfolio,
             u64::from(self.ideas[id].id),
             Purpose::Quality,
             u64::from(slot),
-        );
-        let z: f64 = StandardNormal.sample(&mut r);
+        )
+        .normal();
         sd * z - sd * sd / 2.0
     }
 

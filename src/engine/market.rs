@@ -23,12 +23,15 @@ pub fn eligible(vendors: &Vendors, v: usize, cost: f64) -> bool {
     !vendors.is_small(v) || cost <= vendors.small_contract_cap
 }
 
-/// Competes a contract of planned cost `cost`. A bidding `incumbent` wins with
-/// probability advantage + (1 - advantage) / bids. Vendors in `taken` (already working
-/// on the idea in a parallel attempt) do not bid. Consumes one uniform per vendor plus
-/// two, whatever happens, so draws stay aligned across models and parameter changes.
-/// `bidders` is a scratch buffer (its contents are replaced), so that the thousands of
-/// competitions in a batch do not each allocate.
+/// Competes a contract of planned cost `cost`. Each vendor bids with the bid
+/// probability, and an incumbent always bids; vendors not eligible for the contract, or
+/// in `taken` (already working on the idea in a parallel attempt), do not bid. A bidding
+/// `incumbent` wins with probability advantage + (1 - advantage) / bids. Draws two
+/// uniforms (the incumbent's edge and the pick) and then jumps from bidder to bidder by
+/// geometric skips, one uniform per bidder plus one, so draws scale with bidders rather
+/// than vendors; the contract's draws are its own, so models stay aligned. `bidders` is
+/// a scratch buffer (its contents are replaced), so that the thousands of competitions
+/// in a batch do not each allocate.
 pub fn compete<R: Rng + ?Sized>(
     vendors: &Vendors,
     cost: f64,
@@ -39,16 +42,36 @@ pub fn compete<R: Rng + ?Sized>(
 ) -> Award {
     let n = vendors.count();
     bidders.clear();
-    for v in 0..n {
-        let u: f64 = rng.random();
-        let ok = eligible(vendors, v, cost) && !taken.contains(&v);
-        // An incumbent always bids to keep its work.
-        if ok && (u < vendors.bid_probability || Some(v) == incumbent) {
-            bidders.push(v);
-        }
-    }
     let u_edge: f64 = rng.random();
     let u_pick: f64 = rng.random();
+    let ok = |v: usize| eligible(vendors, v, cost) && !taken.contains(&v);
+    let p = vendors.bid_probability;
+    if p >= 1.0 {
+        bidders.extend((0..n).filter(|&v| ok(v)));
+    } else if p > 0.0 {
+        // Gaps between bidders are geometric: P(skip = j) = (1 - p)^j p.
+        let log_q = (-p).ln_1p();
+        let mut next = 0.0f64;
+        loop {
+            // 1 - u is in (0, 1]: its log is finite.
+            let u: f64 = rng.random();
+            next += ((1.0 - u).ln() / log_q).floor();
+            if next >= n as f64 {
+                break;
+            }
+            let v = next as usize;
+            if ok(v) {
+                bidders.push(v);
+            }
+            next += 1.0;
+        }
+    }
+    // An incumbent always bids to keep its work (bidders stay in vendor order).
+    if let Some(i) = incumbent.filter(|&i| i < n && ok(i))
+        && let Err(at) = bidders.binary_search(&i)
+    {
+        bidders.insert(at, i);
+    }
     let pick = |len: usize| ((u_pick * len as f64) as usize).min(len.saturating_sub(1));
     if bidders.is_empty() {
         // Sole source: the agency negotiates with an eligible vendor not already on the
@@ -90,7 +113,7 @@ pub fn compete<R: Rng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::{Purpose, stream};
+    use crate::engine::rng::{Purpose, counter, stream};
 
     fn market() -> Vendors {
         Vendors {
@@ -163,5 +186,56 @@ mod tests {
             (wins - expected).abs() / (n as f64) < 0.015,
             "{wins} vs {expected}"
         );
+    }
+
+    #[test]
+    fn each_vendor_bids_with_the_bid_probability() {
+        // Geometric skips must give every vendor, first or last, the same chance.
+        let mut m = market();
+        let n = 40_000;
+        let mut bids = vec![0u32; m.count()];
+        for i in 0..n {
+            let mut bidders = Vec::new();
+            compete(
+                &m,
+                1e5,
+                None,
+                &[],
+                &mut bidders,
+                &mut counter(6, 0, i, Purpose::Bids, 0),
+            );
+            assert!(bidders.windows(2).all(|w| w[0] < w[1]));
+            for v in bidders {
+                bids[v] += 1;
+            }
+        }
+        for (v, &b) in bids.iter().enumerate() {
+            let share = f64::from(b) / n as f64;
+            // sd of a share near 0.3 over 40k draws is about 0.0023.
+            assert!((share - 0.3).abs() < 0.012, "vendor {v} bids {share}");
+        }
+        // No chance: nobody bids, so sole source; certainty: every eligible vendor bids.
+        m.bid_probability = 0.0;
+        let a = compete(
+            &m,
+            1e5,
+            None,
+            &[],
+            &mut Vec::new(),
+            &mut counter(6, 1, 0, Purpose::Bids, 0),
+        );
+        assert!(a.sole_source);
+        m.bid_probability = 1.0;
+        let mut bidders = Vec::new();
+        compete(
+            &m,
+            1e5,
+            None,
+            &[2],
+            &mut bidders,
+            &mut counter(6, 1, 0, Purpose::Bids, 0),
+        );
+        assert_eq!(bidders.len(), m.count() - 1);
+        assert!(!bidders.contains(&2));
     }
 }

@@ -3,9 +3,7 @@
 //! a correlated schedule slip, and the duration effect that makes long contracts riskier
 //! (the mechanism by which smaller stages reduce risk).
 
-use rand::{Rng, RngExt};
-use rand_distr::{Distribution, StandardNormal};
-
+use super::rng::Counter;
 use crate::model::Risk;
 
 /// What happens to one contract's cost and schedule.
@@ -76,12 +74,13 @@ fn body_cost(risk: &Risk, s: f64, z: f64) -> f64 {
 }
 
 /// Draws the risk of a contract planned for `months`, given the idea's shared normal
-/// `idea_z`. Consumes exactly two normals and two uniforms from `rng`, in that order.
-pub fn draw<R: Rng + ?Sized>(risk: &Risk, months: f64, idea_z: f64, rng: &mut R) -> Draw {
-    let z_own: f64 = StandardNormal.sample(rng);
-    let z_sched: f64 = StandardNormal.sample(rng);
-    let u_swan: f64 = rng.random();
-    let u_tail: f64 = rng.random();
+/// `idea_z`. Consumes exactly two normals and two uniforms from `rng` (one word each),
+/// in that order.
+pub fn draw(risk: &Risk, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
+    let z_own = rng.normal();
+    let z_sched = rng.normal();
+    let u_swan = rng.uniform();
+    let u_tail = rng.uniform();
     let g = duration_factor(risk, months);
     let rho = risk.idea_correlation;
     let z_cost = rho.sqrt() * idea_z + (1.0 - rho).sqrt() * z_own;
@@ -297,7 +296,7 @@ pub fn expected(risk: &Risk, months: f64, award_markup: f64, overrun_markup: f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::{Purpose, stream};
+    use crate::engine::rng::{Purpose, counter};
 
     /// The default scenario's risk (scenarios/default.toml) with no escalation cap.
     pub(crate) fn risk() -> Risk {
@@ -347,12 +346,12 @@ mod tests {
     fn costs(r: &Risk, months: f64, n: u64) -> Vec<f64> {
         (0..n)
             .map(|i| {
-                let idea_z: f64 = StandardNormal.sample(&mut stream(5, 0, i, Purpose::IdeaRisk, 0));
+                let idea_z: f64 = counter(5, 0, i, Purpose::IdeaRisk, 0).normal();
                 draw(
                     r,
                     months,
                     idea_z,
-                    &mut stream(5, 0, i, Purpose::Contract, 0),
+                    &mut counter(5, 0, i, Purpose::Contract, 0),
                 )
                 .cost
             })
@@ -363,7 +362,7 @@ mod tests {
         let n = 100_000;
         (0..n)
             .map(|i| {
-                let mut s = stream(3, 0, i, Purpose::Contract, 0);
+                let mut s = counter(3, 0, i, Purpose::Contract, 0);
                 draw(r, months, 0.0, &mut s).cost
             })
             .sum::<f64>()
@@ -408,7 +407,7 @@ mod tests {
         let r = risk();
         for months in [2.0, 24.0, 60.0] {
             for i in 0..20_000 {
-                let d = draw(&r, months, 2.5, &mut stream(7, 0, i, Purpose::Contract, 0));
+                let d = draw(&r, months, 2.5, &mut counter(7, 0, i, Purpose::Contract, 0));
                 if d.black_swan {
                     assert!(d.cost >= 1.25 - 1e-12 && d.cost <= 10.3 + 1e-9, "{d:?}");
                 } else {
@@ -432,7 +431,7 @@ mod tests {
         r.overrun_log_sd = 0.0;
         r.black_swan_probability = 0.0;
         for i in 0..1000 {
-            let d = draw(&r, 30.0, 0.7, &mut stream(4, 0, i, Purpose::Contract, 0));
+            let d = draw(&r, 30.0, 0.7, &mut counter(4, 0, i, Purpose::Contract, 0));
             assert!(d.cost == 1.0 && !d.black_swan, "{d:?}");
         }
     }
@@ -490,8 +489,8 @@ mod tests {
         let mut r = risk();
         r.duration_exponent = 0.0;
         for i in 0..1000 {
-            let a = draw(&r, 2.0, 0.3, &mut stream(9, 1, i, Purpose::Contract, 0));
-            let b = draw(&r, 60.0, 0.3, &mut stream(9, 1, i, Purpose::Contract, 0));
+            let a = draw(&r, 2.0, 0.3, &mut counter(9, 1, i, Purpose::Contract, 0));
+            let b = draw(&r, 60.0, 0.3, &mut counter(9, 1, i, Purpose::Contract, 0));
             assert_eq!(a, b);
         }
     }
@@ -526,13 +525,12 @@ mod tests {
             let mut sums = [[0.0f64; 2]; 3];
             for i in 0..n {
                 // Each contract of a different idea: the body normal is standard.
-                let idea_z: f64 =
-                    StandardNormal.sample(&mut stream(11, 2, i, Purpose::IdeaRisk, 0));
+                let idea_z: f64 = counter(11, 2, i, Purpose::IdeaRisk, 0).normal();
                 let d = draw(
                     &r,
                     months,
                     idea_z,
-                    &mut stream(11, 2, i, Purpose::Contract, 0),
+                    &mut counter(11, 2, i, Purpose::Contract, 0),
                 );
                 let w = d.cost.min(cap);
                 let x = [

@@ -2,8 +2,20 @@
 //! (seed, portfolio, idea, purpose, index), so draws do not depend on the funding model,
 //! the thread count or the order in which portfolios run (common random numbers).
 
-use rand::SeedableRng;
+use std::convert::Infallible;
+
+use rand::{SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Keyed streams the engine creates for one portfolio of the default scenario, all
+/// models (per default portfolio; measured by the test
+/// `default_portfolio_draw_counts_match_the_constants`, kept within 10%).
+pub const STREAMS_PER_DEFAULT_PORTFOLIO: u64 = 160;
+
+/// Random 64-bit words the engine draws for one portfolio of the default scenario, all
+/// models (per default portfolio; measured as above): the random-number floor of the
+/// engine bench draws this many from one stream.
+pub const WORDS_PER_DEFAULT_PORTFOLIO: u64 = 3192;
 
 /// What a stream is used for; each purpose has its own stream per idea.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +49,38 @@ pub fn attempt_key(k: usize, slot: u32) -> u64 {
     k as u64 | (u64::from(slot) << 32)
 }
 
-/// The generator behind every stream. Xoshiro256++ is specified by its algorithm, so
-/// streams reproduce across rand versions (unlike `SmallRng`).
-pub type Stream = Xoshiro256PlusPlus;
+/// The generator behind every stream: Xoshiro256++, which is specified by its
+/// algorithm, so streams reproduce across rand versions (unlike `SmallRng`). A thin
+/// wrapper, so that unit tests can count the words drawn.
+#[derive(Debug, Clone)]
+pub struct Stream(Xoshiro256PlusPlus);
+
+impl TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        #[cfg(test)]
+        count::word();
+        self.0.try_next_u32()
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        #[cfg(test)]
+        count::word();
+        self.0.try_next_u64()
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        #[cfg(test)]
+        for _ in 0..dst.len().div_ceil(8) {
+            count::word();
+        }
+        self.0.try_fill_bytes(dst)
+    }
+}
 
 /// SplitMix64 finaliser: a bijective mix with good avalanche.
 fn mix(mut z: u64) -> u64 {
@@ -49,13 +90,134 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The stream for (seed, portfolio, idea, purpose, index).
-pub fn stream(seed: u64, portfolio: u64, idea: u64, purpose: Purpose, index: u64) -> Stream {
-    let mut h = mix(seed ^ 0x6275_6467_6574_7369); // "budgetsi"
-    for part in [portfolio, idea, purpose as u64, index] {
-        h = mix(h ^ part);
+/// Key of idea `idea` in portfolio `portfolio`: the common prefix of its streams' and
+/// counters' keys, hashed once per idea.
+#[derive(Debug, Clone, Copy)]
+pub struct IdeaKey(u64);
+
+impl IdeaKey {
+    /// The key of (seed, portfolio, idea).
+    pub fn new(seed: u64, portfolio: u64, idea: u64) -> IdeaKey {
+        let mut h = mix(seed ^ 0x6275_6467_6574_7369); // "budgetsi"
+        for part in [portfolio, idea] {
+            h = mix(h ^ part);
+        }
+        IdeaKey(h)
     }
-    Xoshiro256PlusPlus::seed_from_u64(h)
+
+    fn hash(self, purpose: Purpose, index: u64) -> u64 {
+        mix(mix(self.0 ^ purpose as u64) ^ index)
+    }
+
+    /// The stream for (purpose, index) of this idea: `stream(seed, portfolio, idea,
+    /// purpose, index)`.
+    pub fn stream(self, purpose: Purpose, index: u64) -> Stream {
+        #[cfg(test)]
+        count::stream();
+        Stream(Xoshiro256PlusPlus::seed_from_u64(self.hash(purpose, index)))
+    }
+
+    /// The counter for (purpose, index) of this idea: `counter(seed, portfolio, idea,
+    /// purpose, index)`.
+    pub fn counter(self, purpose: Purpose, index: u64) -> Counter {
+        Counter {
+            key: self.hash(purpose, index),
+            next: 0,
+        }
+    }
+}
+
+/// The stream for (seed, portfolio, idea, purpose, index): a generator for samplers
+/// that may consume a variable number of words (planned cost and duration).
+pub fn stream(seed: u64, portfolio: u64, idea: u64, purpose: Purpose, index: u64) -> Stream {
+    IdeaKey::new(seed, portfolio, idea).stream(purpose, index)
+}
+
+/// The counter for (seed, portfolio, idea, purpose, index).
+pub fn counter(seed: u64, portfolio: u64, idea: u64, purpose: Purpose, index: u64) -> Counter {
+    IdeaKey::new(seed, portfolio, idea).counter(purpose, index)
+}
+
+/// Counter-based draws: word `i` of a key is one hash of (key, i) (SplitMix64 from the
+/// key), so creating one costs a hash, and each uniform or normal takes exactly one
+/// word: no draw can shift another. Also a [`rand::Rng`] for generic samplers.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    key: u64,
+    next: u64,
+}
+
+impl Counter {
+    /// The next word.
+    #[inline]
+    pub fn word(&mut self) -> u64 {
+        #[cfg(test)]
+        count::word();
+        self.next += 1;
+        mix(self
+            .key
+            .wrapping_add(self.next.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+    }
+
+    /// A uniform in [0, 1) from the next word.
+    #[inline]
+    pub fn uniform(&mut self) -> f64 {
+        (self.word() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal from the next word, by inverse CDF of a uniform in (0, 1).
+    #[inline]
+    pub fn normal(&mut self) -> f64 {
+        let u = ((self.word() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
+        super::risk::normal_quantile(u)
+    }
+}
+
+impl TryRng for Counter {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.word() >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.word())
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let w = self.word().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Per-thread counts of streams created and words drawn (unit tests only).
+#[cfg(test)]
+pub(crate) mod count {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STREAMS: Cell<u64> = const { Cell::new(0) };
+        static WORDS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn stream() {
+        STREAMS.with(|c| c.set(c.get() + 1));
+    }
+
+    pub(crate) fn word() {
+        WORDS.with(|c| c.set(c.get() + 1));
+    }
+
+    /// (streams, words) counted on this thread since the last call, and resets them.
+    pub(crate) fn take() -> (u64, u64) {
+        (STREAMS.with(|c| c.replace(0)), WORDS.with(|c| c.replace(0)))
+    }
 }
 
 #[cfg(test)]
@@ -75,5 +237,56 @@ mod tests {
             stream(1, 2, 3, Purpose::Signal, 1).next_u64(),
         ];
         assert!(others.iter().all(|&o| o != a));
+    }
+
+    #[test]
+    fn counter_draws_are_uniform_and_normal_across_keys() {
+        // One draw per key, as the engine takes them: keys next to each other must not
+        // give related numbers.
+        let n = 200_000u64;
+        let (mut mean, mut sq, mut swans, mut first_half) = (0.0, 0.0, 0u32, 0u32);
+        for i in 0..n {
+            let z = counter(3, 0, i, Purpose::Signal, 0).normal();
+            mean += z;
+            sq += z * z;
+            let u = counter(3, 0, i, Purpose::Detection, 0).uniform();
+            swans += u32::from(u < 1.0 / 6.0);
+            let mut c = counter(3, i, 0, Purpose::Contract, 1);
+            first_half += u32::from((c.uniform() < 0.5) == (c.uniform() < 0.5));
+        }
+        let n = n as f64;
+        // Standard errors: 0.0022 for the mean, 0.0032 for the variance, 0.0008 for the
+        // share of 1/6 and 0.0011 for the share of 1/2.
+        assert!((mean / n).abs() < 0.01, "mean {}", mean / n);
+        assert!((sq / n - 1.0).abs() < 0.015, "variance {}", sq / n);
+        assert!((f64::from(swans) / n - 1.0 / 6.0).abs() < 0.004);
+        assert!((f64::from(first_half) / n - 0.5).abs() < 0.005);
+    }
+
+    #[test]
+    fn default_portfolio_draw_counts_match_the_constants() {
+        let s = match crate::scenario::load_default(&[]) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("embedded default scenario is invalid: {e}"),
+        };
+        let n = 200;
+        count::take();
+        for p in 0..n {
+            std::hint::black_box(crate::engine::run_portfolio(&s, p));
+        }
+        let (streams, words) = count::take();
+        let (streams, words) = (streams as f64 / n as f64, words as f64 / n as f64);
+        eprintln!("per default portfolio: {streams} streams, {words} words");
+        let near = |measured: f64, constant: u64| {
+            (measured - constant as f64).abs() <= 0.1 * constant as f64
+        };
+        assert!(
+            near(streams, STREAMS_PER_DEFAULT_PORTFOLIO),
+            "{streams} streams per default portfolio, constant {STREAMS_PER_DEFAULT_PORTFOLIO}"
+        );
+        assert!(
+            near(words, WORDS_PER_DEFAULT_PORTFOLIO),
+            "{words} words per default portfolio, constant {WORDS_PER_DEFAULT_PORTFOLIO}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::track::{Attempt, Contract, Status};
 use crate::engine::belief::Evidence;
 use crate::engine::market::{self, Award};
 use crate::engine::risk;
-use crate::engine::rng::{Purpose, attempt_key, stream};
+use crate::engine::rng::{Purpose, attempt_key, counter};
 
 impl Sim<'_> {
     /// Money to set aside for a future stage `k` of idea `id` at markup `markup`: its
@@ -88,7 +88,7 @@ impl Sim<'_> {
             let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
             let award = if competed {
                 let key = attempt_key(k, a.slot);
-                let mut rng = stream(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
+                let mut rng = counter(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
                 market::compete(&s.vendors, work, a.vendor, &taken, &mut bidders, &mut rng)
             } else {
                 // A follow-on stage stays with the incumbent at the price agreed at award.
@@ -163,7 +163,7 @@ impl Sim<'_> {
             }
             let slot = self.tracks[id].attempts[i].slot;
             let key = attempt_key(k, slot);
-            let mut rng = stream(
+            let mut rng = counter(
                 seed,
                 self.portfolio,
                 u64::from(idea.id),
