@@ -76,11 +76,15 @@ impl Sketch {
             .try_fold(self.zeros, |acc, c| acc.checked_add(*c))
     }
 
-    /// Whether the bins lie within the key space of `f32` values (as every sketch
-    /// budgetsim fills does), so that adding sketches cannot overflow a key.
+    /// Whether the sketch is one budgetsim could have filled: bins within the key space
+    /// of `f32` values (so adding sketches cannot overflow a key), counts that add up,
+    /// and a finite, ordered [min, max] (estimates are clamped to it).
     pub fn is_valid(&self) -> bool {
         const KEYS: u64 = 1 << (32 - SHIFT);
-        u64::from(self.offset) + self.counts.len() as u64 <= KEYS && self.len_checked().is_some()
+        u64::from(self.offset) + self.counts.len() as u64 <= KEYS
+            && self.len_checked().is_some()
+            && (self.is_empty()
+                || (self.min.is_finite() && self.max.is_finite() && self.min <= self.max))
     }
 
     /// Whether nothing was counted. O(1): called on every value added (a window of bins
@@ -245,6 +249,22 @@ mod tests {
         m.add(1.0);
         m.add(5.0e7);
         assert!(m.counts.len() < 256 * 27, "{} bins", m.counts.len());
+    }
+
+    #[test]
+    fn sketches_no_run_fills_are_invalid() {
+        let mut s = Sketch::default();
+        s.add(3.0);
+        assert!(s.is_valid());
+        let mut swapped = s.clone();
+        (swapped.min, swapped.max) = (5.0, 1.0);
+        assert!(!swapped.is_valid());
+        let mut nan = s.clone();
+        nan.max = f32::NAN;
+        assert!(!nan.is_valid());
+        let mut far = s;
+        far.offset = u32::MAX;
+        assert!(!far.is_valid());
     }
 
     #[test]

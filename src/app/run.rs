@@ -73,11 +73,7 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let folder = Output::open(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
     let bar = progress_bar(common, n, "portfolios");
-    let detail = if args.projects {
-        engine::Detail::Projects
-    } else {
-        engine::Detail::Outcomes
-    };
+    let detail = detail(args);
     // Rows stream into the staging folder as batches finish; a write failure is kept
     // until the numbers are printed.
     let mut rows = RunRows::create(folder.root(), s, args.projects).map_err(|e| {
@@ -170,6 +166,15 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, &status)?;
     out.finish(&dest)
+}
+
+/// What the engine keeps per portfolio: per-idea records only with `--projects`.
+fn detail(args: &RunArgs) -> engine::Detail {
+    if args.projects {
+        engine::Detail::Projects
+    } else {
+        engine::Detail::Outcomes
+    }
 }
 
 /// What `--until-ci` reached, for the terminal.
@@ -312,11 +317,7 @@ fn run_shard(
     let folder = Output::open(common, &format!("{}-shard-{k}-of-{n}", loaded.slug()))?;
     let pool = thread_pool(common)?;
     let bar = progress_bar(common, part.end - part.first, "portfolios");
-    let detail = if args.projects {
-        engine::Detail::Projects
-    } else {
-        engine::Detail::Outcomes
-    };
+    let detail = detail(args);
     let mut rows = RunRows::create_shard(folder.root(), s, args.projects).map_err(|e| {
         AppError::Runtime(format!(
             "cannot write the shard folder `{}`: {e}",

@@ -88,7 +88,9 @@ pub fn headline_pair(
         }
         Ok::<_, std::convert::Infallible>(Flow::Continue)
     };
-    let _ = stream(s, 0..portfolios, Detail::Outcomes, progress, &mut sink);
+    if let Err(never) = stream(s, 0..portfolios, Detail::Outcomes, progress, &mut sink) {
+        match never {}
+    }
     crate::model::headline_pair(&s.models, |m| sums[m] / portfolios.max(1) as f64)
 }
 
