@@ -2,11 +2,12 @@
 //! models attributed to the model's mechanisms by exact Shapley values.
 
 use super::folder::{Output, Study};
-use super::resources::{check_memory, thread_pool};
+use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, Status, begin, progress_bar};
 use super::{AppError, load};
 use crate::cli::{Common, ExplainArgs};
-use crate::export::format;
+use crate::report::i18n::Lang;
+use crate::report::style;
 
 /// The `--models A,B` option: a baseline and a challenger key.
 pub(super) fn models_flag(text: Option<&str>) -> Result<Option<(String, String)>, AppError> {
@@ -64,7 +65,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let loaded = load(common)?;
     let s = &loaded.scenario;
     let n = explain_portfolios(common.portfolios, s.simulation.portfolios)?;
-    check_memory(s, n, common)?;
+    check_memory(s, n, common, Count::Portfolios)?;
     let pool = thread_pool(common)?;
     if models.is_none() && s.models.len() > 1 {
         status.say(&format!(
@@ -122,11 +123,11 @@ pub(super) fn render_explain(plan: &crate::explain::Plan, t: &crate::explain::Ta
         format!(
             "{:<38} {:>13} {:>26} {:>7}\n",
             label,
-            format::diff(m, r.contribution),
+            style::diff(Lang::En, m, r.contribution),
             format!(
                 "[{}, {}]",
-                format::diff(m, r.ci_low),
-                format::diff(m, r.ci_high)
+                style::diff(Lang::En, m, r.ci_low),
+                style::diff(Lang::En, m, r.ci_high)
             ),
             if r.share_of_full.is_finite() {
                 format!("{:.0}%", 100.0 * r.share_of_full)

@@ -18,7 +18,7 @@ use crate::cli::{Common, MergeArgs};
 use crate::engine;
 use crate::export::manifest::{Manifest, Shard, rfc3339};
 use crate::export::rows::{RunRows, TOTALS, read_parquet};
-use crate::export::{run_folder, table};
+use crate::export::run_folder;
 
 /// One shard folder, checked.
 struct Part {
@@ -435,7 +435,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
     let analysis = pool.install(|| tally.analysis(&s));
     let analyse_seconds = analysed.elapsed().as_secs_f64();
     let mut out = Results::default();
-    out.print(&table::render(&analysis, analysis.pair(&s)));
+    out.print(&super::table::render(&analysis, analysis.pair(&s)));
     let written = Instant::now();
     folder.write(|staging| {
         rows.finish()?;

@@ -11,6 +11,7 @@ mod run;
 mod sensitivity;
 mod shard;
 mod sweep;
+mod table;
 mod terminal;
 
 pub use terminal::say;

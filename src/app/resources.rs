@@ -40,6 +40,17 @@ fn threads(common: &Common) -> usize {
     )
 }
 
+/// What sets the portfolio count a memory check advises on.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Count {
+    /// `--portfolios` (or the scenario's count).
+    Portfolios,
+    /// `--max-portfolios`, the ceiling of `--until-ci`.
+    MaxPortfolios,
+    /// The shard count: each shard simulates its own range.
+    Shards,
+}
+
 /// Refuses a run that cannot fit in memory, before any work: every portfolio keeps its
 /// metric values for the analysis (portfolios x models x metrics), two batches of
 /// outcomes are in flight (one simulated, one written), and each worker thread holds
@@ -48,16 +59,28 @@ pub(super) fn check_memory(
     s: &crate::model::Scenario,
     portfolios: u64,
     common: &Common,
+    count: Count,
 ) -> Result<(), AppError> {
-    let models = s.models.len().max(1) as f64;
-    let per = bytes_kept(s) * models;
-    let workers = threads(common);
-    let batches = 2.0 * crate::engine::BATCH.min(portfolios) as f64 * models * bytes_per_outcome(s);
-    let flight = bytes_in_flight(s) * workers as f64 + batches;
-    let need = per * portfolios as f64 + flight;
     let Some(have) = available_memory() else {
         return Ok(());
     };
+    memory_verdict(s, portfolios, threads(common), have, count).map_err(AppError::Usage)
+}
+
+/// [`check_memory`] with the worker count and the bytes available given: why the run
+/// does not fit and what to change, if it does not.
+fn memory_verdict(
+    s: &crate::model::Scenario,
+    portfolios: u64,
+    workers: usize,
+    have: f64,
+    count: Count,
+) -> Result<(), String> {
+    let models = s.models.len().max(1) as f64;
+    let per = bytes_kept(s) * models;
+    let batches = 2.0 * crate::engine::BATCH.min(portfolios) as f64 * models * bytes_per_outcome(s);
+    let flight = bytes_in_flight(s) * workers as f64 + batches;
+    let need = per * portfolios as f64 + flight;
     let room = 0.8 * have;
     if need <= room {
         return Ok(());
@@ -76,20 +99,24 @@ pub(super) fn check_memory(
                 .into()
         }
     } else {
-        let fits = ((room - flight) / per).floor().max(1.0);
-        format!(
-            "use --portfolios {} or fewer (each portfolio keeps its metric values for the analysis)",
-            fits as u64
-        )
+        let fits = ((room - flight) / per).floor().max(1.0) as u64;
+        let why = "each portfolio keeps its metric values for the analysis";
+        match count {
+            Count::Portfolios => format!("use --portfolios {fits} or fewer ({why})"),
+            Count::MaxPortfolios => format!("use --max-portfolios {fits} or fewer ({why})"),
+            Count::Shards => format!(
+                "split the study into more shards, of at most {fits} portfolios each ({why})"
+            ),
+        }
     };
-    Err(AppError::Usage(format!(
+    Err(format!(
         "{portfolios} portfolios of {} models over {} months on {workers} threads need about \
          {:.1} GB of memory, and this machine has {:.1} GB available; {advice}",
         s.models.len(),
         s.simulation.horizon_months,
         need / 1e9,
         have / 1e9,
-    )))
+    ))
 }
 
 /// The engine's thread pool (`--threads`, default all cores).
@@ -100,4 +127,43 @@ pub(super) fn thread_pool(args: &Common) -> Result<rayon::ThreadPool, AppError> 
     }
     b.build()
         .map_err(|e| AppError::Runtime(format!("cannot start worker threads: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default() -> crate::model::Scenario {
+        match crate::scenario::load_default(&[]) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("embedded default scenario: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_run_too_large_names_the_option_that_sets_its_count() {
+        let s = default();
+        let gb = 1e9;
+        assert!(memory_verdict(&s, 10_000, 2, 8.0 * gb, Count::Portfolios).is_ok());
+        let too_many = 50_000_000;
+        for (count, says) in [
+            (Count::Portfolios, "use --portfolios "),
+            (Count::MaxPortfolios, "use --max-portfolios "),
+            (Count::Shards, "more shards, of at most "),
+        ] {
+            let Err(e) = memory_verdict(&s, too_many, 2, 2.0 * gb, count) else {
+                panic!("{too_many} portfolios cannot fit in 2 GB");
+            };
+            assert!(e.contains(says), "{count:?}: {e}");
+            // The advised count fits.
+            let n: u64 = e
+                .split(says)
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| panic!("no count in: {e}"));
+            assert!(n > 1000 && n < too_many, "{e}");
+            assert!(memory_verdict(&s, n, 2, 2.0 * gb, count).is_ok(), "{e}");
+        }
+    }
 }

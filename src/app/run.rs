@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::explain::{explain_portfolios, render_explain, run_explain};
 use super::folder::{self, Output};
-use super::resources::{check_memory, thread_pool};
+use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
 use crate::analysis::tally;
@@ -13,7 +13,7 @@ use crate::cli::RunArgs;
 use crate::engine::{self, Flow};
 use crate::export::manifest::{Phases, UntilCi};
 use crate::export::rows::RunRows;
-use crate::export::{json, run_folder, table};
+use crate::export::{json, run_folder};
 use crate::metrics::Metric;
 use crate::scenario;
 
@@ -69,7 +69,11 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let n = precision
         .as_ref()
         .map_or(s.simulation.portfolios, |p| p.max);
-    check_memory(s, n, common)?;
+    let count = match precision {
+        Some(_) => Count::MaxPortfolios,
+        None => Count::Portfolios,
+    };
+    check_memory(s, n, common, count)?;
     let folder = Output::open(common, &loaded.slug())?;
     let pool = thread_pool(common)?;
     let bar = progress_bar(common, n, "portfolios");
@@ -117,7 +121,10 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         let text = json::to_string(&analysis).map_err(|e| AppError::Runtime(e.to_string()))?;
         out.print(&(text + "\n"));
     } else {
-        out.print(&table::render(&analysis, analysis.pair(&loaded.scenario)));
+        out.print(&super::table::render(
+            &analysis,
+            analysis.pair(&loaded.scenario),
+        ));
         if let Some(u) = &until_ci {
             out.print(&until_ci_line(u, n));
         }
@@ -180,7 +187,7 @@ fn detail(args: &RunArgs) -> engine::Detail {
 /// What `--until-ci` reached, for the terminal.
 fn until_ci_line(u: &UntilCi, n: u64) -> String {
     let m = Metric::from_name(&u.metric).unwrap_or(Metric::NetValue);
-    let v = |x: f64| crate::export::format::value(m, x);
+    let v = |x: f64| crate::report::style::value(crate::report::i18n::Lang::En, m, x);
     let what = format!("{} difference {} - {}", u.metric, u.models[0], u.models[1]);
     if u.half_width.is_nan() {
         format!(
@@ -234,10 +241,20 @@ impl Precision {
                 "--until-ci {target}: give a positive half-width in the metric's unit (e.g. --until-ci 250000 for net value within +-$250k)"
             )));
         }
-        if args.common.portfolios.is_some() {
-            return Err(AppError::Usage(
-                "--until-ci chooses the portfolio count; drop --portfolios (set the ceiling with --max-portfolios)".into(),
-            ));
+        let set_count = args
+            .common
+            .set
+            .iter()
+            .any(|o| o.split('=').next().map(str::trim) == Some("simulation.portfolios"));
+        if args.common.portfolios.is_some() || set_count {
+            let flag = if set_count {
+                "--set simulation.portfolios"
+            } else {
+                "--portfolios"
+            };
+            return Err(AppError::Usage(format!(
+                "--until-ci chooses the portfolio count; drop {flag} (set the ceiling with --max-portfolios)"
+            )));
         }
         if loaded.scenario.models.len() < 2 {
             return Err(AppError::Usage(
@@ -313,7 +330,7 @@ fn run_shard(
     let s = &loaded.scenario;
     let (k, n) = super::shard::parse(spec, &|v| std::env::var(v).ok())?;
     let part = super::shard::shard(k, n, s.simulation.portfolios);
-    check_memory(s, part.end - part.first, common)?;
+    check_memory(s, part.end - part.first, common, Count::Shards)?;
     let folder = Output::open(common, &format!("{}-shard-{k}-of-{n}", loaded.slug()))?;
     let pool = thread_pool(common)?;
     let bar = progress_bar(common, part.end - part.first, "portfolios");

@@ -3,11 +3,12 @@
 
 use super::explain::models_flag;
 use super::folder::{Output, Study};
-use super::resources::{check_memory, thread_pool};
+use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
 use crate::cli::SensitivityArgs;
-use crate::export::format;
+use crate::report::i18n::Lang;
+use crate::report::style;
 
 /// One-at-a-time sensitivity of a paired difference: sensitivity.csv,
 /// sensitivity_excluded.csv and the tornado chart.
@@ -22,7 +23,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         .portfolios
         .or(loaded.sensitivity.as_ref().and_then(|s| s.portfolios))
         .unwrap_or(loaded.scenario.simulation.portfolios);
-    check_memory(&loaded.scenario, portfolios, common)?;
+    check_memory(&loaded.scenario, portfolios, common, Count::Portfolios)?;
     let plan = sens::plan(
         &loaded,
         &Options {
@@ -49,7 +50,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             why.join("\n")
         )));
     }
-    check_memory(&loaded.scenario, plan.portfolios, common)?;
+    check_memory(&loaded.scenario, plan.portfolios, common, Count::Portfolios)?;
     let folder = Output::open(common, &format!("{}-sensitivity", loaded.slug()))?;
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;
@@ -116,9 +117,9 @@ pub(super) fn render_sensitivity(
         plan.challenger.1,
         plan.baseline.1,
         plan.portfolios,
-        format::diff(m, t.base.mean_diff),
-        format::diff(m, t.base.ci_low),
-        format::diff(m, t.base.ci_high),
+        style::diff(Lang::En, m, t.base.mean_diff),
+        style::diff(Lang::En, m, t.base.ci_low),
+        style::diff(Lang::En, m, t.base.ci_high),
     );
     out += &format!(
         "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
@@ -132,9 +133,9 @@ pub(super) fn render_sensitivity(
             i + 1,
             r.parameter.path,
             range,
-            format::diff(m, r.at_low.mean_diff),
-            format::diff(m, r.at_high.mean_diff),
-            format::diff(m, r.swing()).trim_start_matches('+'),
+            style::diff(Lang::En, m, r.at_low.mean_diff),
+            style::diff(Lang::En, m, r.at_high.mean_diff),
+            style::diff(Lang::En, m, r.swing()).trim_start_matches('+'),
         );
     }
     if t.rows.len() > shown {
@@ -150,7 +151,7 @@ pub(super) fn render_sensitivity(
 /// A parameter value in few characters.
 pub(super) fn short(x: f64) -> String {
     if x.abs() >= 1e5 {
-        format::money(x)
+        style::money(Lang::En, x)
     } else {
         let t = format!("{x:.4}");
         t.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -5,16 +5,17 @@ use std::time::{Instant, SystemTime};
 
 use super::AppError;
 use super::folder::{self, Output};
-use super::resources::{check_memory, thread_pool};
+use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, Status, progress_bar};
 use crate::analysis::{self, Analysis, frames, tally};
 use crate::cli::Common;
 use crate::engine::{self, Flow};
-use crate::export::format;
 use crate::export::manifest::Manifest;
 use crate::export::rows::RunRows;
 use crate::export::tables::{Format, TableWriter};
 use crate::metrics::Metric;
+use crate::report::i18n::Lang;
+use crate::report::style;
 use crate::scenario::{self, Loaded, SweepPoint};
 
 /// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
@@ -33,7 +34,12 @@ pub(super) fn run_sweep(
         return sweep_shard(args, loaded, &points, spec, (started, clock), status);
     }
     for p in &points {
-        check_memory(&p.scenario, p.scenario.simulation.portfolios, args)?;
+        check_memory(
+            &p.scenario,
+            p.scenario.simulation.portfolios,
+            args,
+            Count::Portfolios,
+        )?;
     }
     let folder = Output::open(args, &loaded.slug())?;
     let pool = thread_pool(args)?;
@@ -110,7 +116,7 @@ fn sweep_shard(
             continue;
         }
         let s = &p.scenario;
-        check_memory(s, hi - lo, args)?;
+        check_memory(s, hi - lo, args, Count::Shards)?;
         let file = folder.root().join(point_rows(i));
         let dir = file.parent().unwrap_or(folder.root());
         std::fs::create_dir_all(dir).map_err(fail)?;
@@ -183,9 +189,9 @@ pub(super) fn write_sweep(
                 lines.push_str(&format!(
                     "  {}: {} [{}, {}]",
                     m.model,
-                    format::money(net.summary.mean),
-                    format::money(net.summary.ci_low),
-                    format::money(net.summary.ci_high)
+                    style::money(Lang::En, net.summary.mean),
+                    style::money(Lang::En, net.summary.ci_low),
+                    style::money(Lang::En, net.summary.ci_high)
                 ));
             }
         }

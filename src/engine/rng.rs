@@ -7,15 +7,28 @@ use std::convert::Infallible;
 use rand::{SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Keyed streams the engine creates for one portfolio of the default scenario, all
-/// models (per default portfolio; measured by the test
-/// `default_portfolio_draw_counts_match_the_constants`, kept within 10%).
-pub const STREAMS_PER_DEFAULT_PORTFOLIO: u64 = 160;
+/// How many random numbers of each kind a portfolio draws, all models.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawCounts {
+    /// Keyed streams created (a seeding each).
+    pub streams: u64,
+    /// Words drawn from those streams (planned costs and durations).
+    pub stream_words: u64,
+    /// Counter uniforms (and other counter words used whole).
+    pub uniforms: u64,
+    /// Counter normals (one word and an inverse normal CDF each).
+    pub normals: u64,
+}
 
-/// Random 64-bit words the engine draws for one portfolio of the default scenario, all
-/// models (per default portfolio; measured as above): the random-number floor of the
-/// engine bench draws this many from one stream.
-pub const WORDS_PER_DEFAULT_PORTFOLIO: u64 = 3192;
+/// What one portfolio of the default scenario draws, all models (measured by the test
+/// `default_portfolio_draw_counts_match_the_constants`, kept within 10%): the
+/// random-number floor of the engine bench draws exactly this.
+pub const DEFAULT_PORTFOLIO_DRAWS: DrawCounts = DrawCounts {
+    streams: 160,
+    stream_words: 262,
+    uniforms: 2079,
+    normals: 850,
+};
 
 /// What a stream is used for; each purpose has its own stream per idea.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +165,7 @@ impl Counter {
     #[inline]
     pub fn word(&mut self) -> u64 {
         #[cfg(test)]
-        count::word();
+        count::counter_word();
         self.next += 1;
         mix(self
             .key
@@ -168,6 +181,8 @@ impl Counter {
     /// A standard normal from the next word, by inverse CDF of a uniform in (0, 1).
     #[inline]
     pub fn normal(&mut self) -> f64 {
+        #[cfg(test)]
+        count::normal();
         let u = ((self.word() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
         super::risk::normal_quantile(u)
     }
@@ -201,22 +216,47 @@ impl TryRng for Counter {
 pub(crate) mod count {
     use std::cell::Cell;
 
+    use super::DrawCounts;
+
     thread_local! {
-        static STREAMS: Cell<u64> = const { Cell::new(0) };
-        static WORDS: Cell<u64> = const { Cell::new(0) };
+        static COUNTS: Cell<[u64; 4]> = const { Cell::new([0; 4]) };
+    }
+
+    fn add(i: usize) {
+        COUNTS.with(|c| {
+            let mut v = c.get();
+            v[i] += 1;
+            c.set(v);
+        });
     }
 
     pub(crate) fn stream() {
-        STREAMS.with(|c| c.set(c.get() + 1));
+        add(0);
     }
 
+    /// A word from a keyed stream.
     pub(crate) fn word() {
-        WORDS.with(|c| c.set(c.get() + 1));
+        add(1);
     }
 
-    /// (streams, words) counted on this thread since the last call, and resets them.
-    pub(crate) fn take() -> (u64, u64) {
-        (STREAMS.with(|c| c.replace(0)), WORDS.with(|c| c.replace(0)))
+    pub(crate) fn counter_word() {
+        add(2);
+    }
+
+    pub(crate) fn normal() {
+        add(3);
+    }
+
+    /// What was drawn on this thread since the last call, and resets the counts.
+    pub(crate) fn take() -> DrawCounts {
+        let [streams, stream_words, counter_words, normals] = COUNTS.with(|c| c.replace([0; 4]));
+        DrawCounts {
+            streams,
+            stream_words,
+            // Each normal takes one counter word.
+            uniforms: counter_words - normals,
+            normals,
+        }
     }
 }
 
@@ -274,19 +314,22 @@ mod tests {
         for p in 0..n {
             std::hint::black_box(crate::engine::run_portfolio(&s, p));
         }
-        let (streams, words) = count::take();
-        let (streams, words) = (streams as f64 / n as f64, words as f64 / n as f64);
-        eprintln!("per default portfolio: {streams} streams, {words} words");
-        let near = |measured: f64, constant: u64| {
-            (measured - constant as f64).abs() <= 0.1 * constant as f64
-        };
-        assert!(
-            near(streams, STREAMS_PER_DEFAULT_PORTFOLIO),
-            "{streams} streams per default portfolio, constant {STREAMS_PER_DEFAULT_PORTFOLIO}"
-        );
-        assert!(
-            near(words, WORDS_PER_DEFAULT_PORTFOLIO),
-            "{words} words per default portfolio, constant {WORDS_PER_DEFAULT_PORTFOLIO}"
-        );
+        let c = count::take();
+        let per = |x: u64| x as f64 / n as f64;
+        let measured = [c.streams, c.stream_words, c.uniforms, c.normals].map(per);
+        let d = DEFAULT_PORTFOLIO_DRAWS;
+        let constants = [d.streams, d.stream_words, d.uniforms, d.normals];
+        eprintln!("per default portfolio (streams, stream words, uniforms, normals): {measured:?}");
+        for ((m, k), what) in
+            measured
+                .iter()
+                .zip(constants)
+                .zip(["streams", "stream words", "uniforms", "normals"])
+        {
+            assert!(
+                (m - k as f64).abs() <= 0.1 * k as f64,
+                "{m} {what} per default portfolio, constant {k}"
+            );
+        }
     }
 }

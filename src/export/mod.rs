@@ -3,10 +3,8 @@
 
 pub mod cell;
 pub mod folder;
-pub mod format;
 pub mod json;
 pub mod manifest;
 pub mod rows;
 pub mod run_folder;
-pub mod table;
 pub mod tables;

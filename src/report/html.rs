@@ -6,8 +6,8 @@
 use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::{Lang, fill};
-use super::style::{css_colour, money, number, percent, whole};
-use crate::metrics::{Metric, Unit};
+use super::style::{self, css_colour, money, number, percent, whole};
+use crate::metrics::{Metric, Shown};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -27,33 +27,6 @@ pub fn escape(s: &str) -> String {
 
 /// The report's style sheet (inlined in every page).
 pub const CSS: &str = include_str!("report.css");
-
-/// Metrics of the headline table.
-const TABLE: [Metric; 13] = [
-    Metric::DeliveredValue,
-    Metric::NetValue,
-    Metric::Spend,
-    Metric::Waste,
-    Metric::WasteShare,
-    Metric::Overhead,
-    Metric::StrandedSpend,
-    Metric::IdeasDelivered,
-    Metric::IdeasHeld,
-    Metric::MonthsToFirstValue,
-    Metric::LockinExposure,
-    Metric::SmallVendorShare,
-    Metric::LargestContractShare,
-];
-
-fn format_metric(lang: Lang, metric: Metric, x: f64) -> String {
-    match metric.kind() {
-        Unit::Share => percent(lang, x, 1),
-        Unit::Months | Unit::Count => number(lang, x, 1),
-        Unit::Ratio => number(lang, x, 2),
-        Unit::Index => number(lang, x, 0),
-        Unit::Dollars => money(lang, x),
-    }
-}
 
 /// The three sentences answering the question (escaped HTML).
 pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
@@ -362,7 +335,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         );
     }
     push(&mut h, "</tr></thead>\n<tbody>\n");
-    for metric in TABLE {
+    for metric in Shown::Table.metrics() {
         push(
             &mut h,
             &format!("<tr><th scope=\"row\">{}</th>", escape(lang.metric(metric))),
@@ -373,9 +346,9 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
                 &mut h,
                 &format!(
                     "<td>{} <span class=\"ci\">[{} ; {}]</span></td>",
-                    escape(&format_metric(lang, metric, s.mean)),
-                    escape(&format_metric(lang, metric, s.ci.0)),
-                    escape(&format_metric(lang, metric, s.ci.1))
+                    escape(&style::value(lang, metric, s.mean)),
+                    escape(&style::value(lang, metric, s.ci.0)),
+                    escape(&style::value(lang, metric, s.ci.1))
                 ),
             );
         }

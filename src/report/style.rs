@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use plotters::style::{FontStyle, RGBColor, register_font};
 
 use super::i18n::Lang;
+use crate::metrics::{Metric, Unit};
 
 /// Okabe-Ito palette, safe for the common colour-vision deficiencies.
 pub const PALETTE: [RGBColor; 7] = [
@@ -54,22 +55,25 @@ fn decimal(lang: Lang, s: String) -> String {
     }
 }
 
-/// Money for people: $1.2M, 350k$ ... (`1,2 M$` in French).
+/// Money for people, to three significant figures with trailing zeros dropped: $1.23M,
+/// $40M, $350k, -$920 (`1,23 M$`, `40 M$` in French). The one money format of the
+/// terminal, charts and reports.
 pub fn money(lang: Lang, x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
-    let (num, unit) = if a >= 1e9 {
-        (format!("{:.1}", a / 1e9), ["B", " G"])
-    } else if a >= 1e6 {
-        (format!("{:.1}", a / 1e6), ["M", " M"])
-    } else if a >= 1e3 {
-        (format!("{:.0}", a / 1e3), ["k", " k"])
+    let (scaled, unit) = if a >= 999.5e6 {
+        (a / 1e9, ["B", " G"])
+    } else if a >= 999.5e3 {
+        (a / 1e6, ["M", " M"])
+    } else if a >= 999.5 {
+        (a / 1e3, ["k", " k"])
     } else {
-        (format!("{a:.0}"), ["", " "])
+        (a, ["", " "])
     };
+    let num = significant(scaled);
     match lang {
         Lang::En => format!("{sign}${num}{}", unit[0]),
         // French keeps number and unit together with a no-break space.
@@ -78,6 +82,54 @@ pub fn money(lang: Lang, x: f64) -> String {
             decimal(lang, num),
             unit[1].replace(' ', "\u{a0}")
         ),
+    }
+}
+
+/// `x` (0 <= x < 1000) to three significant figures, trailing zeros dropped; whole
+/// numbers below 1000 are written whole.
+fn significant(x: f64) -> String {
+    let digits = if x < 9.995 {
+        2
+    } else if x < 99.95 {
+        1
+    } else {
+        0
+    };
+    let t = format!("{x:.digits$}");
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t
+    }
+}
+
+/// A metric value in its unit: money, a percentage, months or a count.
+pub fn value(lang: Lang, metric: Metric, x: f64) -> String {
+    match metric.kind() {
+        Unit::Share => percent(lang, x, 1),
+        Unit::Months | Unit::Count => number(lang, x, 1),
+        Unit::Ratio => number(lang, x, 2),
+        Unit::Index => number(lang, x, 0),
+        Unit::Dollars => money(lang, x),
+    }
+}
+
+/// A signed difference in the metric's unit (shares in percentage points): +$1.2M,
+/// -3.1 pts, +0.4 (`+3,1 pts` in French).
+pub fn diff(lang: Lang, metric: Metric, x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let sign = if x >= 0.0 { "+" } else { "" };
+    if metric.kind() == Unit::Share {
+        let n = decimal(lang, format!("{:.1}", 100.0 * x));
+        let pts = match lang {
+            Lang::En => " pts",
+            Lang::Fr => "\u{a0}pts",
+        };
+        format!("{sign}{n}{pts}")
+    } else {
+        format!("{sign}{}", value(lang, metric, x))
     }
 }
 
@@ -120,7 +172,7 @@ pub fn whole(lang: Lang, n: u64) -> String {
 }
 
 /// A scenario field's value as a person reads it, compactly (chart ticks and labels):
-/// money for dollar fields ([`crate::scenario::is_dollars`]: `$250k`, `$40.0M`), other
+/// money for dollar fields ([`crate::scenario::is_dollars`]: `$250k`, `$40M`), other
 /// numbers with at most four decimals and no trailing zeros (`1`, `0.625`, `20190502`).
 pub fn parameter(lang: Lang, path: &str, x: f64) -> String {
     if !x.is_finite() {
@@ -197,13 +249,10 @@ mod tests {
             parameter(Lang::En, "models.x.gate_review_cost", 250_000.0),
             "$250k"
         );
-        assert_eq!(parameter(Lang::Fr, "fund.budget", 4e7), "40,0\u{a0}M$");
+        assert_eq!(parameter(Lang::Fr, "fund.budget", 4e7), "40\u{a0}M$");
         assert_eq!(parameter(Lang::En, "x.y", -0.00001), "0");
         // Exact where the compact form would merge neighbouring values.
-        assert_eq!(
-            parameter_text(Lang::En, "fund.budget", "40000000"),
-            "$40.0M"
-        );
+        assert_eq!(parameter_text(Lang::En, "fund.budget", "40000000"), "$40M");
         assert_eq!(
             parameter_text(Lang::En, "fund.budget", "100400"),
             "$100,400"
@@ -224,9 +273,18 @@ mod tests {
 
     #[test]
     fn numbers_read_naturally_in_both_languages() {
-        assert_eq!(money(Lang::En, 1_234_000.0), "$1.2M");
-        assert_eq!(money(Lang::Fr, 1_234_000.0), "1,2\u{a0}M$");
+        assert_eq!(money(Lang::En, 1_234_000.0), "$1.23M");
+        assert_eq!(money(Lang::Fr, 1_234_000.0), "1,23\u{a0}M$");
         assert_eq!(money(Lang::En, -350_400.0), "-$350k");
+        assert_eq!(money(Lang::En, 40e6), "$40M");
+        assert_eq!(money(Lang::En, 12_345.0), "$12.3k");
+        assert_eq!(money(Lang::En, 999_999.0), "$1M");
+        assert_eq!(money(Lang::En, 2.5e9), "$2.5B");
+        assert_eq!(money(Lang::En, 920.4), "$920");
+        assert_eq!(money(Lang::En, f64::NAN), "–");
+        assert_eq!(diff(Lang::En, Metric::NetValue, 2e6), "+$2M");
+        assert_eq!(diff(Lang::Fr, Metric::WasteShare, -0.031), "-3,1\u{a0}pts");
+        assert_eq!(value(Lang::En, Metric::MonthsToFirstValue, 7.26), "7.3");
         assert_eq!(percent(Lang::En, 0.413, 0), "41%");
         assert_eq!(percent(Lang::Fr, 0.4138, 1), "41,4\u{a0}%");
         assert_eq!(whole(Lang::En, 1024), "1,024");

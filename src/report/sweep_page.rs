@@ -223,9 +223,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         ("sweep-heatmap".into(), "c_heatmap"),
     ];
     stems.extend(
-        super::charts::sweep::METRICS
-            .iter()
-            .map(|&m| (super::charts::sweep::stem(m), "c_sweep")),
+        super::charts::sweep::metrics().map(|m| (super::charts::sweep::stem(m), "c_sweep")),
     );
     for (stem, caption) in stems {
         let path = chart_dir.join(format!("{stem}.svg"));

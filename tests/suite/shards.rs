@@ -328,6 +328,10 @@ fn until_ci_stops_at_the_precision_asked_and_records_the_count() {
             "drop --portfolios",
         ),
         (
+            &["--until-ci", "5", "--set", "simulation.portfolios=10"][..],
+            "drop --set simulation.portfolios",
+        ),
+        (
             &["--until-ci", "5", "--shard", "1/2"][..],
             "cannot be combined",
         ),

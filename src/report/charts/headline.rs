@@ -1,7 +1,7 @@
 //! The headline comparison: mean and 95% CI of waste, lock-in exposure, delivered
 //! value, net value, small-vendor share and months to first value, one panel each.
 
-use crate::metrics::{Metric, Unit};
+use crate::metrics::{Metric, Shown, Unit};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -9,16 +9,6 @@ use super::{legend, metric_bars, with_legend_strip};
 use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{money, number, percent};
-
-/// Metrics shown, one panel each.
-pub const METRICS: [Metric; 6] = [
-    Metric::Waste,
-    Metric::LockinExposure,
-    Metric::DeliveredValue,
-    Metric::NetValue,
-    Metric::SmallVendorShare,
-    Metric::MonthsToFirstValue,
-];
 
 /// "B against A: +$34M net value per fund (95% CI $32M to $36M)".
 pub fn title(d: &ReportData, lang: Lang) -> String {
@@ -50,7 +40,8 @@ pub fn draw<DB: DrawingBackend>(
     let money_fmt = |x: f64| money(lang, x);
     let share_fmt = |x: f64| percent(lang, x, 0);
     let months_fmt = |x: f64| number(lang, x, 0);
-    for (&metric, panel) in METRICS.iter().zip(grid.split_evenly((2, 3))) {
+    // One panel per key metric, two rows of three.
+    for (metric, panel) in Shown::Key.metrics().zip(grid.split_evenly((2, 3))) {
         let fmt: &dyn Fn(f64) -> String = match metric.kind() {
             Unit::Share => &share_fmt,
             Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => &months_fmt,

@@ -9,18 +9,15 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
-use crate::metrics::{Metric, Unit};
+use crate::metrics::{Metric, Shown, Unit};
 use crate::report::data::Csv;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
 
-/// Metrics drawn against the swept field.
-pub const METRICS: [Metric; 4] = [
-    Metric::NetValue,
-    Metric::WasteShare,
-    Metric::DeliveredValue,
-    Metric::SmallVendorShare,
-];
+/// Metrics drawn against the swept field: the key metrics.
+pub fn metrics() -> impl Iterator<Item = Metric> {
+    Shown::Key.metrics()
+}
 
 /// File stem of the chart of `metric` against the swept field.
 pub fn stem(metric: Metric) -> String {
@@ -179,7 +176,7 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         })
         .collect();
     let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
-    for metric in METRICS {
+    for metric in metrics() {
         let Some((axis, curves)) = curves(&summaries, metric.name())? else {
             return Ok(files);
         };

@@ -4,30 +4,10 @@
 
 use std::fmt::Write;
 
-use super::format;
 use crate::analysis::Analysis;
-use crate::metrics::Metric;
-
-/// Metrics shown in the table, in order.
-pub const HEADLINE: &[Metric] = &[
-    Metric::DeliveredValue,
-    Metric::Spend,
-    Metric::NetValue,
-    Metric::Waste,
-    Metric::WasteShare,
-    Metric::Overhead,
-    Metric::IdeasStarted,
-    Metric::IdeasDelivered,
-    Metric::IdeasKilled,
-    Metric::IdeasHeld,
-    Metric::StrandedSpend,
-    Metric::CostOverrun,
-    Metric::MonthsToFirstValue,
-    Metric::LockinExposure,
-    Metric::VendorHhi,
-    Metric::SmallVendorShare,
-    Metric::LargestContractShare,
-];
+use crate::metrics::{Metric, Shown};
+use crate::report::i18n::Lang;
+use crate::report::style;
 
 fn summary_of(a: &Analysis, model: usize, m: Metric) -> Option<&crate::analysis::Summary> {
     a.models[model]
@@ -59,15 +39,15 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
         let _ = write!(out, "{:>width$}", m.label);
     }
     out.push('\n');
-    for &metric in HEADLINE {
+    for metric in Shown::Terminal.metrics() {
         let _ = write!(out, "{:<24}", metric.name());
         for i in 0..a.models.len() {
             let cell = match summary_of(a, i, metric) {
                 Some(s) if s.n > 0 => format!(
                     "{} [{}, {}]",
-                    format::value(metric, s.mean),
-                    format::value(metric, s.ci_low),
-                    format::value(metric, s.ci_high)
+                    style::value(Lang::En, metric, s.mean),
+                    style::value(Lang::En, metric, s.ci_low),
+                    style::value(Lang::En, metric, s.ci_high)
                 ),
                 _ => "n/a".into(),
             };
@@ -118,7 +98,7 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
         "{:<24}{:>14}{:>28}{:>12}",
         "", "mean diff", "95% CI", "P(better)"
     );
-    for &metric in HEADLINE {
+    for metric in Shown::Terminal.metrics() {
         let Some(c) = a.comparisons.iter().find(|c| {
             c.model_a == other.model && c.model_b == base.model && c.metric == metric.name()
         }) else {
@@ -137,11 +117,11 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
             out,
             "{:<24}{:>14}{:>28}{:>12}",
             metric.name(),
-            format::diff(metric, p.mean_diff),
+            style::diff(Lang::En, metric, p.mean_diff),
             format!(
                 "[{}, {}]",
-                format::diff(metric, p.ci_low),
-                format::diff(metric, p.ci_high)
+                style::diff(Lang::En, metric, p.ci_low),
+                style::diff(Lang::En, metric, p.ci_high)
             ),
             prob
         );
