@@ -57,6 +57,12 @@ impl Output {
         self.staging.root()
     }
 
+    /// The command that writes this folder's data files again (for its manifest and
+    /// report; call once its data files are written); `shard` is (K, N) for a shard.
+    pub(super) fn reproduce(&self, shard: Option<(u64, u64)>) -> String {
+        crate::export::reproduce::command(&self.dest, self.staging.root(), shard)
+    }
+
     /// Where to write file `name` now.
     pub(super) fn path(&self, name: &str) -> PathBuf {
         self.staging.path(name)
@@ -155,6 +161,7 @@ pub(super) fn manifest(
         files: Vec::new(),
         shard: None,
         until_ci: None,
+        reproduce: None,
     }
 }
 

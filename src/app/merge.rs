@@ -441,13 +441,14 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), AppError> {
         rows.finish()?;
         run_folder::write_tables(staging, &analysis, &tally, &resolved)
     })?;
-    let manifest = merged_manifest(
+    let mut manifest = merged_manifest(
         &parts,
         pool.current_num_threads(),
         started,
         simulate_seconds,
         analyse_seconds,
     );
+    manifest.reproduce = Some(folder.reproduce(None));
     let provenance = crate::report::Provenance::from_manifest(&manifest);
     folder.draw_report(&common.lang.list(), Some(provenance))?;
     let dest = folder.dest().to_path_buf();

@@ -168,6 +168,7 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     })?;
     let mut manifest = manifest;
     manifest.until_ci = until_ci;
+    manifest.reproduce = Some(folder.reproduce(None));
     let provenance = crate::report::Provenance::from_manifest(&manifest);
     folder.draw_report(&common.lang.list(), Some(provenance))?;
     let dest = folder.dest().to_path_buf();
@@ -358,7 +359,7 @@ fn run_shard(
     let written = Instant::now();
     let resolved = loaded.resolved_toml();
     let threads = pool.current_num_threads();
-    let manifest =
+    let mut manifest =
         folder::shard_manifest(loaded, &resolved, threads, (started, clock), part.clone());
     let totals =
         serde_json::to_string(&tally.totals).map_err(|e| AppError::Runtime(e.to_string()))?;
@@ -367,6 +368,7 @@ fn run_shard(
         std::fs::write(staging.path(crate::export::rows::TOTALS), totals + "\n")?;
         std::fs::write(staging.path("scenario.toml"), &resolved)
     })?;
+    manifest.reproduce = Some(folder.reproduce(Some((part.index, part.count))));
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, status)?;
     let mut out = Results::default();

@@ -141,8 +141,9 @@ fn sweep_shard(
     let written = Instant::now();
     let resolved = loaded.resolved_sweep_toml();
     let threads = pool.current_num_threads();
-    let manifest = folder::shard_manifest(loaded, &resolved, threads, (started, clock), part);
+    let mut manifest = folder::shard_manifest(loaded, &resolved, threads, (started, clock), part);
     folder.write(|staging| std::fs::write(staging.path("scenario.toml"), &resolved))?;
+    manifest.reproduce = Some(folder.reproduce(Some((k, n))));
     let dest = folder.dest().to_path_buf();
     folder.seal(manifest, clock, written, status)?;
     let mut out = Results::default();
@@ -231,6 +232,8 @@ pub(super) fn write_sweep(
         Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
         std::fs::write(staging.path("scenario.toml"), &resolved)
     })?;
+    let mut manifest = manifest;
+    manifest.reproduce = Some(folder.reproduce(None));
     let provenance = crate::report::Provenance::from_manifest(&manifest);
     folder.draw_report(&args.lang.list(), Some(provenance))?;
     let dest = folder.dest().to_path_buf();

@@ -131,6 +131,11 @@ pub struct Manifest {
     /// For a run with `--until-ci`: the precision asked for and whether it was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ci: Option<UntilCi>,
+    /// For a run, sweep or shard folder: the command that, pasted into a shell in the
+    /// folder's parent directory, writes its data files again byte for byte
+    /// ([`crate::export::reproduce`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
 }
 
 /// The part of a study one shard folder holds.

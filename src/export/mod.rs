@@ -5,6 +5,7 @@ pub mod cell;
 pub mod folder;
 pub mod json;
 pub mod manifest;
+pub mod reproduce;
 pub mod rows;
 pub mod run_folder;
 pub mod tables;

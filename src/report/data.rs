@@ -67,6 +67,9 @@ pub struct Provenance {
     pub resolved_sha256: String,
     /// Scenario path as given.
     pub scenario_path: String,
+    /// The command that writes the folder's data files again, run in its parent
+    /// directory ([`crate::export::reproduce`]).
+    pub reproduce: String,
 }
 
 impl Provenance {
@@ -78,6 +81,7 @@ impl Provenance {
             portfolios: m.portfolios,
             resolved_sha256: m.scenario.resolved_sha256.clone(),
             scenario_path: m.scenario.path.clone(),
+            reproduce: m.reproduce.clone().unwrap_or_default(),
         }
     }
 }
@@ -390,5 +394,11 @@ pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {
         portfolios: m["portfolios"].as_u64().unwrap_or(0),
         resolved_sha256: text_of(&m["scenario"]["resolved_sha256"]),
         scenario_path: text_of(&m["scenario"]["path"]),
+        // Folders written before manifests recorded the command: the same command,
+        // from the folder as it is now.
+        reproduce: match m["reproduce"].as_str() {
+            Some(c) => c.to_string(),
+            None => crate::export::reproduce::command(dir, dir, None),
+        },
     })
 }

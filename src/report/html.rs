@@ -397,34 +397,19 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
     push(&mut h, "</tbody>\n</table>\n");
     // Reproduce.
     let p = &d.provenance;
-    let command = format!(
-        "budgetsim run {} --seed {} --portfolios {}",
-        if p.scenario_path.is_empty() {
-            "SCENARIO"
-        } else {
-            p.scenario_path.as_str()
-        },
-        p.seed,
-        p.portfolios
-    );
-    push(&mut h, &reproduce(lang, "reproduce_text", &command, p));
+    push(&mut h, &reproduce(lang, "reproduce_text", p));
     push(&mut h, "</main>\n</body>\n</html>\n");
     Ok(h)
 }
 
 /// The "how to reproduce" section: `intro_key` (filled with the version), the command,
 /// then seed, portfolios, resolved-scenario hash and version.
-pub fn reproduce(
-    lang: Lang,
-    intro_key: &'static str,
-    command: &str,
-    p: &super::data::Provenance,
-) -> String {
+pub fn reproduce(lang: Lang, intro_key: &'static str, p: &super::data::Provenance) -> String {
     format!(
         "<h2>{}</h2>\n<p>{}</p>\n<pre>{}</pre>\n<dl>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd><code>{}</code></dd>\n<dt>{}</dt><dd>{}</dd>\n</dl>\n",
         escape(lang.t("reproduce")),
         escape(&fill(lang.t(intro_key), &[&p.version])),
-        escape(command),
+        escape(&p.reproduce),
         escape(lang.t("seed")),
         p.seed,
         escape(lang.t("portfolios")),

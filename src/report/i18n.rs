@@ -92,7 +92,7 @@ pub const EN: &[(&str, &str)] = &[
     ("reproduce", "How to reproduce"),
     (
         "reproduce_text",
-        "Run this command with budgetsim {} to obtain the same numbers:",
+        "In the folder that holds this run's folder, this command (budgetsim {}) writes the same data files again, byte for byte, into a new folder beside it:",
     ),
     ("scenario_hash", "Scenario (resolved) SHA-256"),
     ("seed", "Seed"),
@@ -252,7 +252,7 @@ pub const EN: &[(&str, &str)] = &[
     ),
     (
         "sweep_reproduce",
-        "From this folder, with budgetsim {} (its scenario.toml holds every swept field):",
+        "In the folder that holds this sweep's folder, this command (budgetsim {}) runs the sweep again; its scenario.toml holds every swept field:",
     ),
     ("less", "less"),
     ("more", "more"),
@@ -351,7 +351,7 @@ pub const FR: &[(&str, &str)] = &[
     ("reproduce", "Comment reproduire"),
     (
         "reproduce_text",
-        "Lancez cette commande avec budgetsim {} pour obtenir les mêmes chiffres :",
+        "Dans le dossier qui contient le dossier de cette simulation, cette commande (budgetsim {}) réécrit les mêmes fichiers de données, octet pour octet, dans un nouveau dossier voisin :",
     ),
     ("scenario_hash", "SHA-256 du scénario (résolu)"),
     ("seed", "Graine"),
@@ -529,7 +529,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "sweep_reproduce",
-        "Depuis ce dossier, avec budgetsim {} (son scenario.toml contient chaque champ balayé) :",
+        "Dans le dossier qui contient le dossier de ce balayage, cette commande (budgetsim {}) refait le balayage; son fichier scenario.toml contient chaque paramètre balayé :",
     ),
     ("less", "de moins"),
     ("more", "de plus"),

@@ -236,11 +236,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         );
     }
     // Reproduce: the folder's scenario.toml holds every axis, file and --sweep alike.
-    let command = format!(
-        "budgetsim run scenario.toml --seed {} --portfolios {} --out sweep-again",
-        p.seed, p.portfolios
-    );
-    h += &super::html::reproduce(lang, "sweep_reproduce", &command, &p);
+    h += &super::html::reproduce(lang, "sweep_reproduce", &p);
     h += "</main>\n</body>\n</html>\n";
     Ok(h)
 }

@@ -21,6 +21,7 @@ mod metamorphic;
 mod outputs;
 mod projects;
 mod report;
+mod reproduce;
 mod safety;
 mod sensitivity;
 mod shards;

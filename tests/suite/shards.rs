@@ -49,7 +49,10 @@ fn merge(cwd: &Path, dirs: &[&Path], out: Option<&str>) -> std::process::Output 
 fn merged_shards_equal_a_single_run_and_bad_sets_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();
-    let single = run(cwd, "single", &[]);
+    // The report names its folder (in its reproduce command): the single run goes in a
+    // folder of the name the merge will use, one level down.
+    std::fs::create_dir(cwd.join("one")).unwrap();
+    let single = run(cwd, "one/study", &[]);
     assert!(single.status.success(), "{}", text(&single.stderr));
     let shards: Vec<PathBuf> = (1..=3).map(|k| shard(cwd, k, 3, &[])).collect();
 
@@ -69,7 +72,7 @@ fn merged_shards_equal_a_single_run_and_bad_sets_are_refused() {
         text(&single.stdout),
         "the printed table differs"
     );
-    let (a, b) = (hashes(&cwd.join("single")), hashes(&cwd.join("study")));
+    let (a, b) = (hashes(&cwd.join("one/study")), hashes(&cwd.join("study")));
     assert_eq!(
         a.keys().collect::<Vec<_>>(),
         b.keys().collect::<Vec<_>>(),
@@ -116,7 +119,7 @@ fn merged_shards_equal_a_single_run_and_bad_sets_are_refused() {
     };
     refused(&[&shards[0], &other, &shards[2]], "other-seed");
     refused(
-        &[&shards[0], &cwd.join("single"), &shards[2]],
+        &[&shards[0], &cwd.join("one/study"), &shards[2]],
         "not a shard",
     );
     // --out may not be one of the shards (the study could not be merged again).
@@ -369,7 +372,8 @@ fn a_sweep_splits_across_shards_and_merges_to_the_single_sweep() {
         assert!(o.status.success(), "{out}: {}", text(&o.stderr));
         o
     };
-    let single = go("single", &[]);
+    std::fs::create_dir(cwd.join("one")).unwrap();
+    let single = go("one/merged", &[]);
     let names: Vec<String> = (1..=3).map(|k| format!("sw-shard-{k}-of-3")).collect();
     for (k, name) in names.iter().enumerate() {
         go(name, &["--shard", &format!("{}/3", k + 1)]);
@@ -379,7 +383,7 @@ fn a_sweep_splits_across_shards_and_merges_to_the_single_sweep() {
     let o = merge(cwd, &refs, Some("merged"));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), text(&single.stdout));
-    let (a, b) = (hashes(&cwd.join("single")), hashes(&cwd.join("merged")));
+    let (a, b) = (hashes(&cwd.join("one/merged")), hashes(&cwd.join("merged")));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         if name != "manifest.json" {
