@@ -111,7 +111,8 @@ pub fn summary(a: &Analysis) -> PolarsResult<DataFrame> {
 }
 
 /// One row per ordered pair of models and metric: `model_a`, `model_b`, `metric`,
-/// `mean_diff`, `ci_low`, `ci_high`, `prob_a_better`, `se`, `n`.
+/// `mean_diff`, `ci_low`, `ci_high`, `prob_a_better`, `se`, `n`, `prob_a_worse`, `p5`,
+/// `p95` (new columns go last, so readers of the earlier layout keep working).
 pub fn comparison(a: &Analysis) -> PolarsResult<DataFrame> {
     let c = &a.comparisons;
     let get = |f: fn(&super::Paired) -> f64| opt(c.iter().map(|x| f(&x.paired)));
@@ -133,6 +134,9 @@ pub fn comparison(a: &Analysis) -> PolarsResult<DataFrame> {
             column("prob_a_better", get(|p| p.prob_a_better)),
             column("se", get(|p| p.se)),
             column("n", c.iter().map(|x| x.paired.n as u64).collect::<Vec<_>>()),
+            column("prob_a_worse", get(|p| p.prob_a_worse)),
+            column("p5", get(|p| p.p5)),
+            column("p95", get(|p| p.p95)),
         ],
     )
 }
@@ -166,6 +170,27 @@ pub fn stages(a: &Analysis) -> PolarsResult<DataFrame> {
             column("cancelled", get(|s| s.cancelled_mean)),
             column("spend", get(|s| s.spend_mean)),
             column("mean_months", get(|s| s.months_mean)),
+        ],
+    )
+}
+
+/// One row per model: the share of its funds that spend past the budget and the share
+/// that lose money (net value below zero).
+pub fn risk(a: &Analysis) -> PolarsResult<DataFrame> {
+    let m = &a.models;
+    let get = |f: fn(&super::Risk) -> f64| opt(m.iter().map(|x| f(&x.risk)));
+    DataFrame::new(
+        m.len(),
+        vec![
+            column(
+                "model",
+                m.iter().map(|x| x.model.as_str()).collect::<Vec<_>>(),
+            ),
+            column("prob_over_budget", get(|r| r.prob_over_budget)),
+            column(
+                "prob_net_value_negative",
+                get(|r| r.prob_net_value_negative),
+            ),
         ],
     )
 }

@@ -62,6 +62,18 @@ pub struct ModelSummary {
     pub metrics: Vec<MetricSummary>,
     /// One entry per stage.
     pub stages: Vec<StageSummary>,
+    /// How its funds can go wrong, fund by fund.
+    pub risk: Risk,
+}
+
+/// How a model's funds can go wrong, fund by fund (shares of portfolios, 0..1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Risk {
+    /// Share of portfolios whose spend by the horizon exceeds the fund's budget
+    /// (overruns are paid past the budget: docs/model.md).
+    pub prob_over_budget: f64,
+    /// Share of portfolios whose net value is negative (spent more than delivered).
+    pub prob_net_value_negative: f64,
 }
 
 /// Paired comparison of two models on one metric.

@@ -105,6 +105,20 @@ pub fn quantiles_unsorted<const K: usize>(v: &mut [f64], qs: [f64; K]) -> [f64; 
     })
 }
 
+/// Share of the finite values of `xs` for which `pred` holds (NaN when none is finite).
+pub fn share(xs: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
+    let (mut n, mut hits) = (0usize, 0usize);
+    for &x in xs.iter().filter(|x| x.is_finite()) {
+        n += 1;
+        hits += usize::from(pred(x));
+    }
+    if n == 0 {
+        f64::NAN
+    } else {
+        hits as f64 / n as f64
+    }
+}
+
 /// Summarises the finite values of `xs` (mean and sd in the order given).
 pub fn summarize(xs: &[f64]) -> Summary {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
@@ -147,17 +161,25 @@ pub struct Paired {
     /// Share of portfolios where A is better (ties count half); for metrics with no
     /// better direction, the share where A is higher.
     pub prob_a_better: f64,
+    /// Share of portfolios where A is strictly worse (ties excluded); for metrics with
+    /// no better direction, the share where A is lower.
+    pub prob_a_worse: f64,
+    /// 5th percentile of A - B over portfolios: the range of outcomes, not of the mean.
+    pub p5: f64,
+    /// 95th percentile of A - B over portfolios.
+    pub p95: f64,
 }
 
 /// Paired comparison of `a` and `b` (same portfolios, same order), in two passes over
-/// the columns and no copies: the mean difference, then the spread around it.
+/// the columns: the mean difference, then the spread around it, keeping the
+/// differences for their percentiles.
 pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
     let both = || {
         a.iter()
             .zip(b)
             .filter(|(x, y)| x.is_finite() && y.is_finite())
     };
-    let (mut n, mut sum, mut wins) = (0usize, 0.0, 0.0);
+    let (mut n, mut sum, mut wins, mut losses) = (0usize, 0.0, 0.0, 0usize);
     for (x, y) in both() {
         n += 1;
         sum += x - y;
@@ -166,11 +188,11 @@ pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
         } else {
             (*x, *y)
         };
-        wins += match x.total_cmp(&y) {
-            std::cmp::Ordering::Greater => 1.0,
-            std::cmp::Ordering::Equal => 0.5,
-            std::cmp::Ordering::Less => 0.0,
-        };
+        match x.total_cmp(&y) {
+            std::cmp::Ordering::Greater => wins += 1.0,
+            std::cmp::Ordering::Equal => wins += 0.5,
+            std::cmp::Ordering::Less => losses += 1,
+        }
     }
     if n == 0 {
         return Paired {
@@ -180,16 +202,21 @@ pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
             ci_low: f64::NAN,
             ci_high: f64::NAN,
             prob_a_better: f64::NAN,
+            prob_a_worse: f64::NAN,
+            p5: f64::NAN,
+            p95: f64::NAN,
         };
     }
     let mean = sum / n as f64;
+    let mut diffs: Vec<f64> = both().map(|(x, y)| x - y).collect();
     let sd = if n > 1 {
-        let ss: f64 = both().map(|(x, y)| (x - y - mean).powi(2)).sum();
+        let ss: f64 = diffs.iter().map(|d| (d - mean).powi(2)).sum();
         (ss / (n - 1) as f64).sqrt()
     } else {
         0.0
     };
     let se = sd / (n as f64).sqrt();
+    let [p5, p95] = quantiles_unsorted(&mut diffs, [0.05, 0.95]);
     Paired {
         n,
         mean_diff: mean,
@@ -197,6 +224,9 @@ pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
         ci_low: mean - Z95 * se,
         ci_high: mean + Z95 * se,
         prob_a_better: wins / n as f64,
+        prob_a_worse: losses as f64 / n as f64,
+        p5,
+        p95,
     }
 }
 

@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sketch::Sketch;
-use super::stats::{paired, summarize};
-use super::{Analysis, Comparison, MetricSummary, ModelSummary, StageSummary, role_name};
+use super::stats::{self, paired, summarize};
+use super::{Analysis, Comparison, MetricSummary, ModelSummary, Risk, StageSummary, role_name};
 use crate::engine::{self, Detail, Flow, Results};
 use crate::metrics::{METRIC_COUNT, Metric, Outcome};
 use crate::model::Scenario;
@@ -367,6 +367,14 @@ impl Tally {
                         },
                     })
                     .collect(),
+                risk: Risk {
+                    prob_over_budget: stats::share(self.column(m, Metric::Spend), |x| {
+                        x > s.fund.budget * (1.0 + 1e-9)
+                    }),
+                    prob_net_value_negative: stats::share(self.column(m, Metric::NetValue), |x| {
+                        x < 0.0
+                    }),
+                },
             })
             .collect();
         let pairs: Vec<(usize, usize, Metric)> = (0..self.models.len())

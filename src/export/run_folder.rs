@@ -17,6 +17,7 @@ pub const FILES: &[&str] = &[
     "summary.csv",
     "comparison.csv",
     "stages.csv",
+    "risk.csv",
     "timeseries.csv",
     "scenario.toml",
     "manifest.json",
@@ -138,6 +139,11 @@ pub fn write_tables(
     w.table(
         "stages",
         &mut frames::stages(analysis).map_err(to_io)?,
+        Format::Csv,
+    )?;
+    w.table(
+        "risk",
+        &mut frames::risk(analysis).map_err(to_io)?,
         Format::Csv,
     )?;
     w.table(

@@ -26,10 +26,33 @@ pub struct Stat {
 pub struct Diff {
     /// Mean difference.
     pub mean: f64,
-    /// 95% CI.
+    /// 95% CI of the mean difference.
     pub ci: (f64, f64),
-    /// P(A better).
+    /// P(A better), ties counting half.
     pub prob_better: f64,
+    /// P(A strictly worse) (NaN for folders written before it was recorded).
+    pub prob_worse: f64,
+    /// p5 and p95 of the difference over portfolios (NaN, as above).
+    pub range: (f64, f64),
+}
+
+/// How one model's funds can go wrong (from risk.csv; NaN for folders written before
+/// it existed).
+#[derive(Debug, Clone, Copy)]
+pub struct RiskRow {
+    /// Share of funds spending past the budget.
+    pub over_budget: f64,
+    /// Share of funds with negative net value.
+    pub net_negative: f64,
+}
+
+impl Default for RiskRow {
+    fn default() -> RiskRow {
+        RiskRow {
+            over_budget: f64::NAN,
+            net_negative: f64::NAN,
+        }
+    }
 }
 
 /// One stage's mean counts (from stages.csv).
@@ -103,6 +126,8 @@ pub struct ReportData {
     pub stages: HashMap<String, Vec<StageRow>>,
     /// model -> months in order.
     pub timeseries: HashMap<String, Vec<MonthRow>>,
+    /// model -> how its funds can go wrong.
+    pub risk: HashMap<String, RiskRow>,
     /// model -> net value per portfolio, in portfolio order.
     pub net_value: HashMap<String, Vec<f64>>,
     /// Where the run came from.
@@ -135,6 +160,16 @@ impl Csv {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Csv { header, rows })
+    }
+
+    /// Column `name` if the file has it (columns added in later versions).
+    pub(crate) fn col_opt(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// Float at (row, column `col` if present), NaN otherwise.
+    pub(crate) fn f_opt(&self, row: &csv::StringRecord, col: Option<usize>) -> f64 {
+        col.map_or(f64::NAN, |c| self.f(row, c))
     }
 
     pub(crate) fn col(&self, name: &str) -> Result<usize, String> {
@@ -223,6 +258,11 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         c("ci_high")?,
         c("prob_a_better")?,
     );
+    let (cw, c5, c95) = (
+        cp.col_opt("prob_a_worse"),
+        cp.col_opt("p5"),
+        cp.col_opt("p95"),
+    );
     let mut comparison = HashMap::new();
     for r in &cp.rows {
         comparison.insert(
@@ -231,8 +271,29 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
                 mean: cp.f(r, cd),
                 ci: (cp.f(r, clo), cp.f(r, chi)),
                 prob_better: cp.f(r, cpb),
+                prob_worse: cp.f_opt(r, cw),
+                range: (cp.f_opt(r, c5), cp.f_opt(r, c95)),
             },
         );
+    }
+
+    let mut risk = HashMap::new();
+    if dir.join("risk.csv").is_file() {
+        let rk = Csv::read(dir, "risk.csv")?;
+        let (cm, co, cn) = (
+            rk.col("model")?,
+            rk.col("prob_over_budget")?,
+            rk.col("prob_net_value_negative")?,
+        );
+        for r in &rk.rows {
+            risk.insert(
+                rk.s(r, cm),
+                RiskRow {
+                    over_budget: rk.f(r, co),
+                    net_negative: rk.f(r, cn),
+                },
+            );
+        }
     }
 
     let st = Csv::read(dir, "stages.csv")?;
@@ -290,6 +351,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         comparison,
         stages,
         timeseries,
+        risk,
         net_value,
         provenance,
         explain,
@@ -315,6 +377,11 @@ impl ReportData {
             ))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// How model `m`'s funds can go wrong (NaN if the folder does not say).
+    pub fn risk(&self, m: usize) -> RiskRow {
+        self.risk.get(&self.models[m]).copied().unwrap_or_default()
     }
 
     /// Index of the model with the highest mean of `metric`.

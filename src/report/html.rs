@@ -3,6 +3,7 @@
 //! assumptions and how to reproduce. One self-contained file per language: no scripts,
 //! no fonts or images fetched, readable printed. All scenario text is HTML-escaped.
 
+use super::charts::bridge::signed;
 use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::{Lang, fill};
@@ -28,55 +29,51 @@ pub fn escape(s: &str) -> String {
 /// The report's style sheet (inlined in every page).
 pub const CSS: &str = include_str!("report.css");
 
-/// The three sentences answering the question (escaped HTML).
+/// The bottom line (escaped HTML): which model delivers more net value here, phrased as
+/// evidence over the simulated funds, the mean difference with the CI of the mean, and
+/// the range of the difference fund by fund; with several baselines, which one the
+/// comparison is made against.
 pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
     let (b, c) = d.pair();
-    let n = d
-        .provenance
-        .portfolios
-        .max(d.net_value.values().map(Vec::len).max().unwrap_or(0) as u64);
     let net = d.diff(c, b, Metric::NetValue);
-    let wins = (net.prob_better * n as f64).round();
-    let key = if net.mean >= 0.0 {
-        "answer_net"
+    let share = percent(lang, net.prob_better, 0);
+    let first = if net.mean >= 0.0 {
+        fill(
+            lang.t("bottom_more"),
+            &[
+                &d.labels[c],
+                &d.labels[b],
+                &share,
+                &money(lang, net.mean),
+                &money(lang, net.ci.0),
+                &money(lang, net.ci.1),
+            ],
+        )
     } else {
-        "answer_net_less"
+        fill(
+            lang.t("bottom_less"),
+            &[
+                &d.labels[b],
+                &d.labels[c],
+                &share,
+                &money(lang, -net.mean),
+                &money(lang, net.ci.0),
+                &money(lang, net.ci.1),
+            ],
+        )
     };
-    let first = fill(
-        lang.t(key),
-        &[
-            &d.labels[c],
-            &money(lang, net.mean.abs()),
-            &d.labels[b],
-            &money(lang, net.ci.0),
-            &money(lang, net.ci.1),
-            &number(lang, wins, 0),
-            &number(lang, n as f64, 0),
-        ],
-    );
-    let waste = d.diff(c, b, Metric::WasteShare);
-    let second = fill(
-        lang.t("answer_waste"),
-        &[
-            &percent(lang, d.stat(c, Metric::WasteShare).mean, 0),
-            &percent(lang, d.stat(b, Metric::WasteShare).mean, 0),
-            &number(lang, 100.0 * waste.mean, 1),
-            &number(lang, 100.0 * waste.ci.0, 1),
-            &number(lang, 100.0 * waste.ci.1, 1),
-            &percent(lang, d.stat(c, Metric::SmallVendorShare).mean, 0),
-            &percent(lang, d.stat(b, Metric::SmallVendorShare).mean, 0),
-        ],
-    );
-    let third = fill(
-        lang.t("answer_time"),
-        &[
-            &number(lang, d.stat(c, Metric::MonthsToFirstValue).mean, 1),
-            &number(lang, d.stat(b, Metric::MonthsToFirstValue).mean, 1),
-            &percent(lang, d.stat(c, Metric::LargestContractShare).mean, 1),
-            &percent(lang, d.stat(b, Metric::LargestContractShare).mean, 1),
-        ],
-    );
-    let mut sentences = vec![first, second, third];
+    let mut sentences = vec![first];
+    if net.range.0.is_finite() {
+        sentences.push(fill(
+            lang.t("bottom_range"),
+            &[
+                &signed(lang, net.range.0),
+                &signed(lang, net.range.1),
+                &d.labels[c],
+                &percent(lang, net.prob_worse, 0),
+            ],
+        ));
+    }
     let baselines: Vec<usize> = (0..d.models.len())
         .filter(|&i| d.scenario.models[i].role == crate::model::Role::Baseline)
         .collect();
@@ -106,6 +103,139 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
         );
     }
     sentences.iter().map(|s| escape(s)).collect()
+}
+
+/// The risk box (HTML): per model, the chance of spending past the budget and of
+/// losing money, the worst 5% of funds, the range of net value over funds beside the
+/// CI of its mean, so the CI of a mean is never the only range shown.
+fn risk_box(d: &ReportData, lang: Lang) -> String {
+    let mut h = format!(
+        "<section class=\"risk\">\n<h2>{}</h2>\n<table>\n<thead><tr><th></th>",
+        escape(lang.t("risk_heading"))
+    );
+    for (i, l) in d.labels.iter().enumerate() {
+        h += &format!(
+            "<th><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
+            css_colour(i),
+            escape(l)
+        );
+    }
+    h += "</tr></thead>\n<tbody>\n";
+    let models = 0..d.models.len();
+    let net = |m: usize| d.stat(m, Metric::NetValue);
+    let rows: [(&str, Vec<String>); 5] = [
+        (
+            "risk_over_budget",
+            models
+                .clone()
+                .map(|m| percent(lang, d.risk(m).over_budget, 0))
+                .collect(),
+        ),
+        (
+            "risk_negative",
+            models
+                .clone()
+                .map(|m| percent(lang, d.risk(m).net_negative, 0))
+                .collect(),
+        ),
+        (
+            "risk_p5",
+            models
+                .clone()
+                .map(|m| money(lang, net(m).quantiles[0]))
+                .collect(),
+        ),
+        (
+            "risk_range",
+            models
+                .clone()
+                .map(|m| {
+                    let q = net(m).quantiles;
+                    format!("{} – {}", money(lang, q[0]), money(lang, q[4]))
+                })
+                .collect(),
+        ),
+        (
+            "risk_mean",
+            models
+                .map(|m| {
+                    let s = net(m);
+                    format!(
+                        "{} [{} ; {}]",
+                        money(lang, s.mean),
+                        money(lang, s.ci.0),
+                        money(lang, s.ci.1)
+                    )
+                })
+                .collect(),
+        ),
+    ];
+    for (key, cells) in rows {
+        h += &format!("<tr><th scope=\"row\">{}</th>", escape(lang.t(key)));
+        for cell in cells {
+            h += &format!("<td>{}</td>", escape(&cell));
+        }
+        h += "</tr>\n";
+    }
+    h + "</tbody>\n</table>\n</section>\n"
+}
+
+/// The trade-offs a minister asks first (escaped HTML): services delivered, how the
+/// net-value difference splits into value delivered and money not spent, waste and
+/// access, time to first value and the largest contract.
+fn tradeoffs(d: &ReportData, lang: Lang) -> Vec<String> {
+    let (b, c) = d.pair();
+    let mean = |m: usize, metric: Metric| d.stat(m, metric).mean;
+    let services = fill(
+        lang.t("tradeoff_services"),
+        &[
+            &number(lang, mean(c, Metric::IdeasDelivered), 1),
+            &d.labels[c],
+            &number(lang, mean(b, Metric::IdeasDelivered), 1),
+            &d.labels[b],
+        ],
+    );
+    // net value = delivered value - spend, so the difference splits exactly.
+    let net = signed(lang, d.diff(c, b, Metric::NetValue).mean);
+    let value = signed(lang, d.diff(c, b, Metric::DeliveredValue).mean);
+    let spend = d.diff(c, b, Metric::Spend).mean;
+    let split = if spend > 0.0 {
+        fill(
+            lang.t("tradeoff_split_spend"),
+            &[&net, &value, &money(lang, spend)],
+        )
+    } else {
+        fill(
+            lang.t("tradeoff_split"),
+            &[&net, &value, &signed(lang, -spend)],
+        )
+    };
+    let waste = d.diff(c, b, Metric::WasteShare);
+    let waste = fill(
+        lang.t("answer_waste"),
+        &[
+            &percent(lang, mean(c, Metric::WasteShare), 0),
+            &percent(lang, mean(b, Metric::WasteShare), 0),
+            &number(lang, 100.0 * waste.mean, 1),
+            &number(lang, 100.0 * waste.ci.0, 1),
+            &number(lang, 100.0 * waste.ci.1, 1),
+            &percent(lang, mean(c, Metric::SmallVendorShare), 0),
+            &percent(lang, mean(b, Metric::SmallVendorShare), 0),
+        ],
+    );
+    let time = fill(
+        lang.t("answer_time"),
+        &[
+            &number(lang, mean(c, Metric::MonthsToFirstValue), 1),
+            &number(lang, mean(b, Metric::MonthsToFirstValue), 1),
+            &percent(lang, mean(c, Metric::LargestContractShare), 1),
+            &percent(lang, mean(b, Metric::LargestContractShare), 1),
+        ],
+    );
+    [services, split, waste, time]
+        .iter()
+        .map(|s| escape(s))
+        .collect()
 }
 
 fn assumptions(d: &ReportData, lang: Lang) -> Vec<(String, String, String)> {
@@ -198,7 +328,7 @@ fn explain_section(
     t: &crate::explain::Table,
     lang: Lang,
 ) -> Result<String, String> {
-    use super::charts::bridge::{self, Bridge, signed};
+    use super::charts::bridge::{self, Bridge};
     use crate::explain::Part;
     let b = Bridge::new(t, &d.scenario);
     let count = t.mechanisms().count();
@@ -311,8 +441,20 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
             "<section class=\"answer\">\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n</section>\n",
             escape(lang.t("question")),
             escape(&fill(lang.t("question_text"), &[&d.scenario.name])),
-            escape(lang.t("answer")),
+            escape(lang.t("bottom_line")),
             answer(d, lang).join(" ")
+        ),
+    );
+    push(&mut h, &risk_box(d, lang));
+    push(
+        &mut h,
+        &format!(
+            "<section class=\"tradeoffs\">\n<h2>{}</h2>\n<ul>\n{}</ul>\n</section>\n",
+            escape(lang.t("tradeoffs")),
+            tradeoffs(d, lang)
+                .iter()
+                .map(|s| format!("<li>{s}</li>\n"))
+                .collect::<String>()
         ),
     );
     // Headline table.

@@ -57,6 +57,41 @@ impl Lang {
 pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
+    ("bottom_line", "Bottom line"),
+    (
+        "bottom_more",
+        "On these assumptions, {} delivers more net value than {} in {} of simulated funds: {} more per fund on average (95% CI of the mean: {} to {}).",
+    ),
+    (
+        "bottom_less",
+        "On these assumptions, {} delivers more net value than {}: the latter does better in only {} of simulated funds and delivers {} less per fund on average (95% CI of the mean: {} to {}).",
+    ),
+    (
+        "bottom_range",
+        "Fund by fund, the difference varies far more than its mean: in 90% of simulated funds it lies between {} and {}, and {} does worse in {} of them.",
+    ),
+    ("risk_heading", "Risks, fund by fund"),
+    ("risk_over_budget", "Chance of spending past the budget"),
+    (
+        "risk_negative",
+        "Chance of losing money (net value below zero)",
+    ),
+    ("risk_p5", "Worst 5% of funds: net value at most"),
+    ("risk_range", "Net value in 90% of funds (p5 to p95)"),
+    ("risk_mean", "Mean net value [95% CI of the mean]"),
+    ("tradeoffs", "Trade-offs"),
+    (
+        "tradeoff_services",
+        "Services delivered per fund: {} with {} against {} with {}.",
+    ),
+    (
+        "tradeoff_split",
+        "The {} difference in net value is {} of value delivered and {} of money not spent (money not spent goes back to the treasury; in a difference of net value it counts dollar for dollar).",
+    ),
+    (
+        "tradeoff_split_spend",
+        "The {} difference in net value is {} of value delivered, less {} of extra spending.",
+    ),
     ("answer", "Answer"),
     (
         "question_text",
@@ -65,14 +100,6 @@ pub const EN: &[(&str, &str)] = &[
     (
         "answer_baseline",
         "The comparison is with the strongest of the {} baselines, {}: the one with the highest mean net value ({} per fund; the others: {}).",
-    ),
-    (
-        "answer_net",
-        "{} delivered {} more net value per fund than {} (95% CI {} to {}), and did better in {} of the {} simulated funds.",
-    ),
-    (
-        "answer_net_less",
-        "{} delivered {} less net value per fund than {} (95% CI {} to {}), and did better in only {} of the {} simulated funds.",
     ),
     (
         "answer_waste",
@@ -316,6 +343,50 @@ pub const EN: &[(&str, &str)] = &[
 pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
+    ("bottom_line", "En bref"),
+    (
+        "bottom_more",
+        "Selon ces hypothèses, {} produit plus de valeur nette que {} dans {} des fonds simulés : {} de plus par fonds en moyenne (IC à 95 % de la moyenne : de {} à {}).",
+    ),
+    (
+        "bottom_less",
+        "Selon ces hypothèses, {} produit plus de valeur nette que {} : ce dernier ne fait mieux que dans {} des fonds simulés et produit {} de moins par fonds en moyenne (IC à 95 % de la moyenne : de {} à {}).",
+    ),
+    (
+        "bottom_range",
+        "D’un fonds à l’autre, l’écart varie bien plus que sa moyenne : dans 90 % des fonds simulés, il se situe entre {} et {}, et {} fait moins bien dans {} d’entre eux.",
+    ),
+    ("risk_heading", "Risques, fonds par fonds"),
+    (
+        "risk_over_budget",
+        "Probabilité de dépenser au-delà du budget",
+    ),
+    (
+        "risk_negative",
+        "Probabilité de perdre de l’argent (valeur nette négative)",
+    ),
+    (
+        "risk_p5",
+        "5 % des fonds les moins favorables : valeur nette d’au plus",
+    ),
+    ("risk_range", "Valeur nette dans 90 % des fonds (p5 à p95)"),
+    (
+        "risk_mean",
+        "Valeur nette moyenne [IC à 95 % de la moyenne]",
+    ),
+    ("tradeoffs", "Compromis"),
+    (
+        "tradeoff_services",
+        "Services livrés par fonds : {} avec {} contre {} avec {}.",
+    ),
+    (
+        "tradeoff_split",
+        "L’écart de {} en valeur nette se compose de {} de valeur livrée et de {} d’argent non dépensé (l’argent non dépensé retourne au Trésor ; dans un écart de valeur nette, il compte dollar pour dollar).",
+    ),
+    (
+        "tradeoff_split_spend",
+        "L’écart de {} en valeur nette se compose de {} de valeur livrée, moins {} de dépenses supplémentaires.",
+    ),
     ("answer", "Réponse"),
     (
         "question_text",
@@ -324,14 +395,6 @@ pub const FR: &[(&str, &str)] = &[
     (
         "answer_baseline",
         "La comparaison se fait avec la plus solide des {} références, {} : celle dont la valeur nette moyenne est la plus élevée ({} par fonds ; les autres : {}).",
-    ),
-    (
-        "answer_net",
-        "{} a produit {} de valeur nette de plus par fonds que {} (IC à 95 % de {} à {}) et a fait mieux dans {} des {} fonds simulés.",
-    ),
-    (
-        "answer_net_less",
-        "{} a produit {} de valeur nette de moins par fonds que {} (IC à 95 % de {} à {}) et n’a fait mieux que dans {} des {} fonds simulés.",
     ),
     (
         "answer_waste",

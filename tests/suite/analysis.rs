@@ -157,12 +157,18 @@ fn summaries_comparisons_and_stages_match_a_plain_computation() {
                 },
             )
             .sum();
+        let losses = pairs.iter().filter(|(x, y)| sign * x < sign * y).count();
+        let mut sorted = diffs.clone();
+        sorted.sort_by(f64::total_cmp);
         let p = &c.paired;
         assert_eq!(p.n, n);
         for (u, v) in [
             (p.mean_diff, mean),
             (p.se, sd / (n as f64).sqrt()),
             (p.prob_a_better, wins / n as f64),
+            (p.prob_a_worse, losses as f64 / n as f64),
+            (p.p5, quantile(&sorted, 0.05)),
+            (p.p95, quantile(&sorted, 0.95)),
         ] {
             assert!(
                 close(u, v),

@@ -132,7 +132,7 @@ fn the_french_report_has_no_english_labels() {
     let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
     let en = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        fr.contains("<html lang=\"fr\">") && fr.contains("Réponse") && fr.contains("Gaspillage")
+        fr.contains("<html lang=\"fr\">") && fr.contains("En bref") && fr.contains("Gaspillage")
     );
     for ((key, english), (_, french)) in EN.iter().zip(FR) {
         if english == french {
@@ -145,7 +145,7 @@ fn the_french_report_has_no_english_labels() {
             );
         }
     }
-    assert!(en.contains("Answer") && !en.contains("Réponse"));
+    assert!(en.contains("Bottom line") && !en.contains("En bref"));
     let svg = std::fs::read_to_string(out.join("charts/fr/headline.svg")).unwrap();
     assert!(svg.contains("Valeur nette") && !svg.contains("Net value"));
 }
@@ -211,4 +211,140 @@ fn report_on_a_folder_that_is_not_a_run_is_a_clear_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a run folder"));
+}
+
+/// Rows of a run folder's CSV file as maps from column to text.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            h.iter()
+                .zip(x.iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The text of the report's section `class` (tags dropped, entities of `'` undone).
+fn section(html: &str, class: &str) -> String {
+    let start = html
+        .find(&format!("<section class=\"{class}\">"))
+        .unwrap_or_else(|| panic!("no {class} section"));
+    let end = start + html[start..].find("</section>").unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&#39;", "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_decision_page_states_the_winner_and_the_risks_from_the_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    // As shipped, and with stage gates so costly that the baseline must win.
+    for (name, extra) in [
+        ("shipped", &[][..]),
+        (
+            "costly-gates",
+            &["--set", "models.stage_gated.gate_review_cost=3000000"][..],
+        ),
+    ] {
+        let out = tmp.path().join(name);
+        default_run(&out, extra);
+        let comparison = csv_rows(&out.join("comparison.csv"));
+        let net = comparison
+            .iter()
+            .find(|r| {
+                r["model_a"] == "stage_gated"
+                    && r["model_b"] == "waterfall_rc"
+                    && r["metric"] == "net_value"
+            })
+            .unwrap();
+        let mean: f64 = net["mean_diff"].parse().unwrap();
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        let bottom = section(&html, "answer");
+        let (winner, loser) = if mean >= 0.0 {
+            (
+                "Stage-gated (GOV.UK phases)",
+                "Waterfall (reference-class forecast)",
+            )
+        } else {
+            (
+                "Waterfall (reference-class forecast)",
+                "Stage-gated (GOV.UK phases)",
+            )
+        };
+        let claim = format!("{winner} delivers more net value than {loser}");
+        assert!(
+            bottom.contains(&claim),
+            "{name}: wanted `{claim}` in: {bottom}"
+        );
+        assert_eq!(name == "costly-gates", mean < 0.0, "{name}: mean {mean}");
+        // The CI of the mean is labelled as such, and the range of outcomes stands
+        // beside it: p5 to p95 of the difference, and how often the challenger loses.
+        assert!(bottom.contains("95% CI of the mean"), "{bottom}");
+        let worse: f64 = net["prob_a_worse"].parse().unwrap();
+        let p5: f64 = net["p5"].parse().unwrap();
+        let p95: f64 = net["p95"].parse().unwrap();
+        assert!(p5 < mean && mean < p95, "{name}: {p5} {mean} {p95}");
+        assert!(
+            bottom.contains(&format!("does worse in {:.0}% of them", 100.0 * worse)),
+            "{bottom}"
+        );
+
+        // The risk box: each model's chance of overspending and of losing money, read
+        // again from the per-portfolio rows.
+        let risk = section(&html, "risk");
+        let budget = 50e6; // the default's fund.budget
+        let rows = csv_rows(&out.join("portfolios.csv"));
+        for model in ["waterfall", "waterfall_rc", "stage_gated"] {
+            let mine: Vec<_> = rows.iter().filter(|r| r["model"] == model).collect();
+            let share = |pred: &dyn Fn(&std::collections::HashMap<String, String>) -> bool| {
+                mine.iter().filter(|r| pred(r)).count() as f64 / mine.len() as f64
+            };
+            let over = share(&|r| r["spend"].parse::<f64>().unwrap() > budget * (1.0 + 1e-9));
+            let negative = share(&|r| r["net_value"].parse::<f64>().unwrap() < 0.0);
+            let file = csv_rows(&out.join("risk.csv"));
+            let row = file.iter().find(|r| r["model"] == model).unwrap();
+            assert_eq!(
+                row["prob_over_budget"].parse::<f64>().unwrap(),
+                over,
+                "{model}"
+            );
+            assert_eq!(
+                row["prob_net_value_negative"].parse::<f64>().unwrap(),
+                negative,
+                "{model}"
+            );
+            for p in [over, negative] {
+                assert!(
+                    risk.contains(&format!("{:.0}%", 100.0 * p)),
+                    "{p} in {risk}"
+                );
+            }
+        }
+        assert!(risk.contains("Worst 5% of funds") && risk.contains("95% CI of the mean"));
+        let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
+        // (section() reads the no-break space before % as a space.)
+        assert!(section(&fr, "risk").contains("IC à 95 % de la moyenne"));
+        // The trade-offs split the net-value difference into value and spend.
+        let trade = section(&html, "tradeoffs");
+        assert!(trade.contains("Services delivered per fund"), "{trade}");
+        assert!(trade.contains("difference in net value is"), "{trade}");
+    }
 }
