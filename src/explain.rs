@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::analysis::stats::summarize;
 use crate::engine;
 use crate::metrics::Metric;
-use crate::model::Scenario;
+use crate::model::{Scenario, Text};
 use crate::report::i18n::Lang;
 use crate::scenario::ScenarioError;
 
@@ -217,9 +217,9 @@ pub fn shapley(values: &[f64]) -> Vec<f64> {
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Baseline model (key, label).
-    pub baseline: (String, String),
+    pub baseline: (String, Text),
     /// Challenger model (key, label).
-    pub challenger: (String, String),
+    pub challenger: (String, Text),
     /// Portfolios per subset.
     pub portfolios: u64,
     /// Mechanisms switched on and off (bit i of a subset is `mechanisms[i]`).
@@ -302,9 +302,9 @@ pub fn pick_models(
 #[derive(Debug, Clone)]
 pub struct Explanation {
     /// Baseline model (key, label).
-    pub baseline: (String, String),
+    pub baseline: (String, Text),
     /// Challenger model (key, label).
-    pub challenger: (String, String),
+    pub challenger: (String, Text),
     /// Challenger minus baseline net value per portfolio with every mechanism off.
     pub all_off: Vec<f64>,
     /// The same with every mechanism on (the scenario as it is).

@@ -485,8 +485,16 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
     }
     Ok(Plan {
         metric,
-        baseline: (a, s.models[a].name.clone(), s.models[a].label.clone()),
-        challenger: (b, s.models[b].name.clone(), s.models[b].label.clone()),
+        baseline: (
+            a,
+            s.models[a].name.clone(),
+            s.models[a].label.en().to_string(),
+        ),
+        challenger: (
+            b,
+            s.models[b].name.clone(),
+            s.models[b].label.en().to_string(),
+        ),
         spread,
         portfolios,
         base,

@@ -227,7 +227,7 @@ pub fn timeseries(t: &Tally) -> PolarsResult<DataFrame> {
 /// Where an idea ended up: (outcome, stage of that outcome).
 fn project_outcome(s: &Scenario, m: usize, p: &Project) -> (&'static str, String) {
     let stages = &s.models[m].stages;
-    let name = |k: usize| stages[k].name.clone();
+    let name = |k: usize| stages[k].name.en().to_string();
     let current = name(p.stages_entered.saturating_sub(1));
     match p.status {
         Status::Delivered => ("delivered", current),

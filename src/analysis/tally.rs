@@ -346,7 +346,7 @@ impl Tally {
             .enumerate()
             .map(|(m, model)| ModelSummary {
                 model: model.name.clone(),
-                label: model.label.clone(),
+                label: model.label.en().to_string(),
                 role: role_name(model.role),
                 metrics: summaries.by_ref().take(k).collect(),
                 stages: model
@@ -354,7 +354,7 @@ impl Tally {
                     .iter()
                     .zip(&self.totals.stages[m])
                     .map(|(st, t)| StageSummary {
-                        stage: st.name.clone(),
+                        stage: st.name.en().to_string(),
                         entered_mean: t.entered as f64 / n,
                         passed_mean: t.passed as f64 / n,
                         killed_mean: t.killed as f64 / n,
@@ -392,7 +392,7 @@ impl Tally {
             })
             .collect();
         Analysis {
-            scenario: s.name.clone(),
+            scenario: s.name.en().to_string(),
             portfolios: self.count,
             seed: s.simulation.seed,
             models,

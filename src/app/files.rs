@@ -93,22 +93,27 @@ pub(super) fn validate(args: &ValidateArgs) -> Result<(), AppError> {
             Ok(l) => match scenario::sweep_points(&l) {
                 // Every sweep point must be a valid scenario too.
                 Err(e) => errors.extend(e.diagnostics),
-                Ok(points) => print(&format!(
-                    "{}: ok ({} models: {}{})\n",
-                    path.display(),
-                    l.scenario.models.len(),
-                    l.scenario
-                        .models
-                        .iter()
-                        .map(|m| m.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if l.sweep.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; {} sweep points", points.len())
+                Ok(points) => {
+                    if let Some(w) = scenario::untranslated_warning(&l) {
+                        super::say(&w);
                     }
-                ))?,
+                    print(&format!(
+                        "{}: ok ({} models: {}{})\n",
+                        path.display(),
+                        l.scenario.models.len(),
+                        l.scenario
+                            .models
+                            .iter()
+                            .map(|m| m.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if l.sweep.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {} sweep points", points.len())
+                        }
+                    ))?
+                }
             },
             Err(e) => errors.extend(e.diagnostics),
         }

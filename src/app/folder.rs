@@ -143,7 +143,7 @@ pub(super) fn manifest(
     let s = &loaded.scenario;
     Manifest {
         budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: s.name.clone(),
+        scenario_name: s.name.en().to_string(),
         scenario: ScenarioSource {
             path: loaded.origin.clone(),
             sha256: sha256_hex(loaded.text.as_bytes()),

@@ -80,8 +80,21 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
-/// Loads the scenario named by `args` (or the embedded default) with its overrides.
+/// Loads the scenario named by `args` (or the embedded default) with its overrides,
+/// and warns (unless `--quiet`) when French outputs would show English scenario text.
 pub fn load(args: &Common) -> Result<Loaded, ScenarioError> {
+    let loaded = load_quietly(args)?;
+    if !args.quiet
+        && args.lang.list().contains(&crate::model::Lang::Fr)
+        && let Some(w) = scenario::untranslated_warning(&loaded)
+    {
+        say(&w);
+    }
+    Ok(loaded)
+}
+
+/// [`load`] without the warning.
+fn load_quietly(args: &Common) -> Result<Loaded, ScenarioError> {
     let mut sets = Vec::new();
     if let Some(n) = args.portfolios {
         sets.push(format!("simulation.portfolios={n}"));

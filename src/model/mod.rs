@@ -5,6 +5,9 @@
 //! stages plus rules): waterfall is a one-stage model, not a code path.
 
 pub mod distribution;
+pub mod text;
+
+pub use text::{Lang, Text};
 
 pub use distribution::Dist;
 
@@ -12,9 +15,11 @@ pub use distribution::Dist;
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// Short human name, shown in tables and reports.
-    pub name: String,
+    pub name: Text,
     /// Free text describing what the scenario represents.
-    pub description: String,
+    pub description: Text,
+    /// The classification line reports carry (default "Unclassified / Non classifié").
+    pub classification: Text,
     /// Monte Carlo settings.
     pub simulation: Simulation,
     /// The fund's budget and intake pipeline.
@@ -239,8 +244,8 @@ pub enum StageDuration {
 /// One stage of a funding model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
-    /// Name (e.g. "discovery").
-    pub name: String,
+    /// Name (e.g. "discovery"); the English is its identifier in outputs.
+    pub name: Text,
     /// Planned cost of the stage.
     pub scope: StageScope,
     /// Planned duration of the stage.
@@ -267,7 +272,7 @@ pub struct FundingModel {
     /// Identifier (the TOML table key).
     pub name: String,
     /// Display label.
-    pub label: String,
+    pub label: Text,
     /// Stages in order; the first starts at selection.
     pub stages: Vec<Stage>,
     /// When money is committed.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::metrics::Metric;
-use crate::model::Scenario;
+use crate::model::{Lang, Scenario};
 use crate::scenario;
 
 /// Statistics of one metric for one model (from summary.csv).
@@ -93,6 +93,8 @@ pub struct Provenance {
     /// The command that writes the folder's data files again, run in its parent
     /// directory ([`crate::export::reproduce`]).
     pub reproduce: String,
+    /// When the run started (UTC, RFC 3339; empty if unknown).
+    pub started: String,
 }
 
 impl Provenance {
@@ -105,6 +107,7 @@ impl Provenance {
             resolved_sha256: m.scenario.resolved_sha256.clone(),
             scenario_path: m.scenario.path.clone(),
             reproduce: m.reproduce.clone().unwrap_or_default(),
+            started: m.started.clone(),
         }
     }
 }
@@ -223,7 +226,11 @@ fn net_values(dir: &Path) -> Result<HashMap<String, Vec<f64>>, String> {
 pub fn read(dir: &Path) -> Result<ReportData, String> {
     let scenario = resolved_scenario(dir)?;
     let models: Vec<String> = scenario.models.iter().map(|m| m.name.clone()).collect();
-    let labels = scenario.models.iter().map(|m| m.label.clone()).collect();
+    let labels = scenario
+        .models
+        .iter()
+        .map(|m| m.label.en().to_string())
+        .collect();
 
     let sm = Csv::read(dir, "summary.csv")?;
     let c = |n| sm.col(n);
@@ -379,6 +386,27 @@ impl ReportData {
             .unwrap_or_default()
     }
 
+    /// Writes the models' labels in `lang` (charts and pages are drawn one language at a
+    /// time; the rest of the data is the same in every language).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.labels = self
+            .scenario
+            .models
+            .iter()
+            .map(|m| m.label.get(lang).to_string())
+            .collect();
+    }
+
+    /// The name in `lang` of model `m`'s stage `id` (its English name, as in
+    /// stages.csv); `id` itself if the scenario has no such stage.
+    pub fn stage_name(&self, m: usize, id: &str, lang: Lang) -> String {
+        self.scenario.models[m]
+            .stages
+            .iter()
+            .find(|s| s.name.en() == id)
+            .map_or_else(|| id.to_string(), |s| s.name.get(lang).to_string())
+    }
+
     /// How model `m`'s funds can go wrong (NaN if the folder does not say).
     pub fn risk(&self, m: usize) -> RiskRow {
         self.risk.get(&self.models[m]).copied().unwrap_or_default()
@@ -461,6 +489,7 @@ pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {
         portfolios: m["portfolios"].as_u64().unwrap_or(0),
         resolved_sha256: text_of(&m["scenario"]["resolved_sha256"]),
         scenario_path: text_of(&m["scenario"]["path"]),
+        started: text_of(&m["started"]),
         // Folders written before manifests recorded the command: the same command,
         // from the folder as it is now.
         reproduce: match m["reproduce"].as_str() {

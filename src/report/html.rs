@@ -339,8 +339,8 @@ fn explain_section(
             &whole(lang, count as u64),
             &whole(lang, 1u64 << count),
             &whole(lang, portfolios as u64),
-            &b.challenger,
-            &b.baseline,
+            b.challenger.get(lang),
+            b.baseline.get(lang),
         ],
     );
     let at = |p: Part| {
@@ -405,7 +405,7 @@ fn explain_section(
 
 /// The whole page in `lang`.
 pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
-    let name = escape(&d.scenario.name);
+    let name = escape(d.scenario.name.get(lang));
     let mut h = String::new();
     let push = |h: &mut String, s: &str| h.push_str(s);
     push(
@@ -418,20 +418,36 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
             CSS
         ),
     );
+    // The classification line heads the page, as on any Government of Canada document.
     push(
         &mut h,
         &format!(
-            "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+            "<p class=\"classification\">{}</p>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+            escape(d.scenario.classification.get(lang)),
             escape(lang.t("report_title")),
             name
         ),
     );
+    if !d.provenance.started.is_empty() {
+        // One line of its own: folders of one study written on other days (a merge
+        // and a single run) differ only here and in the manifest.
+        push(
+            &mut h,
+            &format!(
+                "<p class=\"run-date\">{}</p>\n",
+                escape(&fill(
+                    lang.t("run_date"),
+                    &[&style::date(lang, &d.provenance.started)]
+                ))
+            ),
+        );
+    }
     if !d.scenario.description.is_empty() {
         push(
             &mut h,
             &format!(
                 "<p class=\"description\">{}</p>\n",
-                escape(&d.scenario.description)
+                escape(d.scenario.description.get(lang))
             ),
         );
     }
@@ -440,7 +456,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         &format!(
             "<section class=\"answer\">\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n</section>\n",
             escape(lang.t("question")),
-            escape(&fill(lang.t("question_text"), &[&d.scenario.name])),
+            escape(&fill(lang.t("question_text"), &[d.scenario.name.get(lang)])),
             escape(lang.t("bottom_line")),
             answer(d, lang).join(" ")
         ),

@@ -1,27 +1,9 @@
 //! Every word the charts and reports show, in English and French: one table per
 //! language with the same keys (a test checks), looked up by key.
 
-/// Report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// French.
-    Fr,
-}
+pub use crate::model::Lang;
 
 impl Lang {
-    /// Both languages, English first.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
-
-    /// ISO 639-1 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-        }
-    }
-
     fn table(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Lang::En => EN,
@@ -58,6 +40,7 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    ("run_date", "Simulated on {}"),
     (
         "bottom_more",
         "On these assumptions, {} delivers more net value than {} in {} of simulated funds: {} more per fund on average (95% CI of the mean: {} to {}).",
@@ -344,6 +327,7 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    ("run_date", "Simulation du {}"),
     (
         "bottom_more",
         "Selon ces hypothèses, {} produit plus de valeur nette que {} dans {} des fonds simulés : {} de plus par fonds en moyenne (IC à 95 % de la moyenne : de {} à {}).",

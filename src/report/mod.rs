@@ -87,6 +87,7 @@ pub fn build(
     }
     let mut written = Vec::new();
     for &lang in langs {
+        d.set_lang(lang);
         let mut files = charts::render_all(&dir.join(chart_dir(lang)), &d, lang)?;
         if let Some(t) = &d.explain {
             let bridge = charts::bridge::Bridge::new(t, &d.scenario);

@@ -133,6 +133,55 @@ pub fn diff(lang: Lang, metric: Metric, x: f64) -> String {
     }
 }
 
+/// The day of an RFC 3339 time as people write it: December 2, 2026 (2 décembre
+/// 2026; 1er for the first of a month). The text as given if it is not such a time.
+pub fn date(lang: Lang, rfc3339: &str) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let parts: Vec<u32> = rfc3339
+        .get(..10)
+        .map(|d| d.split('-').filter_map(|p| p.parse().ok()).collect())
+        .unwrap_or_default();
+    let [year, month, day] = parts[..] else {
+        return rfc3339.to_string();
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return rfc3339.to_string();
+    }
+    let m = (month - 1) as usize;
+    match lang {
+        Lang::En => format!("{} {day}, {year}", EN[m]),
+        Lang::Fr if day == 1 => format!("1er {} {year}", FR[m]),
+        Lang::Fr => format!("{day} {} {year}", FR[m]),
+    }
+}
+
 /// A share as a percentage: 41% (41 % in French).
 pub fn percent(lang: Lang, x: f64, digits: usize) -> String {
     if !x.is_finite() {
@@ -290,6 +339,17 @@ mod tests {
         assert_eq!(whole(Lang::En, 1024), "1,024");
         assert_eq!(whole(Lang::Fr, 1_234_567), "1\u{202f}234\u{202f}567");
         assert_eq!(whole(Lang::En, 500), "500");
+        assert_eq!(
+            date(Lang::En, "2026-12-02T00:25:58.965Z"),
+            "December 2, 2026"
+        );
+        assert_eq!(
+            date(Lang::Fr, "2026-12-02T00:25:58.965Z"),
+            "2 décembre 2026"
+        );
+        assert_eq!(date(Lang::Fr, "2027-01-01T09:00:00Z"), "1er janvier 2027");
+        assert_eq!(date(Lang::En, ""), "");
+        assert_eq!(date(Lang::En, "2026-13-01"), "2026-13-01");
         assert!(register());
     }
 }

@@ -153,25 +153,35 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         .collect();
     let names: Vec<String> = order
         .iter()
-        .map(|&i| scenario.models[i].label.clone())
+        .map(|&i| scenario.models[i].label.get(lang).to_string())
         .collect();
     let (axes, pts) = points(dir, &keys)?;
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n",
         lang.code(),
         escape(lang.t("sweep_report_title")),
-        escape(&scenario.name),
+        escape(scenario.name.get(lang)),
         CSS
     );
     h += &format!(
-        "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+        "<p class=\"classification\">{}</p>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+        escape(scenario.classification.get(lang)),
         escape(lang.t("sweep_report_title")),
-        escape(&scenario.name)
+        escape(scenario.name.get(lang))
     );
+    if !p.started.is_empty() {
+        h += &format!(
+            "<p class=\"run-date\">{}</p>\n",
+            escape(&fill(
+                lang.t("run_date"),
+                &[&super::style::date(lang, &p.started)]
+            ))
+        );
+    }
     if !scenario.description.is_empty() {
         h += &format!(
             "<p class=\"description\">{}</p>\n",
-            escape(&scenario.description)
+            escape(scenario.description.get(lang))
         );
     }
     h += &format!(

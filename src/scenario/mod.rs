@@ -189,6 +189,46 @@ pub fn model_index(s: &Scenario, key: &str, flag: &str) -> Result<usize, Scenari
     })
 }
 
+/// Fields of `s` whose text has no French (a French report shows their English), as
+/// paths: `name`, `models.KEY.label`, `models.KEY.stages.I.name` ...
+pub fn untranslated(s: &Scenario) -> Vec<String> {
+    let lang = crate::model::Lang::Fr;
+    let mut out = Vec::new();
+    for (path, text) in [
+        ("name", &s.name),
+        ("description", &s.description),
+        ("classification", &s.classification),
+    ] {
+        if text.lacks(lang) {
+            out.push(path.to_string());
+        }
+    }
+    for m in &s.models {
+        if m.label.lacks(lang) {
+            out.push(format!("models.{}.label", m.name));
+        }
+        for (i, st) in m.stages.iter().enumerate() {
+            if st.name.lacks(lang) {
+                out.push(format!("models.{}.stages.{i}.name", m.name));
+            }
+        }
+    }
+    out
+}
+
+/// The warning for a scenario whose French outputs would show English text, if any.
+pub fn untranslated_warning(loaded: &Loaded) -> Option<String> {
+    let missing = untranslated(&loaded.scenario);
+    (!missing.is_empty()).then(|| {
+        format!(
+            "warning: {}: no French text for {}; the French report and charts show the English. \
+             Give each as a table of languages, e.g. label = {{ en = \"Stage-gated\", fr = \"Par étapes\" }}",
+            loaded.origin,
+            missing.join(", ")
+        )
+    })
+}
+
 /// The JSON Schema of scenario files, pretty-printed.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(raw::RawScenario);

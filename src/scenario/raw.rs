@@ -58,10 +58,12 @@ pub struct RawScenario {
     #[serde(default)]
     pub extends: Option<String>,
     /// Short name shown in tables and reports.
-    pub name: String,
+    pub name: RawText,
     /// What the scenario represents.
     #[serde(default)]
-    pub description: String,
+    pub description: RawText,
+    /// The classification line reports carry (default "Unclassified / Non classifié").
+    pub classification: Option<RawText>,
     /// Monte Carlo settings.
     pub simulation: RawSimulation,
     /// The fund's budget and intake of ideas.
@@ -347,7 +349,7 @@ pub enum RawRole {
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
     /// Display label (default: the table name).
-    pub label: Option<String>,
+    pub label: Option<RawText>,
     /// When money is committed: "project" or "stage".
     pub commitment: RawCommitment,
     /// Funding order when money is short: "rank" (default) or "arrival".
@@ -389,7 +391,7 @@ pub struct RawModel {
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
     /// Stage name (e.g. "discovery").
-    pub name: String,
+    pub name: RawText,
     /// Share of the idea's planned cost (or set `cost`).
     #[schemars(extend("x-unit" = "share", "exclusiveMinimum" = 0, "maximum" = 1, "x-help" = "a share of the idea's planned cost; the stages' shares add up to 1"))]
     pub scope_share: Option<f64>,
@@ -461,6 +463,74 @@ pub struct RawDistTable {
     pub mode: Option<f64>,
     /// Upper bound (uniform, triangular, pert).
     pub max: Option<f64>,
+}
+
+/// Text people read: a string, or a table of languages such as
+/// { en = "Stage-gated", fr = "Par étapes" } (English required, French optional).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawText {
+    /// English (or the only) text.
+    pub en: String,
+    /// French text, if given.
+    pub fr: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = RawText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a string, or a table of languages such as { en = \"Stage-gated\", fr = \"Par étapes\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
+                Ok(RawText {
+                    en: v.to_string(),
+                    fr: None,
+                })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+                let (mut en, mut fr) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "en" => &mut en,
+                        "fr" => &mut fr,
+                        _ => return Err(de::Error::unknown_field(&key, &["en", "fr"])),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::custom(format_args!("`{key}` given twice")));
+                    }
+                    *slot = Some(map.next_value::<String>()?);
+                }
+                let en = en.ok_or_else(|| de::Error::missing_field("en"))?;
+                Ok(RawText { en, fr })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawText {
+    fn schema_name() -> Cow<'static, str> {
+        "Text".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A string, or a table of languages: { en = \"...\", fr = \"...\" } (English required; French reports fall back to it).",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": { "en": { "type": "string" }, "fr": { "type": "string" } },
+                    "required": ["en"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// Either form of a distribution.

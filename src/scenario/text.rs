@@ -61,6 +61,18 @@ fn diagnostic(path: &str, what: &str, (pos, c, why): (usize, char, &str)) -> Dia
     }
 }
 
+/// Whether scenario text `v` (a string, or a table of languages) is blank in any
+/// language it gives.
+fn is_blank(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::Table(t)) => t
+            .values()
+            .any(|x| x.as_str().is_some_and(|s| s.trim().is_empty())),
+        _ => false,
+    }
+}
+
 /// Problems with the names that identify things in tables and reports: the scenario's
 /// `name`, each model's key and `label`, each stage's `name`. None may be blank (a blank
 /// column header or chart title), and a model key may not hold a dot or surrounding
@@ -75,11 +87,7 @@ fn names(root: &Table) -> Vec<Diagnostic> {
             help: Some("give it a short name that people can read in tables and charts".into()),
         });
     };
-    if root
-        .get("name")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.trim().is_empty())
-    {
+    if is_blank(root.get("name")) {
         blank("name".into(), "the scenario's name");
     }
     let Some(models) = root.get("models").and_then(Value::as_table) else {
@@ -100,20 +108,12 @@ fn names(root: &Table) -> Vec<Diagnostic> {
                 ),
             });
         }
-        if model
-            .get("label")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.trim().is_empty())
-        {
+        if is_blank(model.get("label")) {
             blank(format!("models.{key}.label"), "a model's label");
         }
         let stages = model.get("stages").and_then(Value::as_array);
         for (i, stage) in stages.into_iter().flatten().enumerate() {
-            if stage
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.trim().is_empty())
-            {
+            if is_blank(stage.get("name")) {
                 blank(format!("models.{key}.stages.{i}.name"), "a stage's name");
             }
         }
@@ -127,7 +127,9 @@ pub fn check(root: &Table) -> Vec<Diagnostic> {
     fn walk(path: &str, v: &Value, out: &mut Vec<Diagnostic>) {
         match v {
             Value::String(s) => {
-                if let Some(bad) = first_refused(s, path == "description") {
+                // The description may run over lines, in each of its languages.
+                let multiline = path == "description" || path.starts_with("description.");
+                if let Some(bad) = first_refused(s, multiline) {
                     out.push(diagnostic(path, "this text", bad));
                 }
             }
@@ -178,9 +180,10 @@ mod tests {
         assert!(d[0].message.contains("U+202E") && d[0].message.contains("character 6"));
         assert_eq!(d[1].path.as_deref(), Some("models"));
         assert_eq!(d[2].path.as_deref(), Some("ideas.note.1"));
-        let fine: Table =
-            toml::from_str("name = \"صندوق رقمي\"\ndescription = \"line one\\nline two\\tend\"\n")
-                .unwrap();
+        let fine: Table = toml::from_str(
+            "name = \"صندوق رقمي\"\ndescription = { en = \"line one\\nline two\\tend\", fr = \"ligne\\nsuite\" }\n",
+        )
+        .unwrap();
         assert!(check(&fine).is_empty());
         for bad in ["Stage\\u2028gated", "Stage\\u200Bgated", "Stage\\rgated"] {
             let t: Table = toml::from_str(&format!("[models.a]\nlabel = \"{bad}\"\n")).unwrap();
@@ -191,6 +194,8 @@ mod tests {
             "[models.\"\"]\nlabel = \"x\"\n",
             "[models.\"a.b\"]\nlabel = \"x\"\n",
             "[models.a]\nstages = [{ name = \"\" }]\n",
+            "[models.a]\nlabel = { en = \"Gated\", fr = \" \" }\n",
+            "name = { en = \"Fund\", fr = \"Fonds\\u0007\" }\n",
         ] {
             let t: Table = toml::from_str(bad).unwrap();
             assert_eq!(check(&t).len(), 1, "{bad}");

@@ -415,8 +415,16 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
         );
     }
     Scenario {
-        name: raw.name.clone(),
-        description: raw.description.clone(),
+        name: text(&raw.name),
+        description: text(&raw.description),
+        classification: raw
+            .classification
+            .as_ref()
+            // Already in both languages: nothing for a French report to fall back on.
+            .map_or_else(
+                || Text::both(DEFAULT_CLASSIFICATION, Some(DEFAULT_CLASSIFICATION.into())),
+                text,
+            ),
         simulation,
         fund,
         ideas,
@@ -427,6 +435,15 @@ pub fn scenario(c: &mut Checker, raw: &RawScenario, models: Vec<FundingModel>) -
 }
 
 /// Validates one funding model table (`models.<name>`).
+/// The classification line of a scenario that gives none: the marking of an
+/// unclassified Government of Canada document, in both official languages.
+pub const DEFAULT_CLASSIFICATION: &str = "Unclassified / Non classifié";
+
+/// Scenario text as the model keeps it.
+fn text(raw: &RawText) -> Text {
+    Text::both(raw.en.clone(), raw.fr.clone())
+}
+
 pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> FundingModel {
     let p = |f: &str| format!("models.{name}.{f}");
     if raw.stages.is_empty() {
@@ -511,7 +528,7 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
             );
         }
         stages.push(Stage {
-            name: s.name.clone(),
+            name: text(&s.name),
             scope,
             duration,
             signal_noise: s.signal_noise.unwrap_or(f64::INFINITY),
@@ -523,7 +540,7 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
         });
     }
     shares_add_up(c, name, raw);
-    let mut names: Vec<&str> = raw.stages.iter().map(|s| s.name.as_str()).collect();
+    let mut names: Vec<&str> = raw.stages.iter().map(|s| s.name.en.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
         c.error(
@@ -534,7 +551,7 @@ pub fn model(c: &mut Checker, name: &str, index: usize, raw: &RawModel) -> Fundi
     }
     FundingModel {
         name: name.to_string(),
-        label: raw.label.clone().unwrap_or_else(|| name.to_string()),
+        label: raw.label.as_ref().map_or_else(|| Text::plain(name), text),
         stages,
         commitment: match raw.commitment {
             RawCommitment::Project => Commitment::Project,

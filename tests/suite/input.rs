@@ -165,8 +165,10 @@ fn scope_shares_must_add_up_to_one() {
     for (shares, sum) in [("5.0", "5.45"), ("0.004", "0.004")] {
         // The waterfall's one stage: 1.0 -> `shares`; stage_gated's four add up to 1.
         let (_d, p, _) = edited(
-            "name = \"delivery\"\nscope_share = 1.0",
-            &format!("name = \"delivery\"\nscope_share = {shares}"),
+            "name = { en = \"delivery\", fr = \"réalisation\" }\nscope_share = 1.0",
+            &format!(
+                "name = {{ en = \"delivery\", fr = \"réalisation\" }}\nscope_share = {shares}"
+            ),
         );
         let err = refused(&p);
         assert!(err.contains("models.waterfall.stages"), "{err}");
@@ -820,7 +822,7 @@ fn new_writes_only_scenarios_that_load() {
         );
         let path = dir.path().join(format!("{name}.toml"));
         let loaded = scenario::load_file(&path, &[]).unwrap();
-        assert_eq!(loaded.scenario.name, name);
+        assert_eq!(loaded.scenario.name.en(), name);
         let child = format!("child of {name}");
         let o = run(&child, Some(path.to_str().unwrap()));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

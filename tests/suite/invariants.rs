@@ -147,7 +147,7 @@ fn scenario(k: &Knobs) -> Scenario {
                     0.0
                 };
                 Stage {
-                    name: format!("s{i}"),
+                    name: format!("s{i}").into(),
                     scope: StageScope::Share(scope),
                     duration: StageDuration::Share(dur),
                     signal_noise: noise,

@@ -16,6 +16,7 @@ mod docs;
 mod explain;
 mod input;
 mod invariants;
+mod languages;
 mod mechanisms;
 mod metamorphic;
 mod outputs;

@@ -49,7 +49,7 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     default_run(&out, &[]);
-    let data = budgetsim::report::data::read(&out).unwrap();
+    let mut data = budgetsim::report::data::read(&out).unwrap();
     for (dir, lang) in [("charts", "en"), ("charts/fr", "fr")] {
         for kind in ChartKind::ALL {
             let png = out.join(dir).join(format!("{}.png", kind.name()));
@@ -67,6 +67,7 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
                 .join(" ");
             // The computed title is in the SVG's text, word for word.
             let language = if lang == "fr" { Lang::Fr } else { Lang::En };
+            data.set_lang(language);
             let title = kind.title(&data, language);
             for word in title.split_whitespace() {
                 assert!(

@@ -338,11 +338,11 @@ fn csv_cells_from_user_text_never_run_as_spreadsheet_formulas() {
             "[models.waterfall.",
             "[models.\"=HYPERLINK(\\\"http://x\\\")\".",
         )
-        .replace("name = \"discovery\"", "name = \"@SUM(A1)\"")
-        .replace("name = \"alpha\"", "name = \"-Infinity\"")
+        .replace("en = \"discovery\"", "en = \"@SUM(A1)\"")
+        .replace("en = \"alpha\"", "en = \"-Infinity\"")
         .replace(
-            "label = \"Waterfall (business case as written)\"",
-            "label = \"+Waterfall plan\"",
+            "en = \"Waterfall (business case as written)\"",
+            "en = \"+Waterfall plan\"",
         );
     assert_ne!(
         evil, default,
@@ -389,7 +389,7 @@ fn direction_controls_in_scenario_text_are_refused_with_the_line() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml"),
     )
     .unwrap();
-    let first_label = default.find("label = \"").unwrap() + "label = \"".len();
+    let first_label = default.find("label = { en = \"").unwrap() + "label = { en = \"".len();
     let mut text_rlo = default.clone();
     text_rlo.insert(first_label, '\u{202E}');
     std::fs::write(&scenario, &text_rlo).unwrap();

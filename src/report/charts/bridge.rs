@@ -28,9 +28,9 @@ const LABELS: u32 = 380;
 #[derive(Debug, Clone)]
 pub struct Bridge {
     /// Baseline label.
-    pub baseline: String,
+    pub baseline: crate::model::Text,
     /// Challenger label.
-    pub challenger: String,
+    pub challenger: crate::model::Text,
     /// Colour index of the baseline (its model index: the colour it has everywhere).
     pub baseline_colour: usize,
     /// Colour index of the challenger.
@@ -46,7 +46,7 @@ impl Bridge {
             s.models
                 .iter()
                 .position(|m| m.name == key)
-                .map_or((key.to_string(), fallback), |i| {
+                .map_or((crate::model::Text::plain(key), fallback), |i| {
                     (s.models[i].label.clone(), i)
                 })
         };
@@ -93,8 +93,8 @@ pub fn title(b: &Bridge, lang: Lang) -> String {
     fill(
         lang.t("t_bridge"),
         &[
-            &b.challenger,
-            &b.baseline,
+            b.challenger.get(lang),
+            b.baseline.get(lang),
             &signed(lang, mean(Part::AllOff)),
             &signed(lang, mean(Part::Full)),
             &lower_first(top),
@@ -275,11 +275,11 @@ fn draw<DB: DrawingBackend>(
     let entries = [
         (
             colour(b.challenger_colour),
-            fill(lang.t("l_favours"), &[&b.challenger]),
+            fill(lang.t("l_favours"), &[b.challenger.get(lang)]),
         ),
         (
             colour(b.baseline_colour),
-            fill(lang.t("l_favours"), &[&b.baseline]),
+            fill(lang.t("l_favours"), &[b.baseline.get(lang)]),
         ),
         (TOTAL, lang.t("l_bridge_total").to_string()),
     ];

@@ -44,7 +44,12 @@ pub fn draw<DB: DrawingBackend>(
             .y_label_area_size(120)
             .build_cartesian_2d(0f64..max * 1.7, -0.5f64..(k as f64 - 0.5))
             .map_err(err)?;
-        let names: Vec<String> = rows.iter().map(|r| r.stage.clone()).collect();
+        // stages.csv names stages by their English identifier; people read them in
+        // the chart's language.
+        let names: Vec<String> = rows
+            .iter()
+            .map(|r| d.stage_name(m, &r.stage, lang))
+            .collect();
         chart
             .configure_mesh()
             .disable_y_mesh()

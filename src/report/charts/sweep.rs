@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
 use crate::metrics::{Metric, Shown, Unit};
+use crate::model::Text as ScenarioText;
 use crate::report::data::Csv;
 use crate::report::i18n::{Lang, fill};
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
@@ -166,31 +167,32 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         Csv::read(dir, "sweep_comparison.csv")?,
     );
     // The strongest baseline first and the best challenger second (data.rs).
-    let names: Vec<(String, String)> = crate::report::data::sweep_order(&summaries, &scenario)?
-        .into_iter()
-        .map(|i| {
-            (
-                scenario.models[i].name.clone(),
-                scenario.models[i].label.clone(),
-            )
-        })
-        .collect();
+    let names: Vec<(String, ScenarioText)> =
+        crate::report::data::sweep_order(&summaries, &scenario)?
+            .into_iter()
+            .map(|i| {
+                (
+                    scenario.models[i].name.clone(),
+                    scenario.models[i].label.clone(),
+                )
+            })
+            .collect();
     let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
     for metric in metrics() {
         let Some((axis, curves)) = curves(&summaries, metric.name())? else {
             return Ok(files);
         };
-        let labels: Vec<String> = curves
-            .iter()
-            .map(|(m, _)| {
-                scenario
-                    .models
-                    .iter()
-                    .find(|x| &x.name == m)
-                    .map_or_else(|| m.clone(), |x| x.label.clone())
-            })
-            .collect();
         for &lang in langs {
+            let labels: Vec<String> = curves
+                .iter()
+                .map(|(m, _)| {
+                    scenario
+                        .models
+                        .iter()
+                        .find(|x| &x.name == m)
+                        .map_or_else(|| m.clone(), |x| x.label.get(lang).to_string())
+                })
+                .collect();
             let out = dir.join(crate::report::chart_dir(lang));
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             let title = fill(lang.t("t_sweep"), &[lang.metric(metric), &axis]);
@@ -238,7 +240,7 @@ fn render_difference(
     dir: &Path,
     comparisons: &Csv,
     langs: &[Lang],
-    labels: &[(String, String)],
+    labels: &[(String, ScenarioText)],
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
@@ -250,8 +252,12 @@ fn render_difference(
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let title = fill(lang.t("t_sweep_difference"), &[&other.1, &base.1, &axis]);
-        let label = vec![fill(lang.t("difference"), &[&other.1, &base.1])];
+        let (other_label, base_label) = (other.1.get(lang), base.1.get(lang));
+        let title = fill(
+            lang.t("t_sweep_difference"),
+            &[other_label, base_label, &axis],
+        );
+        let label = vec![fill(lang.t("difference"), &[other_label, base_label])];
         let fmt = |x: f64| money(lang, x);
         files.extend(png_and_svg!(out, "sweep-difference", SIZE, |root| draw(
             &root, &title, &axis, &curve, &label, &fmt, lang
@@ -391,7 +397,7 @@ fn render_heatmap(
     dir: &Path,
     comparisons: &Csv,
     langs: &[Lang],
-    labels: &[(String, String)],
+    labels: &[(String, ScenarioText)],
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
@@ -403,7 +409,7 @@ fn render_heatmap(
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let title = fill(lang.t("t_heatmap"), &[&other.1, &base.1]);
+        let title = fill(lang.t("t_heatmap"), &[other.1.get(lang), base.1.get(lang)]);
         files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, |root| draw_grid(
             &root, &title, &g, lang
         )));
