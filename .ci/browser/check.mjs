@@ -1,7 +1,10 @@
 // Opens HTML files in headless Chromium (Debian's /usr/bin/chromium) with
 // playwright-core, records console errors, page errors and failed requests, and saves
-// a full-page screenshot of each. Usage: node check.mjs OUT_DIR FILE.html...
-// Prints one JSON line per file: {"file", "screenshot", "problems": [...]}.
+// a full-page screenshot of each. A page with a decision page (`.decision`) is also
+// printed to PDF with its annex hidden, on A4 and on Letter, to count the sheets the
+// decision page takes. Usage: node check.mjs OUT_DIR FILE.html...
+// Prints one JSON line per file: {"file", "screenshot", "problems": [...],
+// "decision_pages": {"a4", "letter"} or null}.
 import { chromium } from "playwright-core";
 import path from "node:path";
 
@@ -26,7 +29,18 @@ try {
       path.basename(path.dirname(file)) + "-" + path.basename(file) + ".png",
     );
     await page.screenshot({ path: screenshot, fullPage: true });
-    console.log(JSON.stringify({ file, screenshot, problems }));
+    let decision_pages = null;
+    if (await page.$(".decision")) {
+      await page.addStyleTag({ content: ".annex { display: none !important; }" });
+      decision_pages = {};
+      for (const format of ["A4", "Letter"]) {
+        const pdf = await page.pdf({ format, printBackground: true });
+        // Each page of a PDF is one object of type /Page (the tree is /Pages).
+        decision_pages[format.toLowerCase()] =
+          (pdf.toString("latin1").match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+      }
+    }
+    console.log(JSON.stringify({ file, screenshot, problems, decision_pages }));
     await page.close();
   }
 } finally {

@@ -411,7 +411,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
     push(
         &mut h,
         &format!(
-            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n",
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n<div class=\"decision\">\n",
             lang.code(),
             escape(lang.t("report_title")),
             name,
@@ -473,6 +473,9 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
                 .collect::<String>()
         ),
     );
+    // Everything after the decision page is an annex: it starts on a page of its own
+    // when printed, so the decision page prints on one sheet.
+    push(&mut h, "</div>\n<div class=\"annex\">\n");
     // Headline table.
     push(
         &mut h,
@@ -556,7 +559,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
     // Reproduce.
     let p = &d.provenance;
     push(&mut h, &reproduce(lang, "reproduce_text", p));
-    push(&mut h, "</main>\n</body>\n</html>\n");
+    push(&mut h, "</div>\n</main>\n</body>\n</html>\n");
     Ok(h)
 }
 

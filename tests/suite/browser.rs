@@ -103,6 +103,17 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
         let file = line["file"].as_str().unwrap();
         let problems = line["problems"].as_array().unwrap();
         assert!(problems.is_empty(), "{file}: {problems:?}");
+        // The decision page of a run report prints on one sheet of A4 and of Letter,
+        // in both languages.
+        if file.contains("/run/") {
+            for format in ["a4", "letter"] {
+                assert_eq!(
+                    line["decision_pages"][format].as_u64(),
+                    Some(1),
+                    "{file}: the decision page takes more than one {format} sheet"
+                );
+            }
+        }
         let shot = Path::new(line["screenshot"].as_str().unwrap());
         let (share, colours) = ink(shot);
         assert!(
