@@ -374,15 +374,15 @@ pub const FR: &[(&str, &str)] = &[
     ("answer", "Réponse"),
     (
         "question_text",
-        "Quel mode de financement des services numériques donne le plus de valeur pour le moins de gaspillage dans « {} » ?",
+        "Quel mode de financement des services numériques donne le plus de valeur pour le moins de gaspillage dans « {} » ?",
     ),
     (
         "answer_baseline",
-        "La comparaison se fait avec la plus solide des {} références, {} : celle dont la valeur nette moyenne est la plus élevée ({} par fonds ; les autres : {}).",
+        "La comparaison se fait avec la plus solide des {} références, {} : celle dont la valeur nette moyenne est la plus élevée ({} par fonds ; les autres : {}).",
     ),
     (
         "answer_waste",
-        "Il a gaspillé {} de ses dépenses contre {} ({} points ; IC à 95 % de {} à {}), et les petits fournisseurs ont reçu {} des dépenses contre {}.",
+        "Il a gaspillé {} de ses dépenses contre {} ({} points ; IC à 95 % de {} à {}), et les petits fournisseurs ont reçu {} des dépenses contre {}.",
     ),
     (
         "answer_time",
@@ -390,7 +390,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "headline_table",
-        "Indicateurs principaux (moyenne et intervalle de confiance à 95 % par fonds)",
+        "Indicateurs principaux (moyenne et intervalle de confiance à 95 % par fonds)",
     ),
     ("metric", "Indicateur"),
     ("charts", "Graphiques"),
@@ -414,7 +414,7 @@ pub const FR: &[(&str, &str)] = &[
     ("month", "Mois"),
     ("ideas_per_fund", "Idées par fonds"),
     ("entering", "entrées"),
-    ("killed", "arrêtées à la porte suivante"),
+    ("killed", "arrêtées au point de décision suivant"),
     ("median_band", "médiane, bande p10–p90"),
     ("cumulative_spend", "Dépenses cumulées"),
     ("cumulative_value", "Valeur livrée cumulée"),
@@ -455,20 +455,20 @@ pub const FR: &[(&str, &str)] = &[
         "Plus gros contrat, part du budget",
     ),
     ("m_ideas_delivered", "Idées livrées"),
-    ("m_overhead", "Frais de portes et d’achats"),
+    ("m_overhead", "Frais d’examen et d’approvisionnement"),
     ("m_stranded_spend", "Dépenses bloquées faute de fonds"),
     ("m_ideas_held", "Idées en attente de fonds"),
     (
         "t_value_dist",
-        "Valeur livrée par fonds : {} en tête, à {} en moyenne",
+        "Valeur livrée par fonds : {} en tête, à {} en moyenne",
     ),
     (
         "t_waste_dist",
-        "{} a gaspillé {} {} que {} (IC à 95 % de {} à {})",
+        "{} a gaspillé {} {} que {} (IC à 95 % de {} à {})",
     ),
     (
         "t_headline",
-        "{} face à {} : {} de valeur nette par fonds (IC à 95 % de {} à {})",
+        "{} face à {} : {} de valeur nette par fonds (IC à 95 % de {} à {})",
     ),
     (
         "t_paired",
@@ -476,7 +476,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "t_funnel",
-        "Les portes ont arrêté {} des idées avant leur dernière étape",
+        "Les points de décision ont arrêté {} des idées avant leur dernière étape",
     ),
     (
         "t_time",
@@ -488,20 +488,20 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "t_scatter",
-        "Valeur et gaspillage : {} offre la plus forte valeur",
+        "Valeur et gaspillage : {} offre la plus forte valeur",
     ),
-    ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
+    ("t_sweep", "{} selon {} : moyenne et IC à 95 % par mode"),
     (
         "t_sweep_difference",
-        "Valeur nette par fonds, {} moins {}, selon {} : moyenne appariée et IC à 95 %",
+        "Valeur nette par fonds, {} moins {}, selon {} : moyenne appariée et IC à 95 %",
     ),
     (
         "t_tornado",
-        "{}, {} moins {} : le plus sensible à {} (un paramètre à la fois, mêmes graines)",
+        "{}, {} moins {} : le plus sensible à {} (un paramètre à la fois, mêmes graines)",
     ),
     ("x_tornado", "Écart de {} ({} moins {})"),
     ("l_low", "Paramètre à sa valeur basse"),
-    ("l_base", "scénario tel quel : {}"),
+    ("l_base", "scénario tel quel : {}"),
     ("l_high", "Paramètre à sa valeur haute"),
     (
         "t_bridge",
@@ -543,62 +543,62 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "sweep_question",
-        "Comment {} se compare-t-il à {} selon les valeurs balayées de {} ?",
+        "Comment {} se compare-t-il à {} selon les valeurs balayées de {} ?",
     ),
     (
         "sweep_range",
-        "L'écart de valeur nette de {} sur {} va de {} ({}) à {} ({}).",
+        "L’écart de valeur nette de {} sur {} va de {} ({}) à {} ({}).",
     ),
     (
         "sweep_count",
-        "{} l'emporte avec une confiance de 95 % en {} des {} points, et perd en {}.",
+        "{} l’emporte avec une confiance de 95 % en {} des {} points, et perd en {}.",
     ),
     (
         "sweep_paired",
-        "Chaque point utilise la même graine et les mêmes idées : les écarts entre points viennent des valeurs balayées, pas du hasard.",
+        "Chaque point utilise la même graine et les mêmes idées : les écarts entre points viennent des valeurs balayées, pas du hasard.",
     ),
     (
         "sweep_table",
-        "Valeur nette par fonds à chaque point (moyenne et IC à 95 %)",
+        "Valeur nette par fonds à chaque point (moyenne et IC à 95 %)",
     ),
     ("difference", "{} moins {}"),
     (
         "c_sweep",
-        "Moyenne par fonds avec sa bande de confiance à 95 %, une ligne par mode ; les autres champs balayés à leur première valeur.",
+        "Moyenne par fonds avec sa bande de confiance à 95 %, une ligne par mode ; les autres champs balayés à leur première valeur.",
     ),
     (
         "c_heatmap",
-        "Écart apparié de valeur nette à chaque point de la grille : bleu où le challenger mène, rouge orangé où il est derrière.",
+        "Écart apparié de valeur nette à chaque point de la grille : bleu où le modèle évalué mène, rouge orangé où il est derrière.",
     ),
     (
         "c_sweep_difference",
-        "Écart apparié de valeur nette selon le premier champ balayé, avec sa bande de confiance à 95 % : les mêmes portefeuilles passent sous les deux modes, si bien que le hasard commun aux deux s’annule. Là où la bande reste au-dessus de zéro, le challenger mène.",
+        "Écart apparié de valeur nette selon le premier champ balayé, avec sa bande de confiance à 95 % : les mêmes portefeuilles passent sous les deux modes, si bien que le hasard commun aux deux s’annule. Là où la bande reste au-dessus de zéro, le modèle évalué mène.",
     ),
     (
         "sweep_reproduce",
-        "Dans le dossier qui contient le dossier de ce balayage, cette commande (budgetsim {}) refait le balayage; son fichier scenario.toml contient chaque paramètre balayé :",
+        "Dans le dossier qui contient le dossier de ce balayage, cette commande (budgetsim {}) refait le balayage ; son fichier scenario.toml contient chaque paramètre balayé :",
     ),
     ("less", "de moins"),
     ("more", "de plus"),
     (
         "c_value_dist",
-        "Boîte : 25e–75e centile des fonds ; moustaches : 5e–95e ; trait : médiane.",
+        "Boîte : 25e–75e centile des fonds ; moustaches : 5e–95e ; trait : médiane.",
     ),
     (
         "c_waste_dist",
-        "Le gaspillage est la dépense sur des idées terminées sans valeur : arrêtées, annulées ou inutiles une fois livrées.",
+        "Le gaspillage est la dépense sur des idées terminées sans valeur : arrêtées, annulées ou inutiles une fois livrées.",
     ),
     (
         "c_headline",
-        "Chaque panneau montre un indicateur ; barres : moyennes, moustaches : IC à 95 %.",
+        "Chaque panneau montre un indicateur ; barres : moyennes, moustaches : IC à 95 %.",
     ),
     (
         "c_paired",
-        "Répartition sur les fonds de l’écart de valeur nette (mêmes idées, mêmes risques) ; le trait marque l’absence d’écart.",
+        "Répartition sur les fonds de l’écart de valeur nette (mêmes idées, mêmes risques) ; le trait marque l’absence d’écart.",
     ),
     (
         "c_funnel",
-        "Nombre moyen d’idées par fonds entrant dans chaque étape et arrêtées à la porte qui la suit.",
+        "Nombre moyen d’idées par fonds entrant dans chaque étape et arrêtées au point de décision qui la suit.",
     ),
     (
         "c_time",
@@ -606,15 +606,15 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "c_vendors",
-        "Concentration des fournisseurs (IHH, au-delà de 2 500 : très concentré) et part des petits fournisseurs ; IC à 95 %.",
+        "Concentration des fournisseurs (IHH, au-delà de 2 500 : très concentré) et part des petits fournisseurs ; IC à 95 %.",
     ),
     (
         "c_scatter",
-        "Valeur livrée moyenne et gaspillage moyen par fonds, avec IC à 95 %.",
+        "Valeur livrée moyenne et gaspillage moyen par fonds, avec IC à 95 %.",
     ),
     ("a_budget", "Budget du fonds"),
     ("a_horizon", "Horizon"),
-    ("a_ideas", "Idées reçues"),
+    ("a_ideas", "Idées soumises"),
     ("a_fit", "Idées répondant à un vrai besoin"),
     (
         "a_noise",
@@ -634,10 +634,10 @@ pub const FR: &[(&str, &str)] = &[
         "a_small_cap",
         "Plus gros contrat accessible à un petit fournisseur",
     ),
-    ("a_gates", "Coût / délai d’une porte"),
+    ("a_gates", "Coût et délai d’un point de décision"),
     (
         "src_scenario",
-        "fichier de scénario ; ses commentaires citent les sources",
+        "fichier de scénario ; ses commentaires citent les sources",
     ),
     ("src_hbr", "Flyvbjerg et Budzier, HBR 2011"),
     ("src_10x", "Rapport d’impact GSA 10x, exercice 2021"),
@@ -698,6 +698,27 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), en.len(), "duplicate keys");
+    }
+
+    #[test]
+    fn french_follows_french_typography() {
+        // A narrow no-break space before : ; ? ! and », and after «; a no-break space
+        // before %; one apostrophe (’). A plain space there lets a browser break the
+        // line before the colon.
+        for (k, v) in FR {
+            let chars: Vec<char> = v.chars().collect();
+            for (i, w) in chars.windows(2).enumerate() {
+                let bad_before = matches!(w[1], ':' | ';' | '?' | '!' | '»') && w[0] != '\u{202f}';
+                let bad_after = w[0] == '«' && w[1] != '\u{202f}';
+                let bad_percent = w[1] == '%' && matches!(w[0], ' ' | '\u{202f}');
+                assert!(
+                    !(bad_before || bad_after || bad_percent),
+                    "{k}: `{}` at character {i} of {v:?}",
+                    w.iter().collect::<String>()
+                );
+            }
+            assert!(!v.contains('\''), "{k}: write ’, not ', in {v:?}");
+        }
     }
 
     #[test]

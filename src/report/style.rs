@@ -48,10 +48,20 @@ pub fn register() -> bool {
     })
 }
 
+/// A number written in ASCII (`-1.5`) as `lang` writes it: French uses a decimal comma
+/// and the minus sign U+2212 (`−1,5`).
 fn decimal(lang: Lang, s: String) -> String {
     match lang {
         Lang::En => s,
-        Lang::Fr => s.replace('.', ","),
+        Lang::Fr => s.replace('.', ",").replace('-', "\u{2212}"),
+    }
+}
+
+/// The minus sign of `lang`.
+fn minus(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "-",
+        Lang::Fr => "\u{2212}",
     }
 }
 
@@ -62,7 +72,7 @@ pub fn money(lang: Lang, x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
-    let sign = if x < 0.0 { "-" } else { "" };
+    let sign = if x < 0.0 { minus(lang) } else { "" };
     let a = x.abs();
     let (scaled, unit) = if a >= 999.5e6 {
         (a / 1e9, ["B", " G"])
@@ -260,18 +270,8 @@ pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
         return compact;
     }
     // Whole dollars with grouped thousands.
-    let digits = format!("{:.0}", a);
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(match lang {
-                Lang::En => ',',
-                Lang::Fr => '\u{202f}',
-            });
-        }
-        grouped.push(c);
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
+    let grouped = whole(lang, a.round() as u64);
+    let sign = if x < 0.0 { minus(lang) } else { "" };
     match lang {
         Lang::En => format!("{sign}${grouped}"),
         Lang::Fr => format!("{sign}{grouped}\u{a0}$"),
@@ -332,7 +332,12 @@ mod tests {
         assert_eq!(money(Lang::En, 920.4), "$920");
         assert_eq!(money(Lang::En, f64::NAN), "–");
         assert_eq!(diff(Lang::En, Metric::NetValue, 2e6), "+$2M");
-        assert_eq!(diff(Lang::Fr, Metric::WasteShare, -0.031), "-3,1\u{a0}pts");
+        assert_eq!(
+            diff(Lang::Fr, Metric::WasteShare, -0.031),
+            "\u{2212}3,1\u{a0}pts"
+        );
+        assert_eq!(money(Lang::Fr, -350_400.0), "\u{2212}350\u{a0}k$");
+        assert_eq!(number(Lang::Fr, -2.26, 1), "\u{2212}2,3");
         assert_eq!(value(Lang::En, Metric::MonthsToFirstValue, 7.26), "7.3");
         assert_eq!(percent(Lang::En, 0.413, 0), "41%");
         assert_eq!(percent(Lang::Fr, 0.4138, 1), "41,4\u{a0}%");
