@@ -40,6 +40,12 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    ("t_exceedance", "Chance of positive net value: {} {}, {} {}"),
+    (
+        "c_exceedance",
+        "For each net value on the horizontal axis, the share of simulated funds that did at least as well: the further right a curve, the better. The black line marks zero.",
+    ),
+    ("y_exceedance", "Chance of at least this"),
     ("run_date", "Simulated on {}"),
     (
         "bottom_more",
@@ -327,6 +333,15 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    (
+        "t_exceedance",
+        "Probabilité d’une valeur nette positive : {} {}, {} {}",
+    ),
+    (
+        "c_exceedance",
+        "Pour chaque valeur nette de l’axe horizontal, la part des fonds simulés qui ont fait au moins aussi bien : plus une courbe est à droite, mieux c’est. La ligne noire marque zéro.",
+    ),
+    ("y_exceedance", "Probabilité d’au moins autant"),
     ("run_date", "Simulation du {}"),
     (
         "bottom_more",

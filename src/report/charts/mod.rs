@@ -4,6 +4,7 @@
 
 pub mod bridge;
 pub mod distribution;
+pub mod exceedance;
 pub mod funnel;
 pub mod headline;
 pub mod overrun;
@@ -43,13 +44,16 @@ pub enum ChartKind {
     Vendors,
     /// Value against waste.
     Scatter,
+    /// Chance a fund does at least this well, per model.
+    Exceedance,
 }
 
 impl ChartKind {
     /// All charts, in report order.
-    pub const ALL: [ChartKind; 8] = [
+    pub const ALL: [ChartKind; 9] = [
         ChartKind::Headline,
         ChartKind::Paired,
+        ChartKind::Exceedance,
         ChartKind::ValueDistribution,
         ChartKind::WasteDistribution,
         ChartKind::Scatter,
@@ -69,6 +73,7 @@ impl ChartKind {
             ChartKind::TimeSeries => "spend-and-value-over-time",
             ChartKind::Vendors => "vendor-concentration",
             ChartKind::Scatter => "value-vs-waste",
+            ChartKind::Exceedance => "net-value-exceedance",
         }
     }
 
@@ -83,6 +88,7 @@ impl ChartKind {
             ChartKind::TimeSeries => "c_time",
             ChartKind::Vendors => "c_vendors",
             ChartKind::Scatter => "c_scatter",
+            ChartKind::Exceedance => "c_exceedance",
         }
     }
 
@@ -97,6 +103,7 @@ impl ChartKind {
             ChartKind::TimeSeries => timeseries::title(d, lang),
             ChartKind::Vendors => vendors::title(d, lang),
             ChartKind::Scatter => scatter::title(d, lang),
+            ChartKind::Exceedance => exceedance::title(d, lang),
         }
     }
 
@@ -119,6 +126,7 @@ impl ChartKind {
             ChartKind::TimeSeries => timeseries::draw(&area, d, lang),
             ChartKind::Vendors => vendors::draw(&area, d, lang),
             ChartKind::Scatter => scatter::draw(&area, d, lang),
+            ChartKind::Exceedance => exceedance::draw(&area, d, lang),
         }?;
         root.present().map_err(err)
     }
