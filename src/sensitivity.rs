@@ -51,6 +51,8 @@ pub struct Move {
     /// The parameter and its range.
     pub parameter: Parameter,
     scenarios: [Scenario; 2],
+    /// Whether the field takes whole numbers.
+    integer: bool,
 }
 
 /// Where a parameter's low and high values come from.
@@ -98,6 +100,8 @@ pub struct Plan {
     pub portfolios: u64,
     /// The scenario as it stands, restricted to the two models.
     pub base: Scenario,
+    /// The scenario as loaded: break-evens are found by running it at more values.
+    loaded: Loaded,
     /// Parameters to move, in file order.
     pub moves: Vec<Move>,
     /// Parameters left out.
@@ -113,6 +117,8 @@ pub struct Row {
     pub at_low: Paired,
     /// Challenger minus baseline at the high value.
     pub at_high: Paired,
+    /// Where the answer flips within the range tried, if it does, found by bisection.
+    pub break_even: Option<BreakEven>,
 }
 
 impl Row {
@@ -120,6 +126,64 @@ impl Row {
     pub fn swing(&self) -> f64 {
         (self.at_high.mean_diff - self.at_low.mean_diff).abs()
     }
+
+    /// Where the mean difference changes sign against `base` (the difference with every
+    /// parameter as in the scenario), if it does within the range tried: which end
+    /// flips it and the parameter value where the difference crosses zero, by linear
+    /// interpolation between the scenario's value and that end (the bracket that
+    /// [`run`] then narrows by bisection). When both ends flip (a difference that
+    /// changes sign twice), the crossing nearer the scenario's value.
+    pub fn linear_break_even(&self, base: f64) -> Option<BreakEven> {
+        let p = &self.parameter;
+        let crossing = |end: End, x: f64, d: f64| {
+            // Opposite signs (a zero difference at an end counts as a flip there).
+            (base != 0.0 && d.is_finite() && (d == 0.0 || (d > 0.0) != (base > 0.0))).then(|| {
+                BreakEven {
+                    end,
+                    value: p.base + (x - p.base) * base / (base - d),
+                }
+            })
+        };
+        let low = crossing(End::Low, p.low, self.at_low.mean_diff);
+        let high = crossing(End::High, p.high, self.at_high.mean_diff);
+        match (low, high) {
+            (Some(l), Some(h)) => Some(if (l.value - p.base).abs() <= (h.value - p.base).abs() {
+                l
+            } else {
+                h
+            }),
+            (l, h) => l.or(h),
+        }
+    }
+}
+
+/// Which end of a parameter's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The low value.
+    Low,
+    /// The high value.
+    High,
+}
+
+impl End {
+    /// As written in sensitivity.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            End::Low => "low",
+            End::High => "high",
+        }
+    }
+}
+
+/// Where a parameter flips the answer: the end of its range that does, and the value
+/// (in the parameter's units) where the mean difference crosses zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreakEven {
+    /// The end of the range where the sign has changed.
+    pub end: End,
+    /// Interpolated value where the difference is zero.
+    pub value: f64,
 }
 
 /// Results, largest swing first.
@@ -252,6 +316,24 @@ fn with_companions(
         ));
     }
     settings
+}
+
+/// The scenario `loaded` with the field at `path` set to `v` (rounded for a whole-number
+/// field), companions included ([`with_companions`]); why not, if the scenario refuses
+/// that value.
+fn scenario_at(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Result<Scenario, String> {
+    let value = if integer {
+        Value::Integer(v.round() as i64)
+    } else {
+        Value::Float(v)
+    };
+    let text = scenario::value_text(&value);
+    let label = format!("sensitivity {path}={text}");
+    let settings = with_companions(&loaded.resolved, path, v, value);
+    scenario::variant(loaded, &settings, &label).map_err(|e| {
+        let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
+        format!("{text} is not allowed: {why}; declare a valid low and high")
+    })
 }
 
 /// A leaf that may be moved: (path, value, declared range).
@@ -447,28 +529,11 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             ));
             continue;
         }
-        let as_value = |v: f64| {
-            if integer {
-                Value::Integer(v.round() as i64)
-            } else {
-                Value::Float(v)
-            }
-        };
         if let Some(reason) = sole_share(&loaded.resolved, &path) {
             leave(reason);
             continue;
         }
-        let moved = |v: f64| -> Result<Scenario, String> {
-            let text = scenario::value_text(&as_value(v));
-            let label = format!("sensitivity {path}={text}");
-            let settings = with_companions(&loaded.resolved, &path, v, as_value(v));
-            scenario::variant(loaded, &settings, &label)
-                .map(|sc| prepare(&sc))
-                .map_err(|e| {
-                    let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
-                    format!("{text} is not allowed: {why}; declare a valid low and high")
-                })
-        };
+        let moved = |v: f64| scenario_at(loaded, &path, integer, v).map(|sc| prepare(&sc));
         match (moved(lo), moved(hi)) {
             (Ok(low_s), Ok(high_s)) => moves.push(Move {
                 parameter: Parameter {
@@ -479,6 +544,7 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                     source,
                 },
                 scenarios: [low_s, high_s],
+                integer,
             }),
             (Err(reason), _) | (_, Err(reason)) => leave(reason),
         }
@@ -498,6 +564,7 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
         spread,
         portfolios,
         base,
+        loaded: loaded.clone(),
         moves,
         excluded,
     })
@@ -522,17 +589,84 @@ fn difference(
     paired(&col(1), &col(0), metric.better())
 }
 
+/// Halvings of the bracket around a break-even: each is one more run, and eight narrow
+/// it to 1/256 of the distance from the scenario's value to the flipping end.
+const BISECTIONS: usize = 8;
+
+/// The break-even of move `mv`, whose end `end` (difference `at_end`) has the other
+/// sign than `base`: the bracket from the scenario's value to that end is halved
+/// [`BISECTIONS`] times by running at its middle, then the zero is interpolated inside
+/// it. The difference is rarely linear in a parameter (costly gates stop ideas, then
+/// stop paying for themselves), so interpolating across the whole range could be far off.
+fn bisect(
+    plan: &Plan,
+    mv: &Move,
+    (base, end, at_end): (f64, End, f64),
+    progress: &(dyn Fn(u64) + Sync),
+) -> BreakEven {
+    let p = &mv.parameter;
+    let x_end = match end {
+        End::Low => p.low,
+        End::High => p.high,
+    };
+    let ((mut a, mut da), (mut b, mut db)) = ((p.base, base), (x_end, at_end));
+    for _ in 0..BISECTIONS {
+        let mid = if mv.integer {
+            ((a + b) / 2.0).round()
+        } else {
+            (a + b) / 2.0
+        };
+        if mid == a || mid == b {
+            break;
+        }
+        let Ok(mut s) = scenario_at(&plan.loaded, &p.path, mv.integer, mid) else {
+            break;
+        };
+        s.models = vec![
+            s.models[plan.baseline.0].clone(),
+            s.models[plan.challenger.0].clone(),
+        ];
+        s.simulation.portfolios = plan.portfolios;
+        let d = difference(&s, plan.metric, plan.portfolios, progress).mean_diff;
+        if !d.is_finite() {
+            break;
+        }
+        if d != 0.0 && (d > 0.0) == (da > 0.0) {
+            (a, da) = (mid, d);
+        } else {
+            (b, db) = (mid, d);
+        }
+    }
+    BreakEven {
+        end,
+        value: a + (b - a) * da / (da - db),
+    }
+}
+
 /// Runs the plan on the current rayon pool; `progress(n)` is called per portfolio.
+/// Each parameter whose move flips the sign of the difference gets a break-even,
+/// found by bisection ([`BISECTIONS`] more runs each).
 pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
     let n = plan.portfolios;
     let base = difference(&plan.base, plan.metric, n, progress);
     let mut rows: Vec<Row> = plan
         .moves
         .iter()
-        .map(|m| Row {
-            parameter: m.parameter.clone(),
-            at_low: difference(&m.scenarios[0], plan.metric, n, progress),
-            at_high: difference(&m.scenarios[1], plan.metric, n, progress),
+        .map(|m| {
+            let mut row = Row {
+                parameter: m.parameter.clone(),
+                at_low: difference(&m.scenarios[0], plan.metric, n, progress),
+                at_high: difference(&m.scenarios[1], plan.metric, n, progress),
+                break_even: None,
+            };
+            row.break_even = row.linear_break_even(base.mean_diff).map(|guess| {
+                let at_end = match guess.end {
+                    End::Low => row.at_low.mean_diff,
+                    End::High => row.at_high.mean_diff,
+                };
+                bisect(plan, m, (base.mean_diff, guess.end, at_end), progress)
+            });
+            row
         })
         .collect();
     // Largest swing first; ties keep file order (the sort is stable).
@@ -562,8 +696,11 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
         "diff_high_ci_high",
         "swing",
         "portfolios",
+        "flips_at",
+        "break_even",
     ])?;
     for (i, r) in t.rows.iter().enumerate() {
+        let flip = r.break_even;
         w.row([
             (i + 1).to_string(),
             r.parameter.path.clone(),
@@ -583,6 +720,8 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
             r.at_high.ci_high.to_string(),
             r.swing().to_string(),
             plan.portfolios.to_string(),
+            flip.map_or(String::new(), |b| b.end.name().to_string()),
+            flip.map_or(String::new(), |b| tidy(b.value).to_string()),
         ])?;
     }
     w.finish()
@@ -596,4 +735,62 @@ pub fn write_excluded(plan: &Plan, path: &std::path::Path) -> std::io::Result<()
         w.row([&e.path, &e.value, &e.reason])?;
     }
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff(mean_diff: f64) -> Paired {
+        Paired {
+            n: 100,
+            mean_diff,
+            se: 1.0,
+            ci_low: mean_diff - 2.0,
+            ci_high: mean_diff + 2.0,
+            prob_a_better: f64::NAN,
+            prob_a_worse: f64::NAN,
+            p5: f64::NAN,
+            p95: f64::NAN,
+        }
+    }
+
+    fn row(low: f64, high: f64, at_low: f64, at_high: f64) -> Row {
+        Row {
+            parameter: Parameter {
+                path: "x".into(),
+                base: 1.0,
+                low,
+                high,
+                source: RangeSource::Declared,
+            },
+            at_low: diff(at_low),
+            at_high: diff(at_high),
+            break_even: None,
+        }
+    }
+
+    #[test]
+    fn the_break_even_is_where_the_line_to_the_flipping_end_crosses_zero() {
+        // +10 at the scenario's 1.0, -30 at 3.0: zero a quarter of the way, at 1.5.
+        let r = row(0.5, 3.0, 20.0, -30.0);
+        assert_eq!(
+            r.linear_break_even(10.0),
+            Some(BreakEven {
+                end: End::High,
+                value: 1.5
+            })
+        );
+        // The same sign at both ends: no flip, whatever the swing.
+        assert_eq!(row(0.5, 3.0, 1.0, 500.0).linear_break_even(10.0), None);
+        // A negative difference that turns positive at the low end.
+        let low = row(0.0, 2.0, 10.0, -20.0).linear_break_even(-10.0).unwrap();
+        assert_eq!((low.end, low.value), (End::Low, 0.5));
+        // Both ends flip: the crossing nearer the scenario's value.
+        let both = row(0.0, 1.2, -10.0, -10.0).linear_break_even(10.0).unwrap();
+        assert_eq!(both.end, End::High);
+        assert!((both.value - 1.1).abs() < 1e-12);
+        // No difference to flip.
+        assert_eq!(row(0.0, 2.0, -1.0, 1.0).linear_break_even(0.0), None);
+    }
 }

@@ -141,6 +141,39 @@ pub(super) fn render_sensitivity(
     if t.rows.len() > shown {
         out += &format!("  ... {} more in sensitivity.csv\n", t.rows.len() - shown);
     }
+    // Whether any move changes who wins, and where.
+    let flips: Vec<String> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.break_even.map(|b| {
+                format!(
+                    "  {}: the difference crosses zero near {} (scenario {}, {} end {})",
+                    r.parameter.path,
+                    short(b.value),
+                    short(r.parameter.base),
+                    b.end.name(),
+                    short(match b.end {
+                        crate::sensitivity::End::Low => r.parameter.low,
+                        crate::sensitivity::End::High => r.parameter.high,
+                    })
+                )
+            })
+        })
+        .collect();
+    if flips.is_empty() {
+        out += &format!(
+            "\nNo move flips the answer: at every low and high value the mean difference keeps the sign it has in the scenario ({}).\n",
+            style::diff(Lang::En, m, t.base.mean_diff)
+        );
+    } else {
+        out += &format!(
+            "\n{} of {} moves flip the answer (break-even found by bisection, in sensitivity.csv):\n{}\n",
+            flips.len(),
+            t.rows.len(),
+            flips.join("\n")
+        );
+    }
     out += &format!(
         "\n{} parameters left out, with the reason, in sensitivity_excluded.csv\n",
         plan.excluded.len()

@@ -72,8 +72,43 @@ fn a_parameter_the_scenario_makes_dominant_ranks_first() {
         t.rows[0].parameter.path,
         "models.stage_gated.gate_review_cost"
     );
-    // Costly gates cut the stage-gated model's lead.
-    assert!(t.rows[0].at_high.mean_diff < t.rows[0].at_low.mean_diff);
+    // Costly gates cut the stage-gated model's lead, and at $3M a review they reverse
+    // it: the break-even lies between the scenario's cost and $3M, and running there
+    // leaves a difference far nearer zero than the scenario's (the difference is far
+    // from linear in the cost, so a straight line from $20k to $3M would miss it).
+    let gates = &t.rows[0];
+    assert!(gates.at_high.mean_diff < gates.at_low.mean_diff);
+    assert!(t.base.mean_diff > 0.0 && gates.at_high.mean_diff < 0.0);
+    let flip = gates.break_even.expect("costly gates flip the answer");
+    assert_eq!(flip.end, sensitivity::End::High);
+    assert!(
+        flip.value > gates.parameter.base && flip.value < 3e6,
+        "{flip:?}"
+    );
+    let at = scenario::load_file(
+        &path,
+        &[format!(
+            "models.stage_gated.gate_review_cost={}",
+            flip.value
+        )],
+    )
+    .unwrap();
+    let r = budgetsim::engine::run(&at.scenario, 0..150);
+    let net = |m: usize| -> Vec<f64> {
+        r.outcomes[m]
+            .iter()
+            .map(|o| o.get(budgetsim::metrics::Metric::NetValue))
+            .collect()
+    };
+    let (b, c) = (plan.baseline.0, plan.challenger.0);
+    let there = budgetsim::analysis::paired(&net(c), &net(b), budgetsim::metrics::Better::Higher);
+    assert!(
+        there.mean_diff.abs() < 0.1 * t.base.mean_diff.abs(),
+        "at the break-even {}: {} (scenario: {})",
+        flip.value,
+        there.mean_diff,
+        t.base.mean_diff
+    );
     for w in t.rows.windows(2) {
         assert!(w[0].swing() >= w[1].swing());
     }
