@@ -182,6 +182,12 @@ pub struct RunArgs {
     /// if fewer): explain.csv, a bridge chart and a section of the report.
     #[arg(long)]
     pub explain: bool,
+    /// Also move each input low and high, one at a time, as `budgetsim sensitivity`
+    /// does for the compared models (over [sensitivity].portfolios, or the first 500
+    /// portfolios): sensitivity.csv and the report's "What would change the answer".
+    /// Costs two runs per input, plus eight per input that flips the answer.
+    #[arg(long)]
+    pub sensitivity: bool,
     /// Simulate only the K-th of N equal, contiguous ranges of portfolios and write a
     /// shard folder for `budgetsim merge`. `auto` takes K and N from a Slurm job array
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); `auto/N` from a Kubernetes

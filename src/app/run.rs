@@ -38,6 +38,11 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
                 "--explain is not available for sweeps; run `budgetsim explain --set PATH=VALUE` at a point".into(),
             ));
         }
+        if args.sensitivity {
+            return Err(AppError::Usage(
+                "--sensitivity is not available for sweeps; run `budgetsim sensitivity --set PATH=VALUE` at a point".into(),
+            ));
+        }
         if args.until_ci.is_some() {
             return Err(AppError::Usage(
                 "--until-ci is not available for sweeps: each point would stop at its own count; run --until-ci at the point that matters, then sweep with that count".into(),
@@ -52,18 +57,18 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         ));
     }
     if let Some(spec) = &args.shard {
-        if args.json || args.explain {
+        if args.json || args.explain || args.sensitivity {
             return Err(AppError::Usage(
-                "--json and --explain are not available for a shard; merge the shards with `budgetsim merge`, then read the merged folder".into(),
+                "--json, --explain and --sensitivity are not available for a shard; merge the shards with `budgetsim merge`, then read the merged folder".into(),
             ));
         }
         return run_shard(args, &loaded, spec, (started, clock), &status);
     }
     let precision = Precision::from_args(args, &loaded)?;
     let s = &loaded.scenario;
-    if args.explain && s.models.len() < 2 {
+    if (args.explain || args.sensitivity) && s.models.len() < 2 {
         return Err(AppError::Usage(
-            "--explain compares two funding models; this scenario has one".into(),
+            "--explain and --sensitivity compare two funding models; this scenario has one".into(),
         ));
     }
     let n = precision
@@ -145,6 +150,43 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         None
     };
 
+    // What would change the answer: each input moved low and high for the same pair.
+    let sensitivity = if args.sensitivity {
+        let clock = Instant::now();
+        let (b, c) = analysis.pair(s);
+        // Net value, whatever [sensitivity] measures: the bottom line is about it.
+        let opts = crate::sensitivity::Options {
+            metric: Some(Metric::NetValue.name().into()),
+            models: Some((s.models[b].name.clone(), s.models[c].name.clone())),
+            portfolios: Some(
+                loaded
+                    .sensitivity
+                    .as_ref()
+                    .and_then(|x| x.portfolios)
+                    .unwrap_or(n.min(500)),
+            ),
+            ..Default::default()
+        };
+        let plan = crate::sensitivity::plan(&loaded, &opts)?;
+        status.say(&format!(
+            "what would change the answer: {} inputs moved one at a time, {} runs of {} portfolios",
+            plan.moves.len(),
+            plan.runs(),
+            plan.portfolios
+        ));
+        let table = pool.install(|| crate::sensitivity::run(&plan, &|_| {}));
+        if !args.json {
+            out.print(&format!(
+                "\n{}",
+                super::sensitivity::render_sensitivity(&plan, &table)
+            ));
+        }
+        simulate_seconds += clock.elapsed().as_secs_f64();
+        Some((plan, table))
+    } else {
+        None
+    };
+
     status.say(&format!("writing {}...", folder.dest().display()));
     let written = Instant::now();
     let resolved = loaded.resolved_toml();
@@ -163,6 +205,10 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
         rows.finish()?;
         if let Some(t) = &explained {
             crate::explain::write_csv(t, &staging.path("explain.csv"))?;
+        }
+        if let Some((plan, table)) = &sensitivity {
+            crate::sensitivity::write_csv(plan, table, &staging.path("sensitivity.csv"))?;
+            crate::sensitivity::write_excluded(plan, &staging.path("sensitivity_excluded.csv"))?;
         }
         run_folder::write_tables(staging, &analysis, &tally, &resolved)
     })?;

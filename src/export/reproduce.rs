@@ -24,6 +24,7 @@ pub fn command(dest: &Path, files: &Path, shard: Option<(u64, u64)>) -> String {
     for (file, option) in [
         ("projects.parquet", "--projects"),
         ("explain.csv", "--explain"),
+        ("sensitivity.csv", "--sensitivity"),
     ] {
         if files.join(file).is_file() {
             words.push(option.into());

@@ -36,6 +36,20 @@ pub struct Diff {
     pub range: (f64, f64),
 }
 
+/// One input moved low and high (a row of sensitivity.csv, written by `run
+/// --sensitivity`), in the metric's units.
+#[derive(Debug, Clone)]
+pub struct InputMove {
+    /// Dotted path of the input.
+    pub path: String,
+    /// Its value in the scenario, low and high.
+    pub values: [f64; 3],
+    /// Challenger minus baseline in the scenario, at low and at high.
+    pub diffs: [f64; 3],
+    /// The value where the difference changes sign, if a move flips it.
+    pub break_even: Option<f64>,
+}
+
 /// How one model's funds can go wrong (from risk.csv; NaN for folders written before
 /// it existed).
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +145,8 @@ pub struct ReportData {
     pub timeseries: HashMap<String, Vec<MonthRow>>,
     /// model -> how its funds can go wrong.
     pub risk: HashMap<String, RiskRow>,
+    /// Inputs moved one at a time, largest swing first (empty without sensitivity.csv).
+    pub inputs: Vec<InputMove>,
     /// model -> net value per portfolio, in portfolio order.
     pub net_value: HashMap<String, Vec<f64>>,
     /// Where the run came from.
@@ -284,6 +300,31 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         );
     }
 
+    let mut inputs = Vec::new();
+    if dir.join("sensitivity.csv").is_file() {
+        let sv = Csv::read(dir, "sensitivity.csv")?;
+        let c = |n| sv.col(n);
+        let (cp, cv, cl, ch, cd, cdl, cdh, cb) = (
+            c("parameter")?,
+            c("base_value")?,
+            c("low_value")?,
+            c("high_value")?,
+            c("diff_base")?,
+            c("diff_low")?,
+            c("diff_high")?,
+            c("break_even")?,
+        );
+        for r in &sv.rows {
+            let b = sv.f(r, cb);
+            inputs.push(InputMove {
+                path: sv.s(r, cp),
+                values: [sv.f(r, cv), sv.f(r, cl), sv.f(r, ch)],
+                diffs: [sv.f(r, cd), sv.f(r, cdl), sv.f(r, cdh)],
+                break_even: b.is_finite().then_some(b),
+            });
+        }
+    }
+
     let mut risk = HashMap::new();
     if dir.join("risk.csv").is_file() {
         let rk = Csv::read(dir, "risk.csv")?;
@@ -359,6 +400,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         stages,
         timeseries,
         risk,
+        inputs,
         net_value,
         provenance,
         explain,

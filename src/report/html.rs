@@ -180,6 +180,54 @@ fn risk_box(d: &ReportData, lang: Lang) -> String {
     h + "</tbody>\n</table>\n</section>\n"
 }
 
+/// "What would change the answer" (HTML): from sensitivity.csv, whether any input moved
+/// within its plausible range flips the sign of the headline difference (with the
+/// break-even), and the three inputs that move it most; or how to measure it.
+fn what_would_change(d: &ReportData, lang: Lang) -> String {
+    let mut h = format!(
+        "<section class=\"change\">\n<h2>{}</h2>\n",
+        escape(lang.t("change_heading"))
+    );
+    if d.inputs.is_empty() {
+        return h + &format!("<p>{}</p>\n</section>\n", escape(lang.t("change_missing")));
+    }
+    let flips = d.inputs.iter().filter(|r| r.break_even.is_some()).count();
+    let intro = if flips == 0 {
+        lang.t("change_none").to_string()
+    } else {
+        fill(
+            lang.t("change_flips"),
+            &[
+                &whole(lang, flips as u64),
+                &whole(lang, d.inputs.len() as u64),
+            ],
+        )
+    };
+    h += &format!("<p>{}</p>\n<ul>\n", escape(&intro));
+    // The flips first (they change the answer), then the largest swings.
+    let mut shown: Vec<&super::data::InputMove> =
+        d.inputs.iter().filter(|r| r.break_even.is_some()).collect();
+    shown.extend(d.inputs.iter().filter(|r| r.break_even.is_none()));
+    for r in shown.into_iter().take(3) {
+        let value = |x: f64| style::parameter(lang, &r.path, x);
+        let mut item = fill(
+            lang.t("change_row"),
+            &[
+                &r.path,
+                &value(r.values[1]),
+                &value(r.values[2]),
+                &signed(lang, r.diffs[1]),
+                &signed(lang, r.diffs[2]),
+            ],
+        );
+        if let Some(b) = r.break_even {
+            item += &fill(lang.t("change_flip"), &[&value(b), &value(r.values[0])]);
+        }
+        h += &format!("<li>{}</li>\n", escape(&(item + ".")));
+    }
+    h + "</ul>\n</section>\n"
+}
+
 /// The trade-offs a minister asks first (escaped HTML): services delivered, how the
 /// net-value difference splits into value delivered and money not spent, waste and
 /// access, time to first value and the largest contract.
@@ -473,6 +521,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
                 .collect::<String>()
         ),
     );
+    push(&mut h, &what_would_change(d, lang));
     // Everything after the decision page is an annex: it starts on a page of its own
     // when printed, so the decision page prints on one sheet.
     push(&mut h, "</div>\n<div class=\"annex\">\n");

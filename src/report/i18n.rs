@@ -40,6 +40,24 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    ("change_heading", "What would change the answer"),
+    (
+        "change_none",
+        "No input in its plausible range flips the answer: moved one at a time from low to high, none changes the sign of the mean difference. The three that move it most:",
+    ),
+    (
+        "change_flips",
+        "{} of the {} inputs moved flip the answer. The three that move the difference most:",
+    ),
+    (
+        "change_row",
+        "{}: from {} to {}, the difference goes from {} to {}",
+    ),
+    ("change_flip", "; the answer flips at {} (scenario: {})"),
+    (
+        "change_missing",
+        "Not measured in this run: run it again with --sensitivity to move each input low and high and find where the answer flips.",
+    ),
     ("t_exceedance", "Chance of positive net value: {} {}, {} {}"),
     (
         "c_exceedance",
@@ -333,6 +351,24 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    ("change_heading", "Ce qui changerait la réponse"),
+    (
+        "change_none",
+        "Aucune donnée d’entrée, dans sa plage plausible, ne renverse la réponse : déplacée une à la fois de sa valeur basse à sa valeur haute, aucune ne change le signe de l’écart moyen. Les trois qui le font le plus varier :",
+    ),
+    (
+        "change_flips",
+        "{} des {} données d’entrée déplacées renversent la réponse. Les trois qui font le plus varier l’écart :",
+    ),
+    ("change_row", "{} : de {} à {}, l’écart passe de {} à {}"),
+    (
+        "change_flip",
+        " ; la réponse se renverse à {} (scénario : {})",
+    ),
+    (
+        "change_missing",
+        "Non mesuré pour cette simulation : relancez-la avec --sensitivity pour déplacer chaque donnée d’entrée vers sa valeur basse et sa valeur haute, et trouver où la réponse se renverse.",
+    ),
     (
         "t_exceedance",
         "Probabilité d’une valeur nette positive : {} {}, {} {}",

@@ -54,6 +54,7 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
             "--quiet",
             "--portfolios",
             "200",
+            "--sensitivity",
             "--out",
             out.to_str().unwrap(),
         ])

@@ -349,3 +349,54 @@ fn the_decision_page_states_the_winner_and_the_risks_from_the_data() {
         assert!(trade.contains("difference in net value is"), "{trade}");
     }
 }
+
+#[test]
+fn the_decision_page_says_what_would_change_the_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Without --sensitivity the page says how to measure it.
+    let plain = tmp.path().join("plain");
+    default_run(&plain, &[]);
+    let html = std::fs::read_to_string(plain.join("report.html")).unwrap();
+    assert!(section(&html, "change").contains("--sensitivity"));
+
+    // Gate reviews from $0 to $3M: the dearest reverse the answer.
+    let scenario = tmp.path().join("gates.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "extends = {:?}\n[sensitivity]\nportfolios = 100\nparameters = [\n  {{ path = \"models.stage_gated.gate_review_cost\", low = 0, high = 3_000_000 }},\n  {{ path = \"vendors.markup\", low = 0.1, high = 0.5 }},\n]\n",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios/default.toml")
+                .display()
+                .to_string()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("gated");
+    default_run(&out, &["--sensitivity", scenario.to_str().unwrap()]);
+    let rows = csv_rows(&out.join("sensitivity.csv"));
+    let gates = rows
+        .iter()
+        .find(|r| r["parameter"] == "models.stage_gated.gate_review_cost")
+        .unwrap();
+    assert_eq!(gates["flips_at"], "high");
+    let b: f64 = gates["break_even"].parse().unwrap();
+    assert!(b > 20_000.0 && b < 3e6, "{b}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let change = section(&html, "change");
+    assert!(
+        change.contains("1 of the 2 inputs moved flip the answer"),
+        "{change}"
+    );
+    assert!(
+        change.contains("models.stage_gated.gate_review_cost")
+            && change.contains("the answer flips at"),
+        "{change}"
+    );
+    let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
+    assert!(section(&fr, "change").contains("la réponse se renverse à"));
+    // The reproduce command asks for the same study.
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(m["reproduce"].as_str().unwrap().contains("--sensitivity"));
+}
