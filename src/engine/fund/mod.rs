@@ -14,7 +14,7 @@ mod track;
 use events::{EventKind, Queue};
 use ledger::Ledger;
 pub use outcome::{Project, Run};
-use rules::{Candidate, Outlook};
+use rules::{Candidate, Forecast, Outlook};
 use track::Track;
 pub use track::{Scope, Status};
 
@@ -30,6 +30,8 @@ struct Sim<'a> {
     m: &'a FundingModel,
     ideas: &'a IdeaSet,
     portfolio: u64,
+    /// The scenario's constants for risk draws and reference-class forecasts.
+    forecast: Forecast<'a>,
     tracks: Vec<Track>,
     events: Queue,
     ledger: Ledger,
@@ -89,6 +91,7 @@ pub fn simulate_detail(
         m,
         ideas,
         portfolio,
+        forecast: Forecast::new(s),
         tracks,
         events: Queue::default(),
         ledger: Ledger::new(s.fund.budget),
@@ -162,7 +165,7 @@ impl Sim<'_> {
             cost: idea.cost,
             duration: idea.duration,
         };
-        rules::case(self.s, self.m, tr.stage, &outlook, |j| {
+        rules::case(self.s, &self.forecast, self.m, tr.stage, &outlook, |j| {
             self.attempts_in(id, j)
         })
     }

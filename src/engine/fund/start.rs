@@ -9,7 +9,6 @@ use super::rules;
 use super::track::{Attempt, Contract, Status};
 use crate::engine::belief::Evidence;
 use crate::engine::market::{self, Award};
-use crate::engine::risk;
 use crate::engine::rng::{Purpose, attempt_key, counter};
 
 impl Sim<'_> {
@@ -170,7 +169,7 @@ impl Sim<'_> {
                 Purpose::Contract,
                 key,
             );
-            let d = risk::draw(&s.risk, months, idea.risk_z, &mut rng);
+            let d = self.forecast.risk.draw(months, idea.risk_z, &mut rng);
             let cancelled = d.cost > cap;
             let work_mult = d.cost.min(cap);
             let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
