@@ -55,7 +55,7 @@ pub fn compete<R: Rng + ?Sized>(
         loop {
             // 1 - u is in (0, 1]: its log is finite.
             let u: f64 = rng.random();
-            next += ((1.0 - u).ln() / log_q).floor();
+            next += floor_non_negative((1.0 - u).ln() / log_q);
             if next >= n as f64 {
                 break;
             }
@@ -77,21 +77,18 @@ pub fn compete<R: Rng + ?Sized>(
         // Sole source: the agency negotiates with an eligible vendor not already on the
         // idea; failing that any eligible one; if the rules shut everyone out (no large
         // vendors, contract above the small cap), anyone.
-        let free: Vec<usize> = (0..n).filter(|&v| eligible(vendors, v, cost)).collect();
-        let untaken: Vec<usize> = free
-            .iter()
-            .copied()
-            .filter(|v| !taken.contains(v))
-            .collect();
-        let pool = if !untaken.is_empty() {
-            untaken
-        } else if !free.is_empty() {
-            free
-        } else {
-            (0..n).collect()
+        // (Counted, then picked by index: no vector to build for a rare branch.)
+        let free = |v: &usize| eligible(vendors, *v, cost);
+        let untaken = |v: &usize| free(v) && !taken.contains(v);
+        let nth = |keep: &dyn Fn(&usize) -> bool| {
+            let len = (0..n).filter(keep).count();
+            (0..n).filter(keep).nth(pick(len))
         };
+        let vendor = nth(&untaken)
+            .or_else(|| nth(&free))
+            .unwrap_or_else(|| pick(n));
         return Award {
-            vendor: pool[pick(pool.len())],
+            vendor,
             markup: vendors.sole_source_markup,
             bids: 0,
             sole_source: true,
@@ -108,6 +105,14 @@ pub fn compete<R: Rng + ?Sized>(
         bids,
         sole_source: false,
     }
+}
+
+/// `x.floor()` for `x` >= 0 (or -0), by truncation: one instruction where `floor` is
+/// a libm call on baseline x86-64. Values past 2^64 saturate, still past any vendor
+/// count, so a skip that long ends the bidding as `floor` would.
+fn floor_non_negative(x: f64) -> f64 {
+    debug_assert!(x >= 0.0 || x.is_nan());
+    x as u64 as f64
 }
 
 #[cfg(test)]

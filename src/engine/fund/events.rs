@@ -60,6 +60,14 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// An empty queue with room for `n` events.
+    pub fn with_capacity(n: usize) -> Queue {
+        Queue {
+            heap: BinaryHeap::with_capacity(n),
+            seq: 0,
+        }
+    }
+
     /// Schedules an event.
     pub fn push(&mut self, time: f64, kind: EventKind, target: usize, slot: u32) {
         self.seq += 1;

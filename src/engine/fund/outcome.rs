@@ -180,7 +180,11 @@ impl Sim<'_> {
         let mut n = Counts::default();
         let mut first_value = f64::INFINITY;
         let (mut wait_sum, mut wait_n) = (0.0, 0u32);
-        let mut projects = Vec::new();
+        let mut projects = Vec::with_capacity(if self.keep_projects {
+            self.tracks.len()
+        } else {
+            0
+        });
         for (id, tr) in self.tracks.iter().enumerate() {
             if !tr.arrived {
                 continue;
