@@ -23,7 +23,7 @@ pub use track::{Scope, Status};
 use super::Detail;
 use super::belief::Belief;
 use super::ideas::IdeaSet;
-use super::market::Award;
+use super::market::{Award, Skips};
 use crate::model::{Commitment, FundingModel, Scenario};
 
 /// The state of one portfolio run.
@@ -34,6 +34,8 @@ struct Sim<'a> {
     portfolio: u64,
     /// The scenario's constants for risk draws and reference-class forecasts.
     forecast: Forecast<'a>,
+    /// The market's geometric skips between bidders.
+    skips: Skips,
     tracks: Vec<Track>,
     events: Queue,
     ledger: Ledger,
@@ -98,6 +100,7 @@ pub fn simulate_detail(
         ideas,
         portfolio,
         forecast: Forecast::new(s),
+        skips: Skips::new(&s.vendors),
         tracks,
         events: Queue::with_capacity(count),
         ledger: Ledger::with_capacity(s.fund.budget, count * (n + 1)),

@@ -88,7 +88,15 @@ impl Sim<'_> {
             let award = if competed {
                 let key = attempt_key(k, a.slot);
                 let mut rng = counter(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
-                market::compete(&s.vendors, work, a.vendor, &taken, &mut bidders, &mut rng)
+                market::compete(
+                    &s.vendors,
+                    &self.skips,
+                    work,
+                    a.vendor,
+                    &taken,
+                    &mut bidders,
+                    &mut rng,
+                )
             } else {
                 // A follow-on stage stays with the incumbent at the price agreed at award.
                 Award {
