@@ -31,9 +31,10 @@ pub fn eligible(vendors: &Vendors, v: usize, cost: f64) -> bool {
 /// geometric skips, one uniform per bidder plus one, so draws scale with bidders rather
 /// than vendors; the contract's draws are its own, so models stay aligned. `bidders` is
 /// a scratch buffer (its contents are replaced), so that the thousands of competitions
-/// in a batch do not each allocate.
+/// in a batch do not each allocate. `skips` must come from `Skips::new(vendors)`.
 pub fn compete<R: Rng + ?Sized>(
     vendors: &Vendors,
+    skips: &Skips,
     cost: f64,
     incumbent: Option<usize>,
     taken: &[usize],
@@ -50,12 +51,10 @@ pub fn compete<R: Rng + ?Sized>(
         bidders.extend((0..n).filter(|&v| ok(v)));
     } else if p > 0.0 {
         // Gaps between bidders are geometric: P(skip = j) = (1 - p)^j p.
-        let log_q = (-p).ln_1p();
         let mut next = 0.0f64;
         loop {
-            // 1 - u is in (0, 1]: its log is finite.
             let u: f64 = rng.random();
-            next += ((1.0 - u).ln() / log_q).floor();
+            next += skips.skip(1.0 - u);
             if next >= n as f64 {
                 break;
             }
@@ -77,21 +76,18 @@ pub fn compete<R: Rng + ?Sized>(
         // Sole source: the agency negotiates with an eligible vendor not already on the
         // idea; failing that any eligible one; if the rules shut everyone out (no large
         // vendors, contract above the small cap), anyone.
-        let free: Vec<usize> = (0..n).filter(|&v| eligible(vendors, v, cost)).collect();
-        let untaken: Vec<usize> = free
-            .iter()
-            .copied()
-            .filter(|v| !taken.contains(v))
-            .collect();
-        let pool = if !untaken.is_empty() {
-            untaken
-        } else if !free.is_empty() {
-            free
-        } else {
-            (0..n).collect()
+        // (Counted, then picked by index: no vector to build for a rare branch.)
+        let free = |v: &usize| eligible(vendors, *v, cost);
+        let untaken = |v: &usize| free(v) && !taken.contains(v);
+        let nth = |keep: &dyn Fn(&usize) -> bool| {
+            let len = (0..n).filter(keep).count();
+            (0..n).filter(keep).nth(pick(len))
         };
+        let vendor = nth(&untaken)
+            .or_else(|| nth(&free))
+            .unwrap_or_else(|| pick(n));
         return Award {
-            vendor: pool[pick(pool.len())],
+            vendor,
             markup: vendors.sole_source_markup,
             bids: 0,
             sole_source: true,
@@ -108,6 +104,62 @@ pub fn compete<R: Rng + ?Sized>(
         bids,
         sole_source: false,
     }
+}
+
+/// Relative distance from a power of 1 - p within which [`Skips::skip`] takes the
+/// logarithm: far above the few ulps by which the powers and the logarithm may be off,
+/// so that outside it comparing with the powers gives the logarithm's answer.
+const SKIP_GUARD: f64 = 1e-9;
+
+/// The geometric skips between bidders, `floor(ln(x) / ln(1 - p))` for `x = 1 - u`, found
+/// by comparing `x` with the powers (1 - p)^j instead of taking a logarithm and dividing
+/// for every bidder: the skip is at least j exactly when x <= (1 - p)^j. Only an `x`
+/// within [`SKIP_GUARD`] of a power, where rounding could decide, takes the logarithm,
+/// so skips are the same as the logarithm's to the last bit.
+#[derive(Debug, Clone)]
+pub struct Skips {
+    /// ln(1 - p).
+    log_q: f64,
+    /// (1 - p)^j for j = 1..=vendors (a skip past the last vendor ends the bidding).
+    powers: Vec<f64>,
+}
+
+impl Skips {
+    /// The skips of `vendors`' market.
+    pub fn new(vendors: &Vendors) -> Skips {
+        let log_q = (-vendors.bid_probability).ln_1p();
+        // Products of exp(log_q): relative error j ulps at most, far inside the guard.
+        let q = log_q.exp();
+        let powers = std::iter::successors(Some(q), |x| Some(x * q))
+            .take(vendors.count())
+            .collect();
+        Skips { log_q, powers }
+    }
+
+    /// The skip `floor(ln(x) / ln(1 - p))` for `x` in (0, 1]; skips of the vendor count or
+    /// more come back as the vendor count (either ends the bidding). Counted without
+    /// branches: which power `x` passes is as random as the draw.
+    fn skip(&self, x: f64) -> f64 {
+        let (mut at_least, mut near) = (0u32, 0u32);
+        for &power in &self.powers {
+            at_least += u32::from(x < power * (1.0 - SKIP_GUARD));
+            near += u32::from(x <= power * (1.0 + SKIP_GUARD));
+        }
+        if near != at_least {
+            // Within the guard of a power, where rounding could decide: 1 - u is in
+            // (0, 1], so its log is finite.
+            return floor_non_negative(x.ln() / self.log_q);
+        }
+        f64::from(at_least)
+    }
+}
+
+/// `x.floor()` for `x` >= 0 (or -0), by truncation: one instruction where `floor` is
+/// a libm call on baseline x86-64. Values past 2^64 saturate, still past any vendor
+/// count, so a skip that long ends the bidding as `floor` would.
+fn floor_non_negative(x: f64) -> f64 {
+    debug_assert!(x >= 0.0 || x.is_nan());
+    x as u64 as f64
 }
 
 #[cfg(test)]
@@ -130,11 +182,37 @@ mod tests {
     }
 
     #[test]
+    fn skips_match_the_logarithm() {
+        // Everywhere, and a few ulps either side of every power of 1 - p.
+        let mut m = market();
+        for p in [0.3, 0.05, 0.9, 1e-12] {
+            m.bid_probability = p;
+            let skips = Skips::new(&m);
+            let log_q = (-p).ln_1p();
+            let exact = |x: f64| ((x.ln() / log_q).floor()).min(m.count() as f64);
+            let mut rng = counter(7, 0, 0, Purpose::Bids, 0);
+            let mut xs: Vec<f64> = (0..20_000).map(|_| 1.0 - rng.random::<f64>()).collect();
+            for power in &skips.powers {
+                let bits = power.to_bits();
+                xs.extend(
+                    (bits - 4..=bits + 4)
+                        .map(f64::from_bits)
+                        .filter(|x| *x <= 1.0),
+                );
+            }
+            for x in xs {
+                assert_eq!(skips.skip(x), exact(x), "p {p}, x {x}");
+            }
+        }
+    }
+
+    #[test]
     fn big_contracts_shut_small_vendors_out() {
         let m = market();
         for i in 0..2000 {
             let a = compete(
                 &m,
+                &Skips::new(&m),
                 2e6,
                 None,
                 &[],
@@ -151,6 +229,7 @@ mod tests {
         for i in 0..2000 {
             let a = compete(
                 &m,
+                &Skips::new(&m),
                 1e5,
                 None,
                 &[],
@@ -173,6 +252,7 @@ mod tests {
         for i in 0..n {
             let a = compete(
                 &m,
+                &Skips::new(&m),
                 1e5,
                 Some(4),
                 &[],
@@ -198,6 +278,7 @@ mod tests {
             let mut bidders = Vec::new();
             compete(
                 &m,
+                &Skips::new(&m),
                 1e5,
                 None,
                 &[],
@@ -218,6 +299,7 @@ mod tests {
         m.bid_probability = 0.0;
         let a = compete(
             &m,
+            &Skips::new(&m),
             1e5,
             None,
             &[],
@@ -229,6 +311,7 @@ mod tests {
         let mut bidders = Vec::new();
         compete(
             &m,
+            &Skips::new(&m),
             1e5,
             None,
             &[2],

@@ -64,42 +64,20 @@ fn cut_below(z: f64, d: f64) -> f64 {
 }
 
 /// Body cost multiplier for the body normal `z` with log spread `s`: the lognormal of
-/// median `overrun_median` cut at the tail start.
-fn body_cost(risk: &Risk, s: f64, z: f64) -> f64 {
-    let m = risk.overrun_median;
+/// median `m` cut at the tail start, `ln_cut` = ln(tail start / m).
+fn body_cost(m: f64, ln_cut: f64, s: f64, z: f64) -> f64 {
     if s == 0.0 {
         return m;
     }
-    m * (s * cut_below(z, (tail_start(risk) / m).ln() / s)).exp()
+    m * (s * cut_below(z, ln_cut / s)).exp()
 }
 
 /// Draws the risk of a contract planned for `months`, given the idea's shared normal
 /// `idea_z`. Consumes exactly two normals and two uniforms from `rng` (one word each),
-/// in that order.
+/// in that order. (A run draws through [`Prepared::draw`], which computes the
+/// scenario's constants once.)
 pub fn draw(risk: &Risk, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
-    let z_own = rng.normal();
-    let z_sched = rng.normal();
-    let u_swan = rng.uniform();
-    let u_tail = rng.uniform();
-    let g = duration_factor(risk, months);
-    let rho = risk.idea_correlation;
-    let z_cost = rho.sqrt() * idea_z + (1.0 - rho).sqrt() * z_own;
-    let c = risk.schedule_correlation;
-    let z_time = c * z_cost + (1.0 - c * c).sqrt() * z_sched;
-    if u_swan < black_swan_probability(risk, months) {
-        let y = tail_overrun(risk, u_tail);
-        Draw {
-            cost: 1.0 + y,
-            schedule: 1.0 + risk.tail_schedule_ratio * y,
-            black_swan: true,
-        }
-    } else {
-        Draw {
-            cost: body_cost(risk, risk.overrun_log_sd * g, z_cost),
-            schedule: risk.schedule_median * (risk.schedule_log_sd * g * z_time).exp(),
-            black_swan: false,
-        }
-    }
+    Prepared::new(risk).draw(months, idea_z, rng)
 }
 
 /// Standard normal CDF.
@@ -207,8 +185,9 @@ pub struct Expected {
     pub cancel: f64,
 }
 
-/// `E[O; O < a]` and `P(O < a)` for a lognormal O with median `m` and log sd `s`.
-fn lognormal_below(m: f64, s: f64, a: f64) -> (f64, f64) {
+/// `E[O; O < a]` and `P(O < a)` for a lognormal O with median `m` and log sd `s`;
+/// `ln_a` is ln(a / m) and `mean_factor` exp(s^2 / 2), which callers compute once.
+fn lognormal_below(m: f64, s: f64, a: f64, ln_a: f64, mean_factor: f64) -> (f64, f64) {
     if a <= 0.0 {
         return (0.0, 0.0);
     }
@@ -216,10 +195,10 @@ fn lognormal_below(m: f64, s: f64, a: f64) -> (f64, f64) {
         return if m < a { (m, 1.0) } else { (0.0, 0.0) };
     }
     if a.is_infinite() {
-        return (m * (s * s / 2.0).exp(), 1.0);
+        return (m * mean_factor, 1.0);
     }
-    let d = (a / m).ln() / s;
-    (m * (s * s / 2.0).exp() * normal_cdf(d - s), normal_cdf(d))
+    let d = ln_a / s;
+    (m * mean_factor * normal_cdf(d - s), normal_cdf(d))
 }
 
 /// `E[min(O, c)]` for O Pareto with scale `lo` and exponent `a`, truncated at `hi`.
@@ -253,43 +232,132 @@ fn pareto_above(lo: f64, a: f64, hi: f64, c: f64) -> f64 {
 }
 
 /// Expected cost, schedule and cancellation of a contract planned for `months`, priced
-/// at `award_markup` up to plan and `overrun_markup` beyond it.
+/// at `award_markup` up to plan and `overrun_markup` beyond it. (A run forecasts
+/// through [`Prepared::expected`], which computes the scenario's constants once.)
 pub fn expected(risk: &Risk, months: f64, award_markup: f64, overrun_markup: f64) -> Expected {
-    let g = duration_factor(risk, months);
-    let p = black_swan_probability(risk, months);
-    let k = risk.escalation_cap;
-    let cut = tail_start(risk);
-    // Body: O = m exp(s z), the lognormal cut at the tail start (O < cut).
-    let (m, s) = (risk.overrun_median, risk.overrun_log_sd * g);
-    let (_, p_cut) = lognormal_below(m, s, cut);
-    let below = |a: f64| {
-        let (e, q) = lognormal_below(m, s, a.min(cut));
-        (e / p_cut, q / p_cut)
-    };
-    let (below1, p_below1) = below(1.0);
-    let (below_k, p_below_k) = below(k);
-    let under = below1 + (1.0 - p_below1); // E[min(O, 1)]
-    let body_cancel = 1.0 - p_below_k;
-    let beyond_cap = if body_cancel > 0.0 {
-        (k - 1.0) * body_cancel
-    } else {
-        0.0
-    };
-    let over = (below_k - below1) - (p_below_k - p_below1) + beyond_cap; // E[min(O, k) - 1; O > 1]
-    let body_price = (1.0 + award_markup) * under + (1.0 + overrun_markup) * over;
-    let ss = risk.schedule_log_sd * g;
-    let body_schedule = risk.schedule_median * (ss * ss / 2.0).exp();
-    // Tail: O = 1 + Y >= cut > 1, so all work up to plan is done.
-    let (a, hi) = (risk.tail_alpha, 1.0 + risk.tail_max);
-    let tail_price =
-        (1.0 + award_markup) + (1.0 + overrun_markup) * (pareto_mean_capped(cut, a, hi, k) - 1.0);
-    let tail_cancel = pareto_above(cut, a, hi, k);
-    let tail_schedule =
-        1.0 + risk.tail_schedule_ratio * (pareto_mean_capped(cut, a, hi, f64::INFINITY) - 1.0);
-    Expected {
-        price: (1.0 - p) * body_price + p * tail_price,
-        schedule: (1.0 - p) * body_schedule + p * tail_schedule,
-        cancel: (1.0 - p) * body_cancel + p * tail_cancel,
+    Prepared::new(risk).expected(months, award_markup, overrun_markup)
+}
+
+/// The parts of [`draw`] and [`expected`] that depend on the scenario's risk alone,
+/// computed once per run: logs of the body's cut points and the black-swan tail's
+/// moments (each a few `powf`), which the per-contract work would otherwise redo. The
+/// values are those the per-contract formulas compute, so results do not change.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<'a> {
+    risk: &'a Risk,
+    /// Where the tail begins, 1 + `tail_min`.
+    cut: f64,
+    /// ln(cut / overrun median).
+    ln_cut: f64,
+    /// The plan as a cut point of the body, min(1, cut).
+    plan: f64,
+    /// ln(plan / overrun median).
+    ln_plan: f64,
+    /// The escalation cap as a cut point of the body, min(cap, cut).
+    capped: f64,
+    /// ln(capped / overrun median).
+    ln_capped: f64,
+    /// E[min(O, cap)] of the black-swan tail.
+    tail_capped_mean: f64,
+    /// P(O > cap) of the black-swan tail.
+    tail_cancel: f64,
+    /// E[O] of the black-swan tail.
+    tail_mean: f64,
+}
+
+impl<'a> Prepared<'a> {
+    /// The constants of `risk`.
+    pub fn new(risk: &'a Risk) -> Prepared<'a> {
+        let cut = tail_start(risk);
+        let m = risk.overrun_median;
+        let (a, hi, k) = (risk.tail_alpha, 1.0 + risk.tail_max, risk.escalation_cap);
+        let (plan, capped) = (1.0f64.min(cut), k.min(cut));
+        Prepared {
+            risk,
+            cut,
+            ln_cut: (cut / m).ln(),
+            plan,
+            ln_plan: (plan / m).ln(),
+            capped,
+            ln_capped: (capped / m).ln(),
+            tail_capped_mean: pareto_mean_capped(cut, a, hi, k),
+            tail_cancel: pareto_above(cut, a, hi, k),
+            tail_mean: pareto_mean_capped(cut, a, hi, f64::INFINITY),
+        }
+    }
+
+    /// As [`draw`].
+    pub fn draw(&self, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
+        let risk = self.risk;
+        let z_own = rng.normal();
+        let z_sched = rng.normal();
+        let u_swan = rng.uniform();
+        let u_tail = rng.uniform();
+        let g = duration_factor(risk, months);
+        let rho = risk.idea_correlation;
+        let z_cost = rho.sqrt() * idea_z + (1.0 - rho).sqrt() * z_own;
+        let c = risk.schedule_correlation;
+        let z_time = c * z_cost + (1.0 - c * c).sqrt() * z_sched;
+        // black_swan_probability(risk, months), with the duration factor computed once.
+        if u_swan < (risk.black_swan_probability * g).min(1.0) {
+            let y = tail_overrun(risk, u_tail);
+            Draw {
+                cost: 1.0 + y,
+                schedule: 1.0 + risk.tail_schedule_ratio * y,
+                black_swan: true,
+            }
+        } else {
+            let s = risk.overrun_log_sd * g;
+            Draw {
+                cost: body_cost(risk.overrun_median, self.ln_cut, s, z_cost),
+                schedule: risk.schedule_median * (risk.schedule_log_sd * g * z_time).exp(),
+                black_swan: false,
+            }
+        }
+    }
+
+    /// As [`expected`].
+    pub fn expected(&self, months: f64, award_markup: f64, overrun_markup: f64) -> Expected {
+        let risk = self.risk;
+        let g = duration_factor(risk, months);
+        let p = (risk.black_swan_probability * g).min(1.0);
+        let k = risk.escalation_cap;
+        // Body: O = m exp(s z), the lognormal cut at the tail start (O < cut).
+        let (m, s) = (risk.overrun_median, risk.overrun_log_sd * g);
+        let mean_factor = (s * s / 2.0).exp();
+        let at_cut = lognormal_below(m, s, self.cut, self.ln_cut, mean_factor);
+        let p_cut = at_cut.1;
+        let below = |a: f64, ln_a: f64| {
+            // Below the cut point, the cut point's own values (computed just above).
+            let (e, q) = if a == self.cut {
+                at_cut
+            } else {
+                lognormal_below(m, s, a, ln_a, mean_factor)
+            };
+            (e / p_cut, q / p_cut)
+        };
+        let (below1, p_below1) = below(self.plan, self.ln_plan);
+        let (below_k, p_below_k) = below(self.capped, self.ln_capped);
+        let under = below1 + (1.0 - p_below1); // E[min(O, 1)]
+        let body_cancel = 1.0 - p_below_k;
+        let beyond_cap = if body_cancel > 0.0 {
+            (k - 1.0) * body_cancel
+        } else {
+            0.0
+        };
+        let over = (below_k - below1) - (p_below_k - p_below1) + beyond_cap; // E[min(O, k) - 1; O > 1]
+        let body_price = (1.0 + award_markup) * under + (1.0 + overrun_markup) * over;
+        let ss = risk.schedule_log_sd * g;
+        let body_schedule = risk.schedule_median * (ss * ss / 2.0).exp();
+        // Tail: O = 1 + Y >= cut > 1, so all work up to plan is done.
+        let tail_price =
+            (1.0 + award_markup) + (1.0 + overrun_markup) * (self.tail_capped_mean - 1.0);
+        let tail_schedule = 1.0 + risk.tail_schedule_ratio * (self.tail_mean - 1.0);
+        Expected {
+            price: (1.0 - p) * body_price + p * tail_price,
+            schedule: (1.0 - p) * body_schedule + p * tail_schedule,
+            cancel: (1.0 - p) * body_cancel + p * self.tail_cancel,
+        }
     }
 }
 
@@ -417,8 +485,14 @@ mod tests {
         }
         // The cut keeps ranks: a higher body normal never gives a lower cost.
         let mut last = 0.0;
+        let ln_cut = (tail_start(&r) / r.overrun_median).ln();
         for k in -80..=80 {
-            let c = body_cost(&r, r.overrun_log_sd, f64::from(k) / 10.0);
+            let c = body_cost(
+                r.overrun_median,
+                ln_cut,
+                r.overrun_log_sd,
+                f64::from(k) / 10.0,
+            );
             assert!(c >= last && c < 1.25, "{k}: {c}");
             last = c;
         }

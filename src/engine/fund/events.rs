@@ -23,8 +23,11 @@ pub struct Event {
     pub time: f64,
     /// What happens.
     pub kind: EventKind,
-    /// Creation order, breaking ties within a kind.
-    seq: u64,
+    /// The order of events as two words compared in turn: the time's bits mapped so that
+    /// unsigned order is `f64::total_cmp` order, then the kind above the creation order
+    /// (which breaks ties within a kind). The heap compares these words on every step
+    /// rather than the three fields.
+    key: (u64, u64),
     /// Idea id, or round number for intakes.
     pub target: usize,
     /// Attempt slot, for contract ends.
@@ -45,10 +48,18 @@ impl PartialOrd for Event {
 impl Ord for Event {
     // Reversed: BinaryHeap is a max-heap and we want the earliest event first.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.time
-            .total_cmp(&self.time)
-            .then((o.kind as u8).cmp(&(self.kind as u8)))
-            .then(o.seq.cmp(&self.seq))
+        o.key.cmp(&self.key)
+    }
+}
+
+/// The bits of `t` as an unsigned number in `f64::total_cmp` order: negative numbers
+/// have every bit flipped (larger magnitudes come first), others the sign bit.
+fn total_order_bits(t: f64) -> u64 {
+    let bits = t.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
@@ -60,13 +71,23 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// An empty queue with room for `n` events.
+    pub fn with_capacity(n: usize) -> Queue {
+        Queue {
+            heap: BinaryHeap::with_capacity(n),
+            seq: 0,
+        }
+    }
+
     /// Schedules an event.
     pub fn push(&mut self, time: f64, kind: EventKind, target: usize, slot: u32) {
         self.seq += 1;
+        // Creation order fits below the kind: 2^62 events are never scheduled.
+        debug_assert!(self.seq < 1 << 62);
         self.heap.push(Event {
             time,
             kind,
-            seq: self.seq,
+            key: (total_order_bits(time), (kind as u64) << 62 | self.seq),
             target,
             slot,
         });
@@ -75,5 +96,34 @@ impl Queue {
     /// The next event, if any.
     pub fn pop(&mut self) -> Option<Event> {
         self.heap.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_bits_order_as_total_cmp() {
+        let times = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            0.5,
+            12.0,
+            12.000000000000002,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for a in times {
+            for b in times {
+                let bits = total_order_bits(a).cmp(&total_order_bits(b));
+                assert_eq!(bits, a.total_cmp(&b), "{a} vs {b}");
+            }
+        }
     }
 }

@@ -71,10 +71,11 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// A ledger for a fund of `budget` dollars.
-    pub fn new(budget: f64) -> Ledger {
+    /// A ledger for a fund of `budget` dollars, with room for `payments` payments.
+    pub fn with_capacity(budget: f64, payments: usize) -> Ledger {
         Ledger {
             budget,
+            payments: Vec::with_capacity(payments),
             ..Ledger::default()
         }
     }

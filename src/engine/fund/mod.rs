@@ -11,17 +11,19 @@ mod stage_end;
 mod start;
 mod track;
 
+use std::ops::Range;
+
 use events::{EventKind, Queue};
 use ledger::Ledger;
 pub use outcome::{Project, Run};
-use rules::{Candidate, Outlook};
+use rules::{Candidate, Forecast, Outlook};
 use track::Track;
 pub use track::{Scope, Status};
 
 use super::Detail;
 use super::belief::Belief;
 use super::ideas::IdeaSet;
-use super::market::Award;
+use super::market::{Award, Skips};
 use crate::model::{Commitment, FundingModel, Scenario};
 
 /// The state of one portfolio run.
@@ -30,6 +32,10 @@ struct Sim<'a> {
     m: &'a FundingModel,
     ideas: &'a IdeaSet,
     portfolio: u64,
+    /// The scenario's constants for risk draws and reference-class forecasts.
+    forecast: Forecast<'a>,
+    /// The market's geometric skips between bidders.
+    skips: Skips,
     tracks: Vec<Track>,
     events: Queue,
     ledger: Ledger,
@@ -84,18 +90,24 @@ pub fn simulate_detail(
         })
         .collect();
     let n = m.stages.len();
+    // Room for what a run usually books, so that its vectors seldom grow: a payment per
+    // contract, procurement and gate review (a few per idea and stage entered), an
+    // event per idea in flight, a release per idea.
+    let count = ideas.ideas.len();
     let mut sim = Sim {
         s,
         m,
         ideas,
         portfolio,
+        forecast: Forecast::new(s),
+        skips: Skips::new(&s.vendors),
         tracks,
-        events: Queue::default(),
-        ledger: Ledger::new(s.fund.budget),
+        events: Queue::with_capacity(count),
+        ledger: Ledger::with_capacity(s.fund.budget, count * (n + 1)),
         held: Vec::new(),
         entered: vec![0; n],
         killed: vec![0; n],
-        releases: Vec::new(),
+        releases: Vec::with_capacity(count),
         scratch_awards: Vec::new(),
         scratch_taken: Vec::new(),
         scratch_bidders: Vec::new(),
@@ -116,10 +128,10 @@ pub fn simulate_detail(
                 sim.contract_end(e.time, e.target, e.slot);
                 // Money came back: ideas waiting at a gate get another chance.
                 if !sim.held.is_empty() {
-                    sim.decide(e.time, &[], false);
+                    sim.decide(e.time, 0..0, false);
                 }
             }
-            EventKind::Gate => sim.decide(e.time, &[e.target], false),
+            EventKind::Gate => sim.decide(e.time, e.target..e.target + 1, false),
         }
     }
     sim.finish()
@@ -147,8 +159,7 @@ impl Sim<'_> {
             self.events
                 .push(next.arrival, EventKind::Intake, round + 1, 0);
         }
-        let ids: Vec<usize> = (first..last).collect();
-        self.decide(t, &ids, true);
+        self.decide(t, first..last, true);
     }
 
     /// The case for idea `id` at the stage it is to enter (rules.rs).
@@ -162,20 +173,21 @@ impl Sim<'_> {
             cost: idea.cost,
             duration: idea.duration,
         };
-        rules::case(self.s, self.m, tr.stage, &outlook, |j| {
+        rules::case(self.s, &self.forecast, self.m, tr.stage, &outlook, |j| {
             self.attempts_in(id, j)
         })
     }
 
-    /// A decision point: `fresh` ideas (new arrivals, or one idea at its gate) plus every
+    /// A decision point: `fresh` ideas (new arrivals, or one idea at its gate: ids are
+    /// contiguous) plus every
     /// idea held for money are checked against their hurdle, put in funding order
     /// (rules.rs) and funded in that order while money lasts. `intake` marks an intake
     /// round, where the model's cap on new starts applies.
-    fn decide(&mut self, t: f64, fresh: &[usize], intake: bool) {
+    fn decide(&mut self, t: f64, fresh: Range<usize>, intake: bool) {
         let mut candidates = std::mem::take(&mut self.scratch_candidates);
         candidates.clear();
         let held = std::mem::take(&mut self.held);
-        for &id in fresh.iter().chain(&held) {
+        for id in fresh.chain(held.iter().copied()) {
             let case = self.case(id);
             let tr = &self.tracks[id];
             let k = tr.stage;

@@ -123,13 +123,13 @@ impl Sim<'_> {
             // it all (through `paid_from`), so the cost is the contract's length, not H.
             let first_full = p.end.max(p.start).ceil().max(0.0) as usize;
             let first = (p.start.ceil().max(0.0) as usize).min(first_full);
-            for (m, cum) in spend_by_month
-                .iter_mut()
-                .enumerate()
-                .take(first_full)
-                .skip(first)
-            {
-                *cum += p.paid_by(m as f64);
+            // Inside [first, first_full) a month m is past the start or on it (paying 0)
+            // and before the end, so `paid_by(m)` is the straight-line share: written
+            // without its branches, the loop runs several months per instruction.
+            let span = p.end - p.start;
+            let until = first_full.min(months);
+            for (m, cum) in (first..).zip(&mut spend_by_month[first.min(until)..until]) {
+                *cum += p.amount * (m as f64 - p.start) / span;
             }
             if let Some(slot) = paid_from.get_mut(first_full) {
                 *slot += p.amount;
@@ -180,7 +180,11 @@ impl Sim<'_> {
         let mut n = Counts::default();
         let mut first_value = f64::INFINITY;
         let (mut wait_sum, mut wait_n) = (0.0, 0u32);
-        let mut projects = Vec::new();
+        let mut projects = Vec::with_capacity(if self.keep_projects {
+            self.tracks.len()
+        } else {
+            0
+        });
         for (id, tr) in self.tracks.iter().enumerate() {
             if !tr.arrived {
                 continue;

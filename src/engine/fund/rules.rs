@@ -51,9 +51,56 @@ pub struct Outlook {
     pub duration: f64,
 }
 
+/// What a reference-class forecast needs that depends on the scenario alone, computed
+/// once per run: the risk model's constants and the expected award markup of a small
+/// and of a large contract (the only two the market gives).
+#[derive(Debug, Clone, Copy)]
+pub struct Forecast<'a> {
+    /// The risk model's constants.
+    pub risk: risk::Prepared<'a>,
+    /// [`expected_markup`] of a contract small vendors may bid on.
+    markup_small: f64,
+    /// [`expected_markup`] of a contract above the small-contract cap.
+    markup_large: f64,
+}
+
+impl<'a> Forecast<'a> {
+    /// The constants of scenario `s`.
+    pub fn new(s: &'a Scenario) -> Forecast<'a> {
+        let v = &s.vendors;
+        Forecast {
+            risk: risk::Prepared::new(&s.risk),
+            markup_small: expected_markup(v, v.small_contract_cap),
+            markup_large: expected_markup(v, f64::INFINITY),
+        }
+    }
+
+    /// [`expected_markup`] of a contract of planned work `work`, dollars.
+    fn markup(&self, v: &Vendors, work: f64) -> f64 {
+        if work <= v.small_contract_cap {
+            self.markup_small
+        } else {
+            self.markup_large
+        }
+    }
+}
+
+/// `x^n` for a count `n`, as `powf` gives it; 0 and 1 (one attempt per stage, the
+/// common case) need no `powf`, whose results there are exact.
+fn pow_count(x: f64, n: f64) -> f64 {
+    if n == 0.0 {
+        1.0
+    } else if n == 1.0 {
+        x
+    } else {
+        x.powf(n)
+    }
+}
+
 /// The case for stages `from..` of an idea, with `attempts(j)` vendors funded in stage j.
 pub fn case(
     s: &Scenario,
+    f: &Forecast,
     m: &FundingModel,
     from: usize,
     o: &Outlook,
@@ -75,8 +122,8 @@ pub fn case(
                 let work = m.stage_work(j, o.cost, s.risk.gate_rework_share);
                 let planned = m.stage_duration(j, o.duration);
                 let competed = j == 0 || m.stages[j].recompete;
-                let markup = expected_markup(&s.vendors, work);
-                let e = risk::expected(&s.risk, planned, markup, s.vendors.overrun_markup);
+                let markup = f.markup(&s.vendors, work);
+                let e = f.risk.expected(planned, markup, s.vendors.overrun_markup);
                 let n_j = attempts(j) as f64;
                 cost += o.cost_ratio * n_j * work * e.price;
                 months += planned * e.schedule;
@@ -89,7 +136,7 @@ pub fn case(
                     months += m.gate_delay_months;
                 }
                 // The idea is lost only when every attempt of a stage is cancelled.
-                survive *= 1.0 - e.cancel.powf(n_j);
+                survive *= 1.0 - pow_count(e.cancel, n_j);
             }
             let drift = 0.5f64.powf(months / s.risk.requirements_half_life_months);
             let discount = (1.0 + s.simulation.discount_rate).powf(-months / 12.0);

@@ -9,7 +9,6 @@ use super::rules;
 use super::track::{Attempt, Contract, Status};
 use crate::engine::belief::Evidence;
 use crate::engine::market::{self, Award};
-use crate::engine::risk;
 use crate::engine::rng::{Purpose, attempt_key, counter};
 
 impl Sim<'_> {
@@ -89,7 +88,15 @@ impl Sim<'_> {
             let award = if competed {
                 let key = attempt_key(k, a.slot);
                 let mut rng = counter(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
-                market::compete(&s.vendors, work, a.vendor, &taken, &mut bidders, &mut rng)
+                market::compete(
+                    &s.vendors,
+                    &self.skips,
+                    work,
+                    a.vendor,
+                    &taken,
+                    &mut bidders,
+                    &mut rng,
+                )
             } else {
                 // A follow-on stage stays with the incumbent at the price agreed at award.
                 Award {
@@ -170,7 +177,7 @@ impl Sim<'_> {
                 Purpose::Contract,
                 key,
             );
-            let d = risk::draw(&s.risk, months, idea.risk_z, &mut rng);
+            let d = self.forecast.risk.draw(months, idea.risk_z, &mut rng);
             let cancelled = d.cost > cap;
             let work_mult = d.cost.min(cap);
             let cost = work * (1.0 + award.markup) * work_mult.min(1.0)
