@@ -40,6 +40,7 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    ("lower_better", "lower is better"),
     ("change_heading", "What would change the answer"),
     (
         "change_none",
@@ -351,6 +352,7 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    ("lower_better", "plus bas, c’est mieux"),
     ("change_heading", "Ce qui changerait la réponse"),
     (
         "change_none",

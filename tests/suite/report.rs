@@ -59,9 +59,10 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
                     .unwrap();
             let svg = roxmltree::Document::parse(&svg_text)
                 .unwrap_or_else(|e| panic!("{lang} {}: {e}", kind.name()));
+            // Drawn text only: the <title> element repeats the title for screen readers.
             let text: String = svg
                 .descendants()
-                .filter(|n| n.is_text())
+                .filter(|n| n.is_text() && n.parent().is_some_and(|p| !p.has_tag_name("title")))
                 .filter_map(|n| n.text())
                 .collect::<Vec<_>>()
                 .join(" ");
@@ -69,6 +70,20 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
             let language = if lang == "fr" { Lang::Fr } else { Lang::En };
             data.set_lang(language);
             let title = kind.title(&data, language);
+            // And the SVG is one image named by that title for screen readers.
+            let root = svg.root_element();
+            assert_eq!(
+                root.attribute("role"),
+                Some("img"),
+                "{lang} {}",
+                kind.name()
+            );
+            assert_eq!(root.attribute("aria-label"), Some(title.as_str()));
+            let named = root
+                .children()
+                .find(|n| n.has_tag_name("title"))
+                .and_then(|n| n.text());
+            assert_eq!(named, Some(title.as_str()), "{lang} {}", kind.name());
             for word in title.split_whitespace() {
                 assert!(
                     text.contains(word),

@@ -313,7 +313,7 @@ pub fn svg(b: &Bridge, lang: Lang) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut text, size(b.table.rows.len())).into_drawing_area();
         draw(&root, b, lang)?;
     }
-    Ok(text)
+    Ok(super::accessible(&text, &title(b, lang)))
 }
 
 /// Writes `explain-bridge.png` and `.svg` under `charts/` (`charts/fr/` in French) of
@@ -327,7 +327,10 @@ pub fn render(dir: &Path, b: &Bridge, langs: &[Lang]) -> Result<Vec<PathBuf>, St
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        files.extend(png_and_svg!(out, STEM, dims, |root| draw(&root, b, lang)));
+        let title = title(b, lang);
+        files.extend(png_and_svg!(out, STEM, dims, &title, |root| draw(
+            &root, b, lang
+        )));
     }
     Ok(files)
 }

@@ -47,7 +47,14 @@ pub fn draw<DB: DrawingBackend>(
             Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => &months_fmt,
             Unit::Dollars => &money_fmt,
         };
-        metric_bars(&panel, d, lang.metric(metric), metric, fmt)?;
+        // Say which way is better where a shorter bar wins (waste, delay, lock-in).
+        let heading = match metric.better() {
+            crate::metrics::Better::Lower => {
+                format!("{} ({})", lang.metric(metric), lang.t("lower_better"))
+            }
+            _ => lang.metric(metric).to_string(),
+        };
+        metric_bars(&panel, d, &heading, metric, fmt)?;
     }
     legend(&foot, &d.labels)
 }

@@ -137,12 +137,30 @@ pub fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
+/// `svg` (as plotters writes it) announced to screen readers as one image named
+/// `title`: `role="img"` and an `aria-label` on the root element, and a `<title>`
+/// first inside it (also shown as a tooltip).
+pub fn accessible(svg: &str, title: &str) -> String {
+    let escaped = crate::report::html::escape(title);
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let Some(end) = svg[start..].find('>').map(|e| start + e) else {
+        return svg.to_string();
+    };
+    format!(
+        "{} role=\"img\" aria-label=\"{escaped}\">\n<title>{escaped}</title>{}",
+        &svg[..end],
+        &svg[end + 1..]
+    )
+}
+
 /// Draws one chart into `DIR/STEM.png` and `DIR/STEM.svg` with the same drawing code
 /// (`root` is bound to each backend's drawing area in turn; the code returns
-/// `Result<(), String>`); evaluates to the two paths. Use inside a function returning
-/// `Result<_, String>`.
+/// `Result<(), String>`); evaluates to the two paths. The SVG is named `TITLE` for
+/// screen readers ([`accessible`]). Use inside a function returning `Result<_, String>`.
 macro_rules! png_and_svg {
-    ($dir:expr, $stem:expr, $dims:expr, |$root:ident| $draw:expr) => {{
+    ($dir:expr, $stem:expr, $dims:expr, $title:expr, |$root:ident| $draw:expr) => {{
         let png = $dir.join(format!("{}.png", $stem));
         {
             let $root = plotters::prelude::BitMapBackend::new(&png, $dims).into_drawing_area();
@@ -154,6 +172,7 @@ macro_rules! png_and_svg {
                 plotters::prelude::SVGBackend::with_string(&mut svg, $dims).into_drawing_area();
             $draw?;
         }
+        let svg = $crate::report::charts::accessible(&svg, $title);
         let svg_path = $dir.join(format!("{}.svg", $stem));
         std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
         [png, svg_path]
@@ -194,7 +213,7 @@ pub fn render_svg(kind: ChartKind, d: &ReportData, lang: Lang) -> Result<String,
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         kind.draw(&root, d, lang)?;
     }
-    Ok(svg)
+    Ok(accessible(&svg, &kind.title(d, lang)))
 }
 
 /// Splits a long title into lines of at most `width` characters at spaces.
@@ -269,8 +288,13 @@ pub fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Bars<'_>) -> 
         .map(|v| finite(v.1).min(finite(v.0)))
         .fold(0.0, f64::min);
     let pad = (hi - lo).abs().max(1e-9) * 0.12;
+    // A heading fits its panel: the font shrinks for long ones (a sans-serif
+    // character is about 0.55 of the font size wide), down to 11 px.
+    let width = f64::from(area.dim_in_pixel().0);
+    let chars = b.heading.chars().count().max(1) as f64;
+    let size = (width / (0.55 * chars)).clamp(11.0, f64::from(LABEL + 2));
     let mut chart = ChartBuilder::on(area)
-        .caption(&b.heading, ("sans-serif", LABEL + 2))
+        .caption(&b.heading, ("sans-serif", size))
         .margin(8)
         .x_label_area_size(10)
         .y_label_area_size(62)

@@ -202,7 +202,7 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => number(lang, x, 0),
             };
             let stem = stem(metric);
-            files.extend(png_and_svg!(out, stem, SIZE, |root| draw(
+            files.extend(png_and_svg!(out, stem, SIZE, &title, |root| draw(
                 &root, &title, &axis, &curves, &labels, &fmt, lang
             )));
         }
@@ -259,9 +259,13 @@ fn render_difference(
         );
         let label = vec![fill(lang.t("difference"), &[other_label, base_label])];
         let fmt = |x: f64| money(lang, x);
-        files.extend(png_and_svg!(out, "sweep-difference", SIZE, |root| draw(
-            &root, &title, &axis, &curve, &label, &fmt, lang
-        )));
+        files.extend(png_and_svg!(
+            out,
+            "sweep-difference",
+            SIZE,
+            &title,
+            |root| draw(&root, &title, &axis, &curve, &label, &fmt, lang)
+        ));
     }
     Ok(files)
 }
@@ -410,9 +414,9 @@ fn render_heatmap(
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let title = fill(lang.t("t_heatmap"), &[other.1.get(lang), base.1.get(lang)]);
-        files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, |root| draw_grid(
-            &root, &title, &g, lang
-        )));
+        files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, &title, |root| {
+            draw_grid(&root, &title, &g, lang)
+        }));
     }
     Ok(files)
 }

@@ -45,18 +45,21 @@ fn metric_fmt(metric: Metric, lang: Lang) -> impl Fn(f64) -> String {
     }
 }
 
+/// "Net value: B minus A moves most with X" (the input with the largest swing).
+fn title(t: &Tornado, lang: Lang) -> String {
+    let top = t.rows.first().map_or("-", |r| r.0.as_str());
+    fill(
+        lang.t("t_tornado"),
+        &[lang.metric(t.metric), &t.challenger, &t.baseline, top],
+    )
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     t: &Tornado,
     lang: Lang,
 ) -> Result<(), String> {
-    let metric_name = lang.metric(t.metric);
-    let top = t.rows.first().map_or("-", |r| r.0.as_str());
-    let title = fill(
-        lang.t("t_tornado"),
-        &[metric_name, &t.challenger, &t.baseline, top],
-    );
-    let area = titled(root, &title)?;
+    let area = titled(root, &title(t, lang))?;
     let (plot, foot) = with_legend_strip(&area);
     let rows: Vec<_> = t.rows.iter().take(MAX_BARS).collect();
     let k = rows.len().max(1) as f64;
@@ -83,7 +86,7 @@ fn draw<DB: DrawingBackend>(
         .x_label_formatter(&|x| fmt(*x))
         .x_desc(fill(
             lang.t("x_tornado"),
-            &[metric_name, &t.challenger, &t.baseline],
+            &[lang.metric(t.metric), &t.challenger, &t.baseline],
         ))
         .label_style(("sans-serif", LABEL - 1))
         .draw()
@@ -177,7 +180,8 @@ pub fn render(dir: &Path, t: &Tornado, langs: &[Lang]) -> Result<Vec<PathBuf>, S
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        files.extend(png_and_svg!(out, "tornado", dims, |root| draw(
+        let title = title(t, lang);
+        files.extend(png_and_svg!(out, "tornado", dims, &title, |root| draw(
             &root, t, lang
         )));
     }
