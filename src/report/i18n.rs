@@ -40,6 +40,7 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    ("budget_line", "Budget {}"),
     ("lower_better", "lower is better"),
     ("change_heading", "What would change the answer"),
     (
@@ -352,6 +353,7 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    ("budget_line", "Budget de {}"),
     ("lower_better", "plus bas, c’est mieux"),
     ("change_heading", "Ce qui changerait la réponse"),
     (

@@ -415,3 +415,23 @@ fn the_decision_page_says_what_would_change_the_answer() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert!(m["reproduce"].as_str().unwrap().contains("--sensitivity"));
 }
+
+#[test]
+fn the_spending_chart_marks_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    default_run(&out, &["--set", "fund.budget=40000000"]);
+    for (dir, label) in [
+        ("charts", "Budget $40M"),
+        ("charts/fr", "Budget de 40\u{a0}M$"),
+    ] {
+        let svg =
+            std::fs::read_to_string(out.join(dir).join("spend-and-value-over-time.svg")).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        assert!(
+            doc.descendants()
+                .any(|n| n.text().map(str::trim) == Some(label)),
+            "{dir}: no `{label}` on the spending chart"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, with_legend_strip};
 use crate::report::data::ReportData;
@@ -57,13 +58,15 @@ pub fn draw<DB: DrawingBackend>(
             .flatten()
             .map(|r| r.month)
             .fold(1.0, f64::max);
+        let budget = d.scenario.fund.budget;
         let top = d
             .timeseries
             .values()
             .flatten()
             .map(|r| pick(r)[2])
             .filter(|x| x.is_finite())
-            .fold(1.0, f64::max);
+            // The spending panel always shows the budget it is measured against.
+            .fold(if p == 0 { budget } else { 1.0 }, f64::max);
         let mut chart = ChartBuilder::on(panel)
             .caption(
                 format!("{} ({})", lang.t(key), lang.t("median_band")),
@@ -95,6 +98,27 @@ pub fn draw<DB: DrawingBackend>(
                     rows.iter().map(|r| (r.month, pick(r)[1])),
                     c.stroke_width(3),
                 ))
+                .map_err(err)?;
+        }
+        if p == 0 {
+            // The fund's budget: spending above this line is an overspend.
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(0.0, budget), (months, budget)],
+                    8,
+                    5,
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    fill(lang.t("budget_line"), &[&money(lang, budget)]),
+                    (months * 0.03, budget * 0.97),
+                    ("sans-serif", LABEL - 1)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                )))
                 .map_err(err)?;
         }
     }
