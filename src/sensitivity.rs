@@ -102,7 +102,7 @@ pub struct Plan {
     pub base: Scenario,
     /// The scenario as loaded: break-evens are found by running it at more values.
     loaded: Loaded,
-    /// Parameters to move, in file order.
+    /// Parameters to move, in path order.
     pub moves: Vec<Move>,
     /// Parameters left out.
     pub excluded: Vec<Excluded>,
@@ -549,6 +549,10 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             (Err(reason), _) | (_, Err(reason)) => leave(reason),
         }
     }
+    // By path, not by the order of keys in the file: the folder's resolved scenario.toml
+    // orders keys its own way, and running it again must write the same files.
+    moves.sort_by(|x, y| x.parameter.path.cmp(&y.parameter.path));
+    excluded.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(Plan {
         metric,
         baseline: (
@@ -637,10 +641,14 @@ fn bisect(
             (b, db) = (mid, d);
         }
     }
-    BreakEven {
-        end,
-        value: a + (b - a) * da / (da - db),
-    }
+    // A whole-number field cannot take a value in between: its break-even is the first
+    // whole number, going out from the scenario's value, at which the answer has flipped.
+    let value = if mv.integer {
+        b
+    } else {
+        a + (b - a) * da / (da - db)
+    };
+    BreakEven { end, value }
 }
 
 /// Runs the plan on the current rayon pool; `progress(n)` is called per portfolio.
@@ -669,7 +677,7 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
             row
         })
         .collect();
-    // Largest swing first; ties keep file order (the sort is stable).
+    // Largest swing first; ties in path order (the sort is stable).
     rows.sort_by(|x, y| y.swing().total_cmp(&x.swing()));
     Table { base, rows }
 }

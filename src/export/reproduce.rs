@@ -12,6 +12,12 @@ pub fn command(dest: &Path, files: &Path, shard: Option<(u64, u64)>) -> String {
         || "RUN_FOLDER".to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    // A name starting with `-` would be read as an option.
+    let name = if name.starts_with('-') {
+        format!("./{name}")
+    } else {
+        name
+    };
     let mut words = vec![
         "budgetsim".to_string(),
         "run".into(),
@@ -64,6 +70,10 @@ mod tests {
             command(Path::new("/tmp/it's a run"), files.path(), Some((2, 8))),
             "budgetsim run 'it'\\''s a run/scenario.toml' --shard 2/8 --projects \
              --out 'it'\\''s a run-again'"
+        );
+        assert_eq!(
+            command(Path::new("-dash"), files.path(), None),
+            "budgetsim run ./-dash/scenario.toml --projects --out ./-dash-again"
         );
         assert_eq!(shell_word("été"), "'été'");
         assert_eq!(shell_word(""), "''");

@@ -35,9 +35,24 @@ pub const CSS: &str = include_str!("report.css");
 /// comparison is made against.
 pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
     let (b, c) = d.pair();
+    if b == c {
+        return vec![escape(&fill(lang.t("bottom_single"), &[&d.labels[b]]))];
+    }
     let net = d.diff(c, b, Metric::NetValue);
     let share = percent(lang, net.prob_better, 0);
-    let first = if net.mean >= 0.0 {
+    let first = if net.mean == 0.0 {
+        // Not a win for either (every fund equal, e.g. nothing is ever delivered).
+        fill(
+            lang.t("bottom_equal"),
+            &[
+                &d.labels[c],
+                &d.labels[b],
+                &money(lang, net.mean),
+                &money(lang, net.ci.0),
+                &money(lang, net.ci.1),
+            ],
+        )
+    } else if net.mean > 0.0 {
         fill(
             lang.t("bottom_more"),
             &[
@@ -57,13 +72,14 @@ pub fn answer(d: &ReportData, lang: Lang) -> Vec<String> {
                 &d.labels[c],
                 &share,
                 &money(lang, -net.mean),
-                &money(lang, net.ci.0),
-                &money(lang, net.ci.1),
+                // The CI of the shortfall, as positive amounts like the shortfall.
+                &money(lang, -net.ci.1),
+                &money(lang, -net.ci.0),
             ],
         )
     };
     let mut sentences = vec![first];
-    if net.range.0.is_finite() {
+    if net.range.0.is_finite() && net.mean != 0.0 {
         sentences.push(fill(
             lang.t("bottom_range"),
             &[
@@ -233,6 +249,9 @@ fn what_would_change(d: &ReportData, lang: Lang) -> String {
 /// access, time to first value and the largest contract.
 fn tradeoffs(d: &ReportData, lang: Lang) -> Vec<String> {
     let (b, c) = d.pair();
+    if b == c {
+        return Vec::new();
+    }
     let mean = |m: usize, metric: Metric| d.stat(m, metric).mean;
     let services = fill(
         lang.t("tradeoff_services"),
@@ -357,7 +376,7 @@ fn assumptions(d: &ReportData, lang: Lang) -> Vec<(String, String, String)> {
     .collect::<Vec<_>>();
     for m in &s.models {
         rows.push((
-            format!("{} – {}", m.label, lang.t("a_gates")),
+            format!("{} – {}", m.label.get(lang), lang.t("a_gates")),
             format!(
                 "{} / {} {months}",
                 money(lang, m.gate_review_cost),
@@ -510,18 +529,21 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         ),
     );
     push(&mut h, &risk_box(d, lang));
-    push(
-        &mut h,
-        &format!(
-            "<section class=\"tradeoffs\">\n<h2>{}</h2>\n<ul>\n{}</ul>\n</section>\n",
-            escape(lang.t("tradeoffs")),
-            tradeoffs(d, lang)
-                .iter()
-                .map(|s| format!("<li>{s}</li>\n"))
-                .collect::<String>()
-        ),
-    );
-    push(&mut h, &what_would_change(d, lang));
+    // Trade-offs and what would change the answer compare two models.
+    if d.models.len() > 1 {
+        push(
+            &mut h,
+            &format!(
+                "<section class=\"tradeoffs\">\n<h2>{}</h2>\n<ul>\n{}</ul>\n</section>\n",
+                escape(lang.t("tradeoffs")),
+                tradeoffs(d, lang)
+                    .iter()
+                    .map(|s| format!("<li>{s}</li>\n"))
+                    .collect::<String>()
+            ),
+        );
+        push(&mut h, &what_would_change(d, lang));
+    }
     // Everything after the decision page is an annex: it starts on a page of its own
     // when printed, so the decision page prints on one sheet.
     push(&mut h, "</div>\n<div class=\"annex\">\n");

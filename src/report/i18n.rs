@@ -40,6 +40,14 @@ pub const EN: &[(&str, &str)] = &[
     ("report_title", "Funding models compared"),
     ("question", "Question"),
     ("bottom_line", "Bottom line"),
+    (
+        "bottom_equal",
+        "On these assumptions, {} and {} deliver the same net value on average: the difference is {} (95% CI of the mean: {} to {}).",
+    ),
+    (
+        "bottom_single",
+        "This scenario has one funding model, {}: there is nothing to compare it with. Add a second model to compare.",
+    ),
     ("budget_line", "Budget {}"),
     ("lower_better", "lower is better"),
     ("change_heading", "What would change the answer"),
@@ -49,7 +57,7 @@ pub const EN: &[(&str, &str)] = &[
     ),
     (
         "change_flips",
-        "{} of the {} inputs moved flip the answer. The three that move the difference most:",
+        "Inputs that flip the answer: {} of the {} moved. The three that move the difference most:",
     ),
     (
         "change_row",
@@ -353,6 +361,14 @@ pub const FR: &[(&str, &str)] = &[
     ("report_title", "Comparaison des modes de financement"),
     ("question", "Question"),
     ("bottom_line", "En bref"),
+    (
+        "bottom_equal",
+        "Selon ces hypothèses, {} et {} produisent en moyenne la même valeur nette : l’écart est de {} (IC à 95 % de la moyenne : de {} à {}).",
+    ),
+    (
+        "bottom_single",
+        "Ce scénario ne compte qu’un mode de financement, {} : il n’y a rien à comparer. Ajoutez un second mode pour comparer.",
+    ),
     ("budget_line", "Budget de {}"),
     ("lower_better", "plus bas, c’est mieux"),
     ("change_heading", "Ce qui changerait la réponse"),
@@ -362,7 +378,7 @@ pub const FR: &[(&str, &str)] = &[
     ),
     (
         "change_flips",
-        "{} des {} données d’entrée déplacées renversent la réponse. Les trois qui font le plus varier l’écart :",
+        "Données d’entrée qui renversent la réponse : {} des {} déplacées. Les trois qui font le plus varier l’écart :",
     ),
     ("change_row", "{} : de {} à {}, l’écart passe de {} à {}"),
     (

@@ -69,6 +69,9 @@ fn french_reports_use_french_text_and_fall_back_with_a_warning() {
     // French where given, the English where not.
     assert!(fr.contains("En cascade (prévision par catégorie de référence)"));
     assert!(fr.contains("Gated only in English"));
+    // Nowhere in the French report (assumptions included) does a translated label show
+    // its English.
+    assert!(!fr.contains("Waterfall (business case as written)"));
     assert!(en.contains("Waterfall (reference-class forecast)") && !en.contains("En cascade"));
     let funnel = std::fs::read_to_string(out.join("charts/fr/stage-funnel.svg")).unwrap();
     assert!(

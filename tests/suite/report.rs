@@ -400,7 +400,7 @@ fn the_decision_page_says_what_would_change_the_answer() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let change = section(&html, "change");
     assert!(
-        change.contains("1 of the 2 inputs moved flip the answer"),
+        change.contains("Inputs that flip the answer: 1 of the 2 moved"),
         "{change}"
     );
     assert!(
@@ -434,4 +434,33 @@ fn the_spending_chart_marks_the_budget() {
             "{dir}: no `{label}` on the spending chart"
         );
     }
+}
+
+#[test]
+fn the_bottom_line_never_claims_a_win_it_does_not_have() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Nothing ever clears its hurdle: every fund of every model nets exactly $0.
+    let tie = tmp.path().join("tie");
+    default_run(&tie, &["--set", "ideas.fit_probability=0"]);
+    let html = std::fs::read_to_string(tie.join("report.html")).unwrap();
+    let bottom = section(&html, "answer");
+    assert!(
+        bottom.contains("deliver the same net value on average")
+            && !bottom.contains("delivers more"),
+        "{bottom}"
+    );
+    // One model: nothing to compare, and no comparison sections.
+    let default = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml"),
+    )
+    .unwrap();
+    let cut = default.find("[models.waterfall_rc]").unwrap();
+    let one = tmp.path().join("one.toml");
+    std::fs::write(&one, &default[..cut]).unwrap();
+    let out = tmp.path().join("single");
+    default_run(&out, &[one.to_str().unwrap()]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let bottom = section(&html, "answer");
+    assert!(bottom.contains("nothing to compare"), "{bottom}");
+    assert!(!html.contains("class=\"tradeoffs\"") && !html.contains("class=\"change\""));
 }
