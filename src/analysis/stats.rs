@@ -170,17 +170,29 @@ pub struct Paired {
     pub p95: f64,
 }
 
-/// Paired comparison of `a` and `b` (same portfolios, same order), in two passes over
-/// the columns: the mean difference, then the spread around it, keeping the
-/// differences for their percentiles.
+/// Paired comparison of `a` and `b` (same portfolios, same order): the moments from
+/// [`paired_moments`], then the percentiles of the differences (one copy of them).
 pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
-    let both = || {
-        a.iter()
-            .zip(b)
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-    };
+    let mut p = paired_moments(a, b, better);
+    if p.n > 0 {
+        let mut diffs: Vec<f64> = finite_pairs(a, b).map(|(x, y)| x - y).collect();
+        [p.p5, p.p95] = quantiles_unsorted(&mut diffs, [0.05, 0.95]);
+    }
+    p
+}
+
+/// The pairs of `a` and `b` where both are defined.
+fn finite_pairs<'a>(a: &'a [f64], b: &'a [f64]) -> impl Iterator<Item = (&'a f64, &'a f64)> {
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+}
+
+/// [`paired`] without the percentiles (`p5` and `p95` NaN), in two passes over the
+/// columns and no copies: for checks repeated as batches arrive (`run --until-ci`).
+pub fn paired_moments(a: &[f64], b: &[f64], better: Better) -> Paired {
     let (mut n, mut sum, mut wins, mut losses) = (0usize, 0.0, 0.0, 0usize);
-    for (x, y) in both() {
+    for (x, y) in finite_pairs(a, b) {
         n += 1;
         sum += x - y;
         let (x, y) = if better == Better::Lower {
@@ -194,39 +206,38 @@ pub fn paired(a: &[f64], b: &[f64], better: Better) -> Paired {
             std::cmp::Ordering::Less => losses += 1,
         }
     }
+    let undefined = Paired {
+        n,
+        mean_diff: f64::NAN,
+        se: f64::NAN,
+        ci_low: f64::NAN,
+        ci_high: f64::NAN,
+        prob_a_better: f64::NAN,
+        prob_a_worse: f64::NAN,
+        p5: f64::NAN,
+        p95: f64::NAN,
+    };
     if n == 0 {
-        return Paired {
-            n,
-            mean_diff: f64::NAN,
-            se: f64::NAN,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            prob_a_better: f64::NAN,
-            prob_a_worse: f64::NAN,
-            p5: f64::NAN,
-            p95: f64::NAN,
-        };
+        return undefined;
     }
     let mean = sum / n as f64;
-    let mut diffs: Vec<f64> = both().map(|(x, y)| x - y).collect();
     let sd = if n > 1 {
-        let ss: f64 = diffs.iter().map(|d| (d - mean).powi(2)).sum();
+        let ss: f64 = finite_pairs(a, b)
+            .map(|(x, y)| (x - y - mean).powi(2))
+            .sum();
         (ss / (n - 1) as f64).sqrt()
     } else {
         0.0
     };
     let se = sd / (n as f64).sqrt();
-    let [p5, p95] = quantiles_unsorted(&mut diffs, [0.05, 0.95]);
     Paired {
-        n,
         mean_diff: mean,
         se,
         ci_low: mean - Z95 * se,
         ci_high: mean + Z95 * se,
         prob_a_better: wins / n as f64,
         prob_a_worse: losses as f64 / n as f64,
-        p5,
-        p95,
+        ..undefined
     }
 }
 

@@ -333,7 +333,8 @@ impl Precision {
     /// (challenger, baseline) and the 95% CI half-width of their paired difference.
     fn half_width(&self, s: &crate::model::Scenario, t: &tally::Tally) -> ((usize, usize), f64) {
         let (b, c) = crate::model::headline_pair(&s.models, |i| t.mean(i, Metric::NetValue));
-        let p = crate::analysis::paired(
+        // Checked after every batch: the moments only (no copy of the differences).
+        let p = crate::analysis::stats::paired_moments(
             t.column(c, self.metric),
             t.column(b, self.metric),
             self.metric.better(),

@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{err, legend, with_legend_strip};
+use crate::analysis::stats::share;
 use crate::metrics::Metric;
 use crate::report::data::ReportData;
 use crate::report::i18n::{Lang, fill};
@@ -38,10 +39,11 @@ fn at_least(sorted: &[f64], x: f64) -> f64 {
 /// "Chance of positive net value: B 93%, A 82%" (challenger, then baseline).
 pub fn title(d: &ReportData, lang: Lang) -> String {
     let (b, c) = d.pair();
+    // Strictly positive: a fund that broke even did not gain.
     let positive = |m: usize| {
-        let v = sorted(d, m);
-        // Strictly positive: a fund that broke even did not gain.
-        1.0 - v.partition_point(|&x| x <= 0.0) as f64 / v.len().max(1) as f64
+        d.net_value
+            .get(&d.models[m])
+            .map_or(f64::NAN, |v| share(v, |x| x > 0.0))
     };
     fill(
         lang.t("t_exceedance"),
