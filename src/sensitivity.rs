@@ -7,7 +7,7 @@
 
 use toml::Value;
 
-use crate::analysis::stats::{Paired, paired};
+use crate::analysis::stats::{Paired, paired_moments};
 use crate::engine;
 use crate::metrics::Metric;
 use crate::model::Scenario;
@@ -590,7 +590,8 @@ fn difference(
 ) -> Paired {
     let r = engine::run_with_progress(s, 0..portfolios, engine::Detail::Outcomes, progress);
     let col = |m: usize| -> Vec<f64> { r.outcomes[m].iter().map(|o| o.get(metric)).collect() };
-    paired(&col(1), &col(0), metric.better())
+    // Only the mean and its CI are reported: no percentiles.
+    paired_moments(&col(1), &col(0), metric.better())
 }
 
 /// Halvings of the bracket around a break-even: each is one more run, and eight narrow
