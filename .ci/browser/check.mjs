@@ -4,7 +4,8 @@
 // printed to PDF with its annex hidden, on A4 and on Letter, to count the sheets the
 // decision page takes. Usage: node check.mjs OUT_DIR FILE.html...
 // Prints one JSON line per file: {"file", "screenshot", "problems": [...],
-// "decision_pages": {"a4", "letter"} or null}.
+// "decision_pages": {"a4", "letter"} or null, "phone_overflow": px the page is wider
+// than a 375 px phone screen}.
 import { chromium } from "playwright-core";
 import path from "node:path";
 
@@ -29,6 +30,13 @@ try {
       path.basename(path.dirname(file)) + "-" + path.basename(file) + ".png",
     );
     await page.screenshot({ path: screenshot, fullPage: true });
+    // On a phone (375 px wide) nothing may push the page sideways: wide tables scroll
+    // inside their own box.
+    await page.setViewportSize({ width: 375, height: 800 });
+    const phone_overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    await page.setViewportSize({ width: 1100, height: 1400 });
     let decision_pages = null;
     if (await page.$(".decision")) {
       await page.addStyleTag({ content: ".annex { display: none !important; }" });
@@ -40,7 +48,7 @@ try {
           (pdf.toString("latin1").match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
       }
     }
-    console.log(JSON.stringify({ file, screenshot, problems, decision_pages }));
+    console.log(JSON.stringify({ file, screenshot, problems, decision_pages, phone_overflow }));
     await page.close();
   }
 } finally {

@@ -83,7 +83,6 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
     let mut out = Results::default();
     out.print(&render_explain(&plan, &table));
 
-    let bridge = crate::report::charts::bridge::Bridge::new(&table, s);
     let study = Study {
         loaded: &loaded,
         threads: pool.current_num_threads(),
@@ -91,12 +90,21 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
         clock,
         simulate_seconds,
         portfolios: n,
+        verb: "explain",
+        options: vec![
+            format!(
+                "--models {}",
+                crate::export::reproduce::shell_word(&format!(
+                    "{},{}",
+                    plan.baseline.0, plan.challenger.0
+                ))
+            ),
+            format!("--portfolios {n}"),
+        ],
+        langs: common.lang.list(),
     };
     study.write(folder, &status, |staging| {
-        ex::write_csv(&table, &staging.path("explain.csv"))?;
-        crate::report::charts::bridge::render(staging.root(), &bridge, &common.lang.list())
-            .map(|_| ())
-            .map_err(std::io::Error::other)
+        ex::write_csv(&table, &staging.path("explain.csv"))
     })?;
     out.finish(&dest)
 }

@@ -214,6 +214,12 @@ pub(super) struct Study<'a> {
     pub(super) clock: Instant,
     pub(super) simulate_seconds: f64,
     pub(super) portfolios: u64,
+    /// The command (`explain`, `sensitivity`) and the options that chose what was
+    /// studied, for the reproduce command.
+    pub(super) verb: &'static str,
+    pub(super) options: Vec<String>,
+    /// Report languages.
+    pub(super) langs: Vec<crate::report::Lang>,
 }
 
 impl Study<'_> {
@@ -243,6 +249,14 @@ impl Study<'_> {
             },
         );
         manifest.portfolios = self.portfolios;
+        manifest.reproduce = Some(crate::export::reproduce::study_command(
+            out.dest(),
+            self.verb,
+            &self.options,
+        ));
+        // Charts and report from the data files, as `budgetsim report DIR` draws them.
+        let provenance = crate::report::Provenance::from_manifest(&manifest);
+        out.draw_report(&self.langs, Some(provenance))?;
         out.seal(manifest, self.clock, written, status).map(|_| ())
     }
 }

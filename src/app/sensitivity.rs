@@ -93,6 +93,9 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         clock,
         simulate_seconds,
         portfolios: plan.portfolios,
+        verb: "sensitivity",
+        options: reproduce_options(&plan, args.spread),
+        langs: common.lang.list(),
     };
     study.write(folder, &status, |staging| {
         sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
@@ -102,6 +105,23 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             .map_err(std::io::Error::other)
     })?;
     out.finish(&dest)
+}
+
+/// The options that chose what a sensitivity run studied, for its reproduce command.
+fn reproduce_options(plan: &crate::sensitivity::Plan, spread: Option<f64>) -> Vec<String> {
+    use crate::export::reproduce::shell_word;
+    let mut options = vec![
+        format!(
+            "--models {}",
+            shell_word(&format!("{},{}", plan.baseline.1, plan.challenger.1))
+        ),
+        format!("--metric {}", plan.metric.name()),
+    ];
+    if let Some(s) = spread {
+        options.push(format!("--spread {s}"));
+    }
+    options.push(format!("--portfolios {}", plan.portfolios));
+    options
 }
 
 /// The terminal table of a sensitivity run: the largest swings first.

@@ -8,16 +8,7 @@ use std::path::Path;
 /// The command for folder `dest` whose files are (for now) in `files`; `shard` is
 /// (K, N) for a shard folder.
 pub fn command(dest: &Path, files: &Path, shard: Option<(u64, u64)>) -> String {
-    let name = dest.file_name().map_or_else(
-        || "RUN_FOLDER".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    // A name starting with `-` would be read as an option.
-    let name = if name.starts_with('-') {
-        format!("./{name}")
-    } else {
-        name
-    };
+    let name = folder_word(dest);
     let mut words = vec![
         "budgetsim".to_string(),
         "run".into(),
@@ -38,6 +29,35 @@ pub fn command(dest: &Path, files: &Path, shard: Option<(u64, u64)>) -> String {
     }
     words.push(format!("--out {}", shell_word(&format!("{name}-again"))));
     words.join(" ")
+}
+
+/// The command for study folder `dest` written by `budgetsim VERB` (explain,
+/// sensitivity) with `options` (each already one shell word or more, as typed): the
+/// folder's own scenario.toml with the options that chose what was studied.
+pub fn study_command(dest: &Path, verb: &str, options: &[String]) -> String {
+    let name = folder_word(dest);
+    let mut words = vec![
+        "budgetsim".to_string(),
+        verb.to_string(),
+        shell_word(&format!("{name}/scenario.toml")),
+    ];
+    words.extend(options.iter().cloned());
+    words.push(format!("--out {}", shell_word(&format!("{name}-again"))));
+    words.join(" ")
+}
+
+/// The folder's name as the start of a path a shell and budgetsim read as a path.
+fn folder_word(dest: &Path) -> String {
+    let name = dest.file_name().map_or_else(
+        || "RUN_FOLDER".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    // A name starting with `-` would be read as an option.
+    if name.starts_with('-') {
+        format!("./{name}")
+    } else {
+        name
+    }
 }
 
 /// `word` as one word of a POSIX shell: as is when it holds only characters no shell

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod data;
 pub mod html;
 pub mod i18n;
+pub mod page;
 pub mod style;
 pub mod sweep_page;
 
@@ -80,6 +81,28 @@ pub fn build(
             written.push(PathBuf::from(report_name(lang)));
         }
         return Ok(written);
+    }
+    let summary = dir.join("summary.csv").is_file();
+    if !summary && dir.join("explain.csv").is_file() {
+        // An explain folder: the bridge chart, then the report that embeds it.
+        let t = crate::explain::read_csv(&dir.join("explain.csv"))?;
+        let scenario = data::resolved_scenario(dir)?;
+        let bridge = charts::bridge::Bridge::new(&t, &scenario);
+        let mut written: Vec<PathBuf> = charts::bridge::render(dir, &bridge, langs)?
+            .into_iter()
+            .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
+            .collect();
+        for &lang in langs {
+            let page = html::explain_page(dir, lang, provenance.as_ref())?;
+            let path = dir.join(report_name(lang));
+            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push(PathBuf::from(report_name(lang)));
+        }
+        return Ok(written);
+    }
+    if !summary && dir.join("sensitivity.csv").is_file() {
+        // A sensitivity folder: its command draws the tornado.
+        return Ok(Vec::new());
     }
     let mut d = data::read(dir)?;
     if let Some(p) = provenance {

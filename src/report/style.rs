@@ -212,6 +212,16 @@ pub fn number(lang: Lang, x: f64, digits: usize) -> String {
     decimal(lang, format!("{x:.digits$}"))
 }
 
+/// A number with `digits` decimals and its sign: +1.5, −0.3 (U+2212), 0.0.
+pub fn signed_number(lang: Lang, x: f64, digits: usize) -> String {
+    let n = number(lang, x, digits);
+    if x.is_finite() && x > 0.0 && n.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{n}")
+    } else {
+        n
+    }
+}
+
 /// A whole number with grouped thousands: 1,024 (1 024 in French, with a narrow
 /// no-break space).
 pub fn whole(lang: Lang, n: u64) -> String {
@@ -281,6 +291,16 @@ pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_numbers_show_their_sign_in_both_languages() {
+        // A waste difference of +1.2 points must not read as a saving of 1.2.
+        assert_eq!(signed_number(Lang::En, 1.24, 1), "+1.2");
+        assert_eq!(signed_number(Lang::Fr, 1.24, 1), "+1,2");
+        assert_eq!(signed_number(Lang::En, -0.5, 1), "-0.5");
+        assert_eq!(signed_number(Lang::Fr, -0.5, 1), "\u{2212}0,5");
+        assert_eq!(signed_number(Lang::En, 0.01, 1), "0.0");
+    }
 
     #[test]
     fn parameters_read_as_written_with_money_for_dollar_fields() {

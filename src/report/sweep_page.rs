@@ -7,10 +7,27 @@
 use crate::metrics::Metric;
 use std::path::Path;
 
+use askama::Template;
+
 use super::data::{Csv, Provenance, provenance, resolved_scenario, sweep_order};
-use super::html::{CSS, escape};
-use super::i18n::{Lang, fill};
-use super::style::{css_colour, money, number, parameter_text};
+use super::i18n::Lang;
+use super::page::{Cell, Figure, Layout, Table, range};
+use super::style::{money, number, parameter_text};
+
+/// The sweep report, as the `sweep.html` template shows it.
+#[derive(Template)]
+#[template(path = "sweep.html")]
+struct SweepPage {
+    layout: Layout,
+    question_heading: String,
+    question: String,
+    answer_heading: String,
+    answer: String,
+    table_heading: String,
+    points: Table,
+    charts_heading: String,
+    figures: Vec<Figure>,
+}
 
 /// Mean with its 95% CI.
 type Est = (f64, f64, f64);
@@ -80,12 +97,11 @@ fn points(dir: &Path, keys: &[String]) -> Result<(Vec<String>, Vec<Point>), Stri
     Ok((axes, out))
 }
 
-fn est(lang: Lang, e: Est) -> String {
-    format!(
-        "{} <span class=\"ci\">[{} ; {}]</span>",
-        escape(&money(lang, e.0)),
-        escape(&money(lang, e.1)),
-        escape(&money(lang, e.2))
+/// A mean with its CI, as a cell.
+fn est(lang: Lang, e: Est) -> Cell {
+    Cell::with_ci(
+        money(lang, e.0),
+        range(lang, &money(lang, e.1), &money(lang, e.2)),
     )
 }
 
@@ -97,41 +113,38 @@ fn label(lang: Lang, axes: &[String], values: &[String]) -> String {
         .join(", ")
 }
 
-/// The three answer sentences (escaped).
+/// The three answer sentences.
 fn answer(lang: Lang, axes: &[String], pts: &[Point], names: &[String]) -> Vec<String> {
     let finite: Vec<&Point> = pts.iter().filter(|p| p.diff.0.is_finite()).collect();
     let (Some(lo), Some(hi)) = (
         finite.iter().min_by(|a, b| a.diff.0.total_cmp(&b.diff.0)),
         finite.iter().max_by(|a, b| a.diff.0.total_cmp(&b.diff.0)),
     ) else {
-        return vec![escape(lang.t("sweep_paired"))];
+        return vec![lang.t("sweep_paired").to_string()];
     };
-    let first = fill(
-        lang.t("sweep_range"),
+    let first = lang.msg(
+        "sweep_range",
         &[
-            &names[1],
-            &names[0],
-            &money(lang, lo.diff.0),
-            &label(lang, axes, &lo.values),
-            &money(lang, hi.diff.0),
-            &label(lang, axes, &hi.values),
+            ("challenger", &names[1]),
+            ("baseline", &names[0]),
+            ("low", &money(lang, lo.diff.0)),
+            ("low_at", &label(lang, axes, &lo.values)),
+            ("high", &money(lang, hi.diff.0)),
+            ("high_at", &label(lang, axes, &hi.values)),
         ],
     );
     let ahead = finite.iter().filter(|p| p.diff.1 > 0.0).count();
     let behind = finite.iter().filter(|p| p.diff.2 < 0.0).count();
-    let second = fill(
-        lang.t("sweep_count"),
+    let second = lang.msg(
+        "sweep_count",
         &[
-            &names[1],
-            &number(lang, ahead as f64, 0),
-            &number(lang, pts.len() as f64, 0),
-            &number(lang, behind as f64, 0),
+            ("challenger", &names[1]),
+            ("ahead", &number(lang, ahead as f64, 0)),
+            ("points", &number(lang, pts.len() as f64, 0)),
+            ("behind", &number(lang, behind as f64, 0)),
         ],
     );
-    [first, second, lang.t("sweep_paired").to_string()]
-        .iter()
-        .map(|s| escape(s))
-        .collect()
+    vec![first, second, lang.t("sweep_paired").to_string()]
 }
 
 /// The sweep report in `lang`; `prov` overrides the manifest while the folder is being
@@ -156,78 +169,41 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         .map(|&i| scenario.models[i].label.get(lang).to_string())
         .collect();
     let (axes, pts) = points(dir, &keys)?;
-    let mut h = format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} – {}</title>\n<style>\n{}</style>\n</head>\n<body>\n<main>\n",
-        lang.code(),
-        escape(lang.t("sweep_report_title")),
-        escape(scenario.name.get(lang)),
-        CSS
-    );
-    h += &format!(
-        "<p class=\"classification\">{}</p>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
-        escape(scenario.classification.get(lang)),
-        escape(lang.t("sweep_report_title")),
-        escape(scenario.name.get(lang))
-    );
-    if !p.started.is_empty() {
-        h += &format!(
-            "<p class=\"run-date\">{}</p>\n",
-            escape(&fill(
-                lang.t("run_date"),
-                &[&super::style::date(lang, &p.started)]
-            ))
-        );
-    }
-    if !scenario.description.is_empty() {
-        h += &format!(
-            "<p class=\"description\">{}</p>\n",
-            escape(scenario.description.get(lang))
-        );
-    }
-    h += &format!(
-        "<section class=\"answer\">\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n</section>\n",
-        escape(lang.t("question")),
-        escape(&fill(
-            lang.t("sweep_question"),
-            &[&names[1], &names[0], &axes.join(", ")]
-        )),
-        escape(lang.t("answer")),
-        answer(lang, &axes, &pts, &names).join(" ")
+    let layout = Layout::new(
+        lang,
+        "sweep_report_title",
+        (
+            &scenario.name,
+            &scenario.description,
+            &scenario.classification,
+        ),
+        &p,
+        // The folder's scenario.toml holds every axis, file and --sweep alike.
+        "sweep_reproduce",
     );
     // Table: one row per point.
-    h += &format!(
-        "<h2>{}</h2>\n<table>\n<thead><tr>",
-        escape(lang.t("sweep_table"))
-    );
-    for a in &axes {
-        h += &format!("<th><code>{}</code></th>", escape(a));
-    }
-    for (i, n) in names.iter().enumerate() {
-        h += &format!(
-            "<th><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
-            css_colour(i),
-            escape(n)
-        );
-    }
-    h += &format!(
-        "<th>{}</th></tr></thead>\n<tbody>\n",
-        escape(&fill(lang.t("difference"), &[&names[1], &names[0]]))
-    );
-    for pt in &pts {
-        h += "<tr>";
-        for (a, v) in axes.iter().zip(&pt.values) {
-            h += &format!("<td>{}</td>", escape(&parameter_text(lang, a, v)));
-        }
-        for e in &pt.net {
-            h += &format!("<td>{}</td>", est(lang, *e));
-        }
-        h += &format!("<td>{}</td></tr>\n", est(lang, pt.diff));
-    }
-    h += "</tbody>\n</table>\n";
-    // Charts, as written into the folder for this language.
-    h += &format!("<h2>{}</h2>\n", escape(lang.t("charts")));
+    let mut head: Vec<Cell> = axes.iter().map(Cell::code).collect();
+    head.extend(names.iter().enumerate().map(|(i, n)| Cell::model(i, n)));
+    head.push(Cell::text(lang.msg(
+        "difference",
+        &[("challenger", &names[1]), ("baseline", &names[0])],
+    )));
+    let rows = pts
+        .iter()
+        .map(|pt| {
+            let mut row: Vec<Cell> = axes
+                .iter()
+                .zip(&pt.values)
+                .map(|(a, v)| Cell::text(parameter_text(lang, a, v)))
+                .collect();
+            row.extend(pt.net.iter().map(|e| est(lang, *e)));
+            row.push(est(lang, pt.diff));
+            row
+        })
+        .collect();
+    // Charts, as written into the folder for this language. The answer first: the
+    // paired difference, then the grid, then each model's metrics.
     let chart_dir = dir.join(super::chart_dir(lang));
-    // The answer first: the paired difference, then the grid, then each model's metrics.
     let mut stems: Vec<(String, &str)> = vec![
         ("sweep-difference".into(), "c_sweep_difference"),
         ("sweep-heatmap".into(), "c_heatmap"),
@@ -235,18 +211,40 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     stems.extend(
         super::charts::sweep::metrics().map(|m| (super::charts::sweep::stem(m), "c_sweep")),
     );
-    for (stem, caption) in stems {
-        let path = chart_dir.join(format!("{stem}.svg"));
-        let Ok(svg) = std::fs::read_to_string(&path) else {
-            continue; // not drawn for this sweep (e.g. no grid, or a non-numeric field)
-        };
-        h += &format!(
-            "<figure id=\"{stem}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(lang.t(caption))
-        );
-    }
-    // Reproduce: the folder's scenario.toml holds every axis, file and --sweep alike.
-    h += &super::html::reproduce(lang, "sweep_reproduce", &p);
-    h += "</main>\n</body>\n</html>\n";
-    Ok(h)
+    let figures = stems
+        .into_iter()
+        .filter_map(|(stem, caption)| {
+            // Not drawn for every sweep (e.g. no grid, or a non-numeric field).
+            let svg = std::fs::read_to_string(chart_dir.join(format!("{stem}.svg"))).ok()?;
+            Some(Figure {
+                id: stem,
+                svg,
+                caption: lang.t(caption).to_string(),
+            })
+        })
+        .collect();
+    let page = SweepPage {
+        layout,
+        question_heading: lang.t("question").to_string(),
+        question: lang.msg(
+            "sweep_question",
+            &[
+                ("challenger", &names[1]),
+                ("baseline", &names[0]),
+                ("fields", &axes.join(", ")),
+            ],
+        ),
+        answer_heading: lang.t("answer").to_string(),
+        answer: answer(lang, &axes, &pts, &names).join(" "),
+        table_heading: lang.t("sweep_table").to_string(),
+        points: Table {
+            head,
+            rows,
+            ..Table::default()
+        },
+        charts_heading: lang.t("charts").to_string(),
+        figures,
+    };
+    page.render()
+        .map_err(|e| format!("sweep report template: {e}"))
 }

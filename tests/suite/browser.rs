@@ -115,6 +115,12 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
                 );
             }
         }
+        // Nothing pushes the page sideways on a 375 px phone screen.
+        assert_eq!(
+            line["phone_overflow"].as_i64(),
+            Some(0),
+            "{file}: wider than a phone screen"
+        );
         let shot = Path::new(line["screenshot"].as_str().unwrap());
         let (share, colours) = ink(shot);
         assert!(

@@ -7,7 +7,6 @@ use std::process::{Command, Output};
 
 use budgetsim::report::Lang;
 use budgetsim::report::charts::ChartKind;
-use budgetsim::report::i18n::{EN, FR};
 use budgetsim::report::style::SIZE;
 
 fn run(cwd: &Path, args: &[&str]) -> Output {
@@ -150,11 +149,26 @@ fn the_french_report_has_no_english_labels() {
     assert!(
         fr.contains("<html lang=\"fr\">") && fr.contains("En bref") && fr.contains("Gaspillage")
     );
-    for ((key, english), (_, french)) in EN.iter().zip(FR) {
-        if english == french {
+    let messages = |code: &str| -> Vec<(String, String)> {
+        let path = format!(
+            "{}/src/report/locales/{code}.ftl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    for ((key, english), (_, french)) in messages("en").iter().zip(messages("fr")) {
+        if *english == french {
             continue;
         }
-        for fragment in english.split("{}").map(str::trim).filter(|f| f.len() >= 12) {
+        // The text between arguments (`{ $name }`).
+        let text = english.split(['{', '}']).step_by(2);
+        for fragment in text.map(str::trim).filter(|f| f.len() >= 12) {
             assert!(
                 !fr.contains(fragment),
                 "French report shows English `{fragment}` ({key})"
@@ -449,6 +463,15 @@ fn the_bottom_line_never_claims_a_win_it_does_not_have() {
             && !bottom.contains("delivers more"),
         "{bottom}"
     );
+    // Nothing delivered is not a late delivery: no "first value after 60 months".
+    let tradeoffs = section(&html, "tradeoffs");
+    assert!(
+        tradeoffs.contains("Time to first value: none in 60 months against none in 60 months"),
+        "{tradeoffs}"
+    );
+    let fr = std::fs::read_to_string(tie.join("report.fr.html")).unwrap();
+    let fr = section(&fr, "tradeoffs");
+    assert!(fr.contains("aucune en 60 mois contre aucune"), "{fr}");
     // One model: nothing to compare, and no comparison sections.
     let default = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml"),

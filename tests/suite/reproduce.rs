@@ -1,6 +1,6 @@
 //! The "How to reproduce" command of every report, pasted into a shell in the run
 //! folder's parent, writes the same data files byte for byte: runs of the embedded
-//! default with `--set` and `--projects`, scenario files, and sweeps.
+//! default with `--set` and `--projects`, scenario files, sweeps, and explain folders.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,12 +36,13 @@ fn paste(cwd: &Path, command: &str) {
     assert!(o.status.success(), "`{command}`: {}", text(&o.stderr));
 }
 
-/// Runs `args` into `parent/name`, pastes each report's command in `parent`, and checks
-/// the data files of both folders are the same bytes.
+/// Runs command `args` (`run ...`, `explain ...`) into `parent/name`, pastes each
+/// report's command in `parent`, and checks the data files of both folders are the
+/// same bytes.
 fn reproduces(parent: &Path, name: &str, args: &[&str]) {
     let out = parent.join(name);
-    let mut a = vec!["run", "--quiet", "--out", out.to_str().unwrap()];
-    a.extend_from_slice(args);
+    let mut a = vec![args[0], "--quiet", "--out", out.to_str().unwrap()];
+    a.extend_from_slice(&args[1..]);
     let o = run_in(parent, &a);
     assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
     let manifest: serde_json::Value =
@@ -76,6 +77,7 @@ fn the_reports_command_rewrites_the_same_data_files() {
         tmp.path(),
         "default it's",
         &[
+            "run",
             "--portfolios",
             "150",
             "--seed",
@@ -105,6 +107,7 @@ fn the_reports_command_rewrites_the_same_data_files() {
         tmp.path(),
         "-studied",
         &[
+            "run",
             studied.to_str().unwrap(),
             "--portfolios",
             "40",
@@ -118,11 +121,19 @@ fn the_reports_command_rewrites_the_same_data_files() {
         tmp.path(),
         "swept",
         &[
+            "run",
             scenario.to_str().unwrap(),
             "--portfolios",
             "40",
             "--sweep",
             "vendors.markup=0.2,0.4",
         ],
+    );
+    // An explain folder: the models it chose and its portfolio count are in the
+    // command, the seed in its scenario.toml.
+    reproduces(
+        tmp.path(),
+        "explained",
+        &["explain", "--portfolios", "20", "--set", "fund.budget=30000000"],
     );
 }

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{err, png_and_svg, titled, with_legend_strip};
 use crate::explain::{Part, Table};
 use crate::model::Scenario;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{self, LABEL, colour, money};
 
 /// File stem of the chart.
@@ -90,15 +90,15 @@ pub fn title(b: &Bridge, lang: Lang) -> String {
     let (top, top_value) = b
         .top()
         .map_or(("–", f64::NAN), |r| (r.part.label(lang), r.contribution));
-    fill(
-        lang.t("t_bridge"),
+    lang.msg(
+        "t_bridge",
         &[
-            b.challenger.get(lang),
-            b.baseline.get(lang),
-            &signed(lang, mean(Part::AllOff)),
-            &signed(lang, mean(Part::Full)),
-            &lower_first(top),
-            &signed(lang, top_value),
+            ("challenger", b.challenger.get(lang)),
+            ("baseline", b.baseline.get(lang)),
+            ("off", &signed(lang, mean(Part::AllOff))),
+            ("full", &signed(lang, mean(Part::Full))),
+            ("top", &lower_first(top)),
+            ("top_value", &signed(lang, top_value)),
         ],
     )
 }
@@ -275,11 +275,11 @@ fn draw<DB: DrawingBackend>(
     let entries = [
         (
             colour(b.challenger_colour),
-            fill(lang.t("l_favours"), &[b.challenger.get(lang)]),
+            lang.msg("l_favours", &[("model", b.challenger.get(lang))]),
         ),
         (
             colour(b.baseline_colour),
-            fill(lang.t("l_favours"), &[b.baseline.get(lang)]),
+            lang.msg("l_favours", &[("model", b.baseline.get(lang))]),
         ),
         (TOTAL, lang.t("l_bridge_total").to_string()),
     ];

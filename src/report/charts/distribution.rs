@@ -7,17 +7,17 @@ use plotters::prelude::*;
 
 use super::{err, legend, with_legend_strip};
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, money, percent};
 
 /// "Delivered value per fund: X highest, at $Y on average".
 pub fn value_title(d: &ReportData, lang: Lang) -> String {
     let b = d.best(Metric::DeliveredValue);
-    fill(
-        lang.t("t_value_dist"),
+    lang.msg(
+        "t_value_dist",
         &[
-            &d.labels[b],
-            &money(lang, d.stat(b, Metric::DeliveredValue).mean),
+            ("model", &d.labels[b]),
+            ("mean", &money(lang, d.stat(b, Metric::DeliveredValue).mean)),
         ],
     )
 }
@@ -37,15 +37,15 @@ pub fn waste_title(d: &ReportData, lang: Lang) -> String {
         ("more", 1.0)
     };
     let (lo, hi) = (sign * rel(diff.ci.0), sign * rel(diff.ci.1));
-    fill(
-        lang.t("t_waste_dist"),
+    lang.msg(
+        "t_waste_dist",
         &[
-            &d.labels[c],
-            &percent(lang, sign * rel(diff.mean), 0),
-            lang.t(word),
-            &d.labels[b],
-            &percent(lang, lo.min(hi), 0),
-            &percent(lang, lo.max(hi), 0),
+            ("challenger", &d.labels[c]),
+            ("amount", &percent(lang, sign * rel(diff.mean), 0)),
+            ("comparison", lang.t(word)),
+            ("baseline", &d.labels[b]),
+            ("ci_low", &percent(lang, lo.min(hi), 0)),
+            ("ci_high", &percent(lang, lo.max(hi), 0)),
         ],
     )
 }

@@ -9,7 +9,7 @@ use super::{err, legend, with_legend_strip};
 use crate::analysis::stats::share;
 use crate::metrics::Metric;
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, money, percent};
 
 /// Points along the net-value axis at which each curve is drawn (a million funds
@@ -45,13 +45,13 @@ pub fn title(d: &ReportData, lang: Lang) -> String {
             .get(&d.models[m])
             .map_or(f64::NAN, |v| share(v, |x| x > 0.0))
     };
-    fill(
-        lang.t("t_exceedance"),
+    lang.msg(
+        "t_exceedance",
         &[
-            &d.labels[c],
-            &percent(lang, positive(c), 0),
-            &d.labels[b],
-            &percent(lang, positive(b), 0),
+            ("first", &d.labels[c]),
+            ("first_share", &percent(lang, positive(c), 0)),
+            ("second", &d.labels[b]),
+            ("second_share", &percent(lang, positive(b), 0)),
         ],
     )
 }

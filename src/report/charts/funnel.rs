@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::err;
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, number, percent};
 
 /// "Stage gates stopped 39% of ideas before their last stage" (the model with most gates).
@@ -18,7 +18,7 @@ pub fn title(d: &ReportData, lang: Lang) -> String {
     let entered = rows.first().map_or(0.0, |r| r.entering);
     let killed: f64 = rows.iter().map(|r| r.killed).sum();
     let share = if entered > 0.0 { killed / entered } else { 0.0 };
-    fill(lang.t("t_funnel"), &[&percent(lang, share, 0)])
+    lang.msg("t_funnel", &[("share", &percent(lang, share, 0))])
 }
 
 /// One row of bars per model: entering (solid) with the killed part (hatched light).

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::{legend, metric_bars, with_legend_strip};
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{money, number, percent};
 
 /// "B against A: +$34M net value per fund (95% CI $32M to $36M)".
@@ -18,14 +18,14 @@ pub fn title(d: &ReportData, lang: Lang) -> String {
         let m = money(lang, x);
         if x > 0.0 { format!("+{m}") } else { m }
     };
-    fill(
-        lang.t("t_headline"),
+    lang.msg(
+        "t_headline",
         &[
-            &d.labels[c],
-            &d.labels[b],
-            &signed(diff.mean),
-            &signed(diff.ci.0),
-            &signed(diff.ci.1),
+            ("challenger", &d.labels[c]),
+            ("baseline", &d.labels[b]),
+            ("diff", &signed(diff.mean)),
+            ("ci_low", &signed(diff.ci.0)),
+            ("ci_high", &signed(diff.ci.1)),
         ],
     )
 }

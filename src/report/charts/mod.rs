@@ -141,7 +141,13 @@ pub fn err<E: std::fmt::Display>(e: E) -> String {
 /// `title`: `role="img"` and an `aria-label` on the root element, and a `<title>`
 /// first inside it (also shown as a tooltip).
 pub fn accessible(svg: &str, title: &str) -> String {
-    let escaped = crate::report::html::escape(title);
+    // XML text and attribute escaping (the SVG is built here, not by a template).
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
     let Some(start) = svg.find("<svg") else {
         return svg.to_string();
     };

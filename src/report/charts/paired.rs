@@ -7,16 +7,20 @@ use plotters::prelude::*;
 
 use super::err;
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, money, percent};
 
 /// "B beat A on net value in 97% of funds".
 pub fn title(d: &ReportData, lang: Lang) -> String {
     let (b, c) = d.pair();
     let p = d.diff(c, b, Metric::NetValue).prob_better;
-    fill(
-        lang.t("t_paired"),
-        &[&d.labels[c], &d.labels[b], &percent(lang, p, 0)],
+    lang.msg(
+        "t_paired",
+        &[
+            ("challenger", &d.labels[c]),
+            ("baseline", &d.labels[b]),
+            ("share", &percent(lang, p, 0)),
+        ],
     )
 }
 

@@ -6,14 +6,14 @@ use plotters::prelude::*;
 
 use super::err;
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, money};
 
 /// "Value against waste: B sits highest on value".
 pub fn title(d: &ReportData, lang: Lang) -> String {
-    fill(
-        lang.t("t_scatter"),
-        &[&d.labels[d.best(Metric::DeliveredValue)]],
+    lang.msg(
+        "t_scatter",
+        &[("model", &d.labels[d.best(Metric::DeliveredValue)])],
     )
 }
 

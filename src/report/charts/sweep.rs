@@ -12,7 +12,7 @@ use super::{err, legend, png_and_svg, titled, with_legend_strip};
 use crate::metrics::{Metric, Shown, Unit};
 use crate::model::Text as ScenarioText;
 use crate::report::data::Csv;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
 
 /// Metrics drawn against the swept field: the key metrics.
@@ -195,7 +195,10 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 .collect();
             let out = dir.join(crate::report::chart_dir(lang));
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let title = fill(lang.t("t_sweep"), &[lang.metric(metric), &axis]);
+            let title = lang.msg(
+                "t_sweep",
+                &[("metric", lang.metric(metric)), ("field", &axis)],
+            );
             let fmt = |x: f64| match metric.kind() {
                 Unit::Share => percent(lang, x, 0),
                 Unit::Dollars => money(lang, x),
@@ -253,11 +256,18 @@ fn render_difference(
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (other_label, base_label) = (other.1.get(lang), base.1.get(lang));
-        let title = fill(
-            lang.t("t_sweep_difference"),
-            &[other_label, base_label, &axis],
+        let title = lang.msg(
+            "t_sweep_difference",
+            &[
+                ("challenger", other_label),
+                ("baseline", base_label),
+                ("field", &axis),
+            ],
         );
-        let label = vec![fill(lang.t("difference"), &[other_label, base_label])];
+        let label = vec![lang.msg(
+            "difference",
+            &[("challenger", other_label), ("baseline", base_label)],
+        )];
         let fmt = |x: f64| money(lang, x);
         files.extend(png_and_svg!(
             out,
@@ -413,7 +423,13 @@ fn render_heatmap(
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let title = fill(lang.t("t_heatmap"), &[other.1.get(lang), base.1.get(lang)]);
+        let title = lang.msg(
+            "t_heatmap",
+            &[
+                ("challenger", other.1.get(lang)),
+                ("baseline", base.1.get(lang)),
+            ],
+        );
         files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, &title, |root| {
             draw_grid(&root, &title, &g, lang)
         }));

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, with_legend_strip};
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{LABEL, colour, money};
 
 /// "By month 60, B had released $85M of value and spent $34M (medians)", for the model
@@ -25,13 +25,13 @@ pub fn title(d: &ReportData, lang: Lang) -> String {
         })
         .unwrap_or(0);
     match last(best) {
-        Some(r) => fill(
-            lang.t("t_time"),
+        Some(r) => lang.msg(
+            "t_time",
             &[
-                &format!("{:.0}", r.month),
-                &d.labels[best],
-                &money(lang, r.value[1]),
-                &money(lang, r.spend[1]),
+                ("month", &format!("{:.0}", r.month)),
+                ("model", &d.labels[best]),
+                ("value", &money(lang, r.value[1])),
+                ("spend", &money(lang, r.spend[1])),
             ],
         ),
         None => lang.t("cumulative_value").to_string(),
@@ -112,7 +112,7 @@ pub fn draw<DB: DrawingBackend>(
                 .map_err(err)?;
             chart
                 .draw_series(std::iter::once(Text::new(
-                    fill(lang.t("budget_line"), &[&money(lang, budget)]),
+                    lang.msg("budget_line", &[("budget", &money(lang, budget))]),
                     (months * 0.03, budget * 0.97),
                     ("sans-serif", LABEL - 1)
                         .into_font()

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
 use crate::metrics::Metric;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{self, LABEL, colour, money, number, percent};
 
 /// Most parameters drawn (the CSV has them all).
@@ -48,9 +48,14 @@ fn metric_fmt(metric: Metric, lang: Lang) -> impl Fn(f64) -> String {
 /// "Net value: B minus A moves most with X" (the input with the largest swing).
 fn title(t: &Tornado, lang: Lang) -> String {
     let top = t.rows.first().map_or("-", |r| r.0.as_str());
-    fill(
-        lang.t("t_tornado"),
-        &[lang.metric(t.metric), &t.challenger, &t.baseline, top],
+    lang.msg(
+        "t_tornado",
+        &[
+            ("metric", lang.metric(t.metric)),
+            ("challenger", &t.challenger),
+            ("baseline", &t.baseline),
+            ("input", top),
+        ],
     )
 }
 
@@ -84,9 +89,13 @@ fn draw<DB: DrawingBackend>(
         .disable_y_mesh()
         .x_labels(6)
         .x_label_formatter(&|x| fmt(*x))
-        .x_desc(fill(
-            lang.t("x_tornado"),
-            &[lang.metric(t.metric), &t.challenger, &t.baseline],
+        .x_desc(lang.msg(
+            "x_tornado",
+            &[
+                ("metric", lang.metric(t.metric)),
+                ("challenger", &t.challenger),
+                ("baseline", &t.baseline),
+            ],
         ))
         .label_style(("sans-serif", LABEL - 1))
         .draw()
@@ -148,7 +157,7 @@ fn draw<DB: DrawingBackend>(
     // The difference with every parameter as in the scenario, under the axis line.
     let (px, py) = chart.backend_coord(&(t.base, 0.0));
     root.draw(&Text::new(
-        fill(lang.t("l_base"), &[&fmt(t.base)]),
+        lang.msg("l_base", &[("value", &fmt(t.base))]),
         (px, py + 34),
         ("sans-serif", LABEL - 2)
             .into_font()

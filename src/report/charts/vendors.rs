@@ -6,17 +6,20 @@ use plotters::prelude::*;
 
 use super::{legend, metric_bars, with_legend_strip};
 use crate::report::data::ReportData;
-use crate::report::i18n::{Lang, fill};
+use crate::report::i18n::Lang;
 use crate::report::style::{number, percent};
 
 /// "Small vendors received 44% of vendor spend under B".
 pub fn title(d: &ReportData, lang: Lang) -> String {
     let b = d.best(Metric::SmallVendorShare);
-    fill(
-        lang.t("t_vendors"),
+    lang.msg(
+        "t_vendors",
         &[
-            &percent(lang, d.stat(b, Metric::SmallVendorShare).mean, 0),
-            &d.labels[b],
+            (
+                "share",
+                &percent(lang, d.stat(b, Metric::SmallVendorShare).mean, 0),
+            ),
+            ("model", &d.labels[b]),
         ],
     )
 }
