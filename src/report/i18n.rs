@@ -29,6 +29,63 @@ impl Lang {
             .map_or(m.name(), |(_, v)| *v)
     }
 
+    /// Human label of the scenario field at dotted `path` (`field-<path with '.' as
+    /// '-'>` in the tables; a model key and a stage index are `*` there and fill the
+    /// label's `{}` marks, the stage as "stage 3"); the path itself if there is none.
+    pub fn field(self, path: &str) -> String {
+        self.field_in(path, None)
+    }
+
+    /// As [`Lang::field`], with stages named as in `scenario` ("beta", not "stage 3").
+    pub fn field_in(self, path: &str, scenario: Option<&crate::model::Scenario>) -> String {
+        self.field_label(path, scenario)
+            .unwrap_or_else(|| path.to_string())
+    }
+
+    /// The label of `path`, if the tables have one.
+    fn field_label(self, path: &str, scenario: Option<&crate::model::Scenario>) -> Option<String> {
+        let find = |key: &str| {
+            self.table()
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v)
+        };
+        if let Some(v) = find(&format!("field-{}", path.replace('.', "-"))) {
+            return Some(v.to_string());
+        }
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["models", model, "stages", j, field] => {
+                let template = find(&format!("field-models-*-stages-*-{field}"))?;
+                let index: usize = j.parse().ok()?;
+                let named = scenario
+                    .and_then(|s| s.models.iter().find(|m| m.name == *model))
+                    .and_then(|m| m.stages.get(index))
+                    .map(|st| st.name.get(self).to_string());
+                let stage = match named {
+                    Some(n) => n,
+                    None => fill(find("field-stage")?, &[&(index + 1).to_string()]),
+                };
+                Some(fill(template, &[model, &stage]))
+            }
+            ["models", model, field] => {
+                let template = find(&format!("field-models-*-{field}"))?;
+                Some(fill(template, &[model]))
+            }
+            [.., param] if parts.len() > 1 => {
+                // A distribution's parameter: "Value of an idea: median".
+                let parent = &path[..path.len() - param.len() - 1];
+                if !crate::scenario::fields::is_distribution(parent) {
+                    return None;
+                }
+                let whole = self.field_label(parent, scenario)?;
+                let param = find(&format!("field-dist-{param}"))?;
+                Some(fill(find("field-dist")?, &[&whole, param]))
+            }
+            _ => None,
+        }
+    }
+
     /// Keys of this language's table.
     pub fn keys(self) -> Vec<&'static str> {
         self.table().iter().map(|(k, _)| *k).collect()
@@ -354,6 +411,198 @@ pub const EN: &[(&str, &str)] = &[
     ("src_10x", "GSA 10x FY21 impact report"),
     ("src_peukert", "Peukert 2019"),
     ("src_assumption", "assumption"),
+    // Field labels (sensitivity, sweeps)
+    ("field-simulation-horizon_months", "Fund horizon (months)"),
+    ("field-simulation-discount_rate", "Discount rate"),
+    ("field-fund-budget", "Fund budget"),
+    (
+        "field-fund-intake_every_months",
+        "Months between intake rounds",
+    ),
+    ("field-fund-intake_rounds", "Intake rounds"),
+    ("field-fund-ideas_per_round", "Ideas arriving per round"),
+    ("field-ideas-fit_probability", "Ideas meeting a real need"),
+    ("field-ideas-value", "Value of an idea"),
+    ("field-ideas-planned_cost", "Planned cost of an idea"),
+    (
+        "field-ideas-planned_duration_months",
+        "Planned duration of an idea (months)",
+    ),
+    (
+        "field-ideas-business_case_noise",
+        "Business-case error (sd of log value)",
+    ),
+    (
+        "field-ideas-solution_sd",
+        "Spread of quality between vendors",
+    ),
+    (
+        "field-risk-overrun_median",
+        "Cost overrun: median multiplier",
+    ),
+    ("field-risk-overrun_p90", "Cost overrun: 90th percentile"),
+    (
+        "field-risk-black_swan_probability",
+        "Black-swan probability",
+    ),
+    ("field-risk-tail_min", "Where the black-swan tail begins"),
+    ("field-risk-tail_alpha", "Black-swan tail exponent"),
+    ("field-risk-tail_max", "Largest black-swan overrun"),
+    (
+        "field-risk-tail_schedule_ratio",
+        "Black-swan delay per unit of overrun",
+    ),
+    (
+        "field-risk-schedule_median",
+        "Schedule slip: median multiplier",
+    ),
+    ("field-risk-schedule_p90", "Schedule slip: 90th percentile"),
+    (
+        "field-risk-schedule_correlation",
+        "Correlation of cost and schedule overruns",
+    ),
+    (
+        "field-risk-idea_correlation",
+        "Overruns shared by the contracts of an idea",
+    ),
+    (
+        "field-risk-reference_duration_months",
+        "Reference contract duration (months)",
+    ),
+    (
+        "field-risk-duration_exponent",
+        "Effect of contract length on risk",
+    ),
+    (
+        "field-risk-requirements_half_life_months",
+        "Requirements half-life (months)",
+    ),
+    (
+        "field-risk-gate_rework_share",
+        "Built scope reworked at a gate",
+    ),
+    (
+        "field-risk-escalation_cap",
+        "Escalation cap (multiple of plan)",
+    ),
+    (
+        "field-risk-cost_overruns",
+        "Cost overruns (all parameters together)",
+    ),
+    (
+        "field-risk-schedule_overruns",
+        "Schedule slips (all parameters together)",
+    ),
+    ("field-vendors-large", "Large vendors"),
+    ("field-vendors-small", "Small vendors"),
+    (
+        "field-vendors-small_contract_cap",
+        "Largest contract a small vendor can take",
+    ),
+    ("field-vendors-bid_probability", "Chance a vendor bids"),
+    ("field-vendors-markup", "Vendor markup with one bid"),
+    (
+        "field-vendors-sole_source_markup",
+        "Markup when no vendor bids",
+    ),
+    ("field-vendors-overrun_markup", "Markup on overrun work"),
+    (
+        "field-vendors-incumbent_advantage",
+        "Incumbent advantage in a re-competition",
+    ),
+    (
+        "field-vendors-switching_cost_share",
+        "Cost of changing vendor",
+    ),
+    ("field-models-*-contingency", "{}: contingency"),
+    (
+        "field-models-*-gate_review_cost",
+        "{}: cost of a gate review",
+    ),
+    (
+        "field-models-*-gate_delay_months",
+        "{}: gate decision delay (months)",
+    ),
+    (
+        "field-models-*-procurement_cost",
+        "{}: cost of a procurement",
+    ),
+    (
+        "field-models-*-procurement_delay_months",
+        "{}: procurement delay (months)",
+    ),
+    ("field-models-*-hurdle", "{}: hurdle (value / cost)"),
+    (
+        "field-models-*-max_starts_per_round",
+        "{}: most new starts per round",
+    ),
+    (
+        "field-models-*-stages-*-scope_share",
+        "{}, {}: share of scope",
+    ),
+    ("field-models-*-stages-*-cost", "{}, {}: planned cost"),
+    (
+        "field-models-*-stages-*-duration_share",
+        "{}, {}: share of duration",
+    ),
+    (
+        "field-models-*-stages-*-duration_months",
+        "{}, {}: duration (months)",
+    ),
+    (
+        "field-models-*-stages-*-signal_noise",
+        "{}, {}: noise of what it reveals",
+    ),
+    (
+        "field-models-*-stages-*-misfit_detection",
+        "{}, {}: chance it shows no need",
+    ),
+    (
+        "field-models-*-stages-*-value_share",
+        "{}, {}: share of value released",
+    ),
+    (
+        "field-models-*-stages-*-hurdle",
+        "{}, {}: entry hurdle (value / cost)",
+    ),
+    (
+        "field-models-*-stages-*-attempts",
+        "{}, {}: vendors in parallel",
+    ),
+    ("field-stage", "stage {}"),
+    ("field-dist", "{}: {}"),
+    ("field-dist-median", "median"),
+    ("field-dist-p90", "90th percentile"),
+    ("field-dist-mean", "mean"),
+    ("field-dist-cv", "coefficient of variation"),
+    ("field-dist-sd", "standard deviation"),
+    ("field-dist-min", "minimum"),
+    ("field-dist-mode", "most likely"),
+    ("field-dist-max", "maximum"),
+    ("field-dist-value", "constant"),
+    // Sensitivity: terminal and tornado
+    (
+        "sens_no_flip",
+        "No move flips the answer: {} stays ahead of {} at every low and high value.",
+    ),
+    (
+        "sens_no_flip_above",
+        "No move flips the answer: {} stays above {} at every low and high value.",
+    ),
+    (
+        "sens_tie",
+        "No answer to flip: {} and {} tie with every parameter as in the scenario.",
+    ),
+    ("sens_flips", "{} of {} moves flip the answer: {}"),
+    ("sens_flip_item", "{} at {} (break-even {})"),
+    ("tornado_levers", "Policy levers: what the fund chooses"),
+    (
+        "tornado_assumptions",
+        "Uncertain assumptions: what the world is",
+    ),
+    ("tornado_zero", "no difference"),
+    ("tornado_break_even", "◆ break-even: the answer flips there"),
+    ("tornado_more", "{} more in sensitivity.csv"),
 ];
 
 /// French strings, same keys as [`EN`].
@@ -714,6 +963,228 @@ pub const FR: &[(&str, &str)] = &[
     ("src_10x", "Rapport d’impact GSA 10x, exercice 2021"),
     ("src_peukert", "Peukert 2019"),
     ("src_assumption", "hypothèse"),
+    // Field labels (sensitivity, sweeps)
+    (
+        "field-simulation-horizon_months",
+        "Durée de vie du fonds (mois)",
+    ),
+    ("field-simulation-discount_rate", "Taux d’actualisation"),
+    ("field-fund-budget", "Budget du fonds"),
+    (
+        "field-fund-intake_every_months",
+        "Mois entre deux appels d’idées",
+    ),
+    ("field-fund-intake_rounds", "Nombre d’appels d’idées"),
+    ("field-fund-ideas_per_round", "Idées soumises par appel"),
+    (
+        "field-ideas-fit_probability",
+        "Idées répondant à un vrai besoin",
+    ),
+    ("field-ideas-value", "Valeur d’une idée"),
+    ("field-ideas-planned_cost", "Coût prévu d’une idée"),
+    (
+        "field-ideas-planned_duration_months",
+        "Durée prévue d’une idée (mois)",
+    ),
+    (
+        "field-ideas-business_case_noise",
+        "Erreur des analyses de rentabilisation",
+    ),
+    (
+        "field-ideas-solution_sd",
+        "Écart de qualité entre fournisseurs",
+    ),
+    (
+        "field-risk-overrun_median",
+        "Dépassement de coût : multiplicateur médian",
+    ),
+    (
+        "field-risk-overrun_p90",
+        "Dépassement de coût : 90e centile",
+    ),
+    (
+        "field-risk-black_swan_probability",
+        "Probabilité d’un cygne noir",
+    ),
+    ("field-risk-tail_min", "Début de la queue des cygnes noirs"),
+    (
+        "field-risk-tail_alpha",
+        "Exposant de la queue des cygnes noirs",
+    ),
+    (
+        "field-risk-tail_max",
+        "Plus grand dépassement d’un cygne noir",
+    ),
+    (
+        "field-risk-tail_schedule_ratio",
+        "Retard d’un cygne noir par unité de dépassement",
+    ),
+    (
+        "field-risk-schedule_median",
+        "Retard : multiplicateur médian",
+    ),
+    ("field-risk-schedule_p90", "Retard : 90e centile"),
+    (
+        "field-risk-schedule_correlation",
+        "Corrélation des dépassements de coût et de délai",
+    ),
+    (
+        "field-risk-idea_correlation",
+        "Dépassements communs aux contrats d’une idée",
+    ),
+    (
+        "field-risk-reference_duration_months",
+        "Durée de référence des contrats (mois)",
+    ),
+    (
+        "field-risk-duration_exponent",
+        "Effet de la durée des contrats sur le risque",
+    ),
+    (
+        "field-risk-requirements_half_life_months",
+        "Demi-vie des besoins (mois)",
+    ),
+    (
+        "field-risk-gate_rework_share",
+        "Part du travail refaite à un point de décision",
+    ),
+    (
+        "field-risk-escalation_cap",
+        "Plafond d’escalade (multiple du plan)",
+    ),
+    (
+        "field-risk-cost_overruns",
+        "Dépassements de coûts (tous les paramètres ensemble)",
+    ),
+    (
+        "field-risk-schedule_overruns",
+        "Retards (tous les paramètres ensemble)",
+    ),
+    ("field-vendors-large", "Grands fournisseurs"),
+    ("field-vendors-small", "Petits fournisseurs"),
+    (
+        "field-vendors-small_contract_cap",
+        "Plus gros contrat accessible à un petit fournisseur",
+    ),
+    (
+        "field-vendors-bid_probability",
+        "Probabilité qu’un fournisseur soumissionne",
+    ),
+    ("field-vendors-markup", "Marge avec une seule soumission"),
+    ("field-vendors-sole_source_markup", "Marge sans soumission"),
+    (
+        "field-vendors-overrun_markup",
+        "Marge sur les travaux en dépassement",
+    ),
+    (
+        "field-vendors-incumbent_advantage",
+        "Avantage du titulaire lors d’une remise en concurrence",
+    ),
+    (
+        "field-vendors-switching_cost_share",
+        "Coût d’un changement de fournisseur",
+    ),
+    (
+        "field-models-*-contingency",
+        "{} : réserve pour éventualités",
+    ),
+    (
+        "field-models-*-gate_review_cost",
+        "{} : coût de l’examen à un point de décision",
+    ),
+    (
+        "field-models-*-gate_delay_months",
+        "{} : délai d’un point de décision (mois)",
+    ),
+    (
+        "field-models-*-procurement_cost",
+        "{} : coût d’un approvisionnement",
+    ),
+    (
+        "field-models-*-procurement_delay_months",
+        "{} : délai d’approvisionnement (mois)",
+    ),
+    ("field-models-*-hurdle", "{} : seuil (valeur / coût)"),
+    (
+        "field-models-*-max_starts_per_round",
+        "{} : démarrages par appel au plus",
+    ),
+    (
+        "field-models-*-stages-*-scope_share",
+        "{}, {} : part de la portée",
+    ),
+    ("field-models-*-stages-*-cost", "{}, {} : coût prévu"),
+    (
+        "field-models-*-stages-*-duration_share",
+        "{}, {} : part de la durée",
+    ),
+    (
+        "field-models-*-stages-*-duration_months",
+        "{}, {} : durée (mois)",
+    ),
+    (
+        "field-models-*-stages-*-signal_noise",
+        "{}, {} : bruit de ce qu’elle révèle",
+    ),
+    (
+        "field-models-*-stages-*-misfit_detection",
+        "{}, {} : probabilité de révéler l’absence de besoin",
+    ),
+    (
+        "field-models-*-stages-*-value_share",
+        "{}, {} : part de la valeur livrée",
+    ),
+    (
+        "field-models-*-stages-*-hurdle",
+        "{}, {} : seuil d’entrée (valeur / coût)",
+    ),
+    (
+        "field-models-*-stages-*-attempts",
+        "{}, {} : fournisseurs en parallèle",
+    ),
+    ("field-stage", "étape {}"),
+    ("field-dist", "{} : {}"),
+    ("field-dist-median", "médiane"),
+    ("field-dist-p90", "90e centile"),
+    ("field-dist-mean", "moyenne"),
+    ("field-dist-cv", "coefficient de variation"),
+    ("field-dist-sd", "écart-type"),
+    ("field-dist-min", "minimum"),
+    ("field-dist-mode", "valeur la plus probable"),
+    ("field-dist-max", "maximum"),
+    ("field-dist-value", "constante"),
+    // Sensitivity: terminal and tornado
+    (
+        "sens_no_flip",
+        "Aucun déplacement ne renverse la réponse : {} reste devant {} à chaque valeur basse et haute.",
+    ),
+    (
+        "sens_no_flip_above",
+        "Aucun déplacement ne renverse la réponse : {} reste au-dessus de {} à chaque valeur basse et haute.",
+    ),
+    (
+        "sens_tie",
+        "Aucune réponse à renverser : {} et {} sont à égalité avec chaque paramètre tel que dans le scénario.",
+    ),
+    (
+        "sens_flips",
+        "{} sur {} déplacements renversent la réponse : {}",
+    ),
+    ("sens_flip_item", "{} à {} (point d’équilibre {})"),
+    (
+        "tornado_levers",
+        "Leviers de politique : ce que le fonds choisit",
+    ),
+    (
+        "tornado_assumptions",
+        "Hypothèses incertaines : ce qu’est le monde",
+    ),
+    ("tornado_zero", "aucun écart"),
+    (
+        "tornado_break_even",
+        "◆ point d’équilibre : la réponse s’y renverse",
+    ),
+    ("tornado_more", "{} autres dans sensitivity.csv"),
 ];
 
 /// Fills `{}` marks in order.
@@ -790,6 +1261,31 @@ mod tests {
             }
             assert!(!v.contains('\''), "{k}: write ’, not ', in {v:?}");
         }
+    }
+
+    #[test]
+    fn every_field_of_the_fund_has_a_label_in_both_languages() {
+        // Every lever and assumption, with a model key and a stage index filled in.
+        for f in &crate::scenario::fields::fields().numeric {
+            if f.kind.is_none() {
+                continue;
+            }
+            let path = f.path.replacen('*', "m", 1).replace('*', "0");
+            for lang in [Lang::En, Lang::Fr] {
+                let label = lang.field(&path);
+                assert_ne!(label, path, "{lang:?} has no label for {}", f.path);
+                assert!(!label.contains("{}"), "{lang:?}: {label}");
+            }
+        }
+        assert_eq!(
+            Lang::En.field("models.stage_gated.stages.2.hurdle"),
+            "stage_gated, stage 3: entry hurdle (value / cost)"
+        );
+        assert_eq!(
+            Lang::Fr.field("ideas.value.median"),
+            "Valeur d’une idée\u{202f}: médiane"
+        );
+        assert_eq!(Lang::Fr.field("no.such.field"), "no.such.field");
     }
 
     #[test]
