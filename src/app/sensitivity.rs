@@ -67,25 +67,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let mut out = Results::default();
     out.print(&render_sensitivity(&plan, &table));
 
-    let tornado = crate::report::charts::tornado::Tornado {
-        metric: plan.metric,
-        baseline: plan.baseline.2.clone(),
-        challenger: plan.challenger.2.clone(),
-        base: table.base.mean_diff,
-        rows: table
-            .rows
-            .iter()
-            .map(|r| {
-                (
-                    r.parameter.path.clone(),
-                    r.parameter.low,
-                    r.parameter.high,
-                    r.at_low.mean_diff,
-                    r.at_high.mean_diff,
-                )
-            })
-            .collect(),
-    };
+    let tornado = tornado(&plan, &table);
     let study = Study {
         loaded: &loaded,
         threads: pool.current_num_threads(),
@@ -102,6 +84,35 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             .map_err(std::io::Error::other)
     })?;
     out.finish(&dest)
+}
+
+/// The tornado chart's data: labels in both languages, kind and break-even per row.
+fn tornado(
+    plan: &crate::sensitivity::Plan,
+    t: &crate::sensitivity::Table,
+) -> crate::report::charts::tornado::Tornado {
+    use crate::report::charts::tornado::{Bar, Tornado};
+    let both = |f: &dyn Fn(Lang) -> String| [f(Lang::En), f(Lang::Fr)];
+    let model = |i: usize| both(&|l| plan.scenario().models[i].label.get(l).to_string());
+    Tornado {
+        metric: plan.metric,
+        baseline: model(plan.baseline.0),
+        challenger: model(plan.challenger.0),
+        base: t.base.mean_diff,
+        bars: t
+            .rows
+            .iter()
+            .map(|r| Bar {
+                label: both(&|l| plan.label(&r.parameter, l)),
+                path: r.parameter.path.clone(),
+                factor: !r.parameter.members.is_empty(),
+                kind: r.parameter.kind,
+                values: [r.parameter.low, r.parameter.high],
+                diffs: [r.at_low.mean_diff, r.at_high.mean_diff],
+                break_even: r.break_even.map(|b| b.value),
+            })
+            .collect(),
+    }
 }
 
 /// The terminal table of a sensitivity run: the largest swings first.

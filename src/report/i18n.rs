@@ -601,8 +601,9 @@ pub const EN: &[(&str, &str)] = &[
         "Uncertain assumptions: what the world is",
     ),
     ("tornado_zero", "no difference"),
-    ("tornado_break_even", "◆ break-even: the answer flips there"),
+    ("tornado_break_even", "Break-even: where the answer flips"),
     ("tornado_more", "{} more in sensitivity.csv"),
+    ("tornado_mark", "break-even {}"),
 ];
 
 /// French strings, same keys as [`EN`].
@@ -1182,9 +1183,10 @@ pub const FR: &[(&str, &str)] = &[
     ("tornado_zero", "aucun écart"),
     (
         "tornado_break_even",
-        "◆ point d’équilibre : la réponse s’y renverse",
+        "Point d’équilibre : où la réponse se renverse",
     ),
     ("tornado_more", "{} autres dans sensitivity.csv"),
+    ("tornado_mark", "équilibre à {}"),
 ];
 
 /// Fills `{}` marks in order.
