@@ -11,6 +11,7 @@ use crate::analysis::stats::{Paired, paired_moments};
 use crate::engine;
 use crate::metrics::Metric;
 use crate::model::Scenario;
+use crate::scenario::fields::Kind;
 use crate::scenario::{self, Loaded, ScenarioError};
 
 /// Default relative move of a parameter without a declared range.
@@ -29,12 +30,47 @@ pub struct Options {
     pub portfolios: Option<u64>,
 }
 
+/// Parameters that cannot move one at a time without breaking a rule between them (a
+/// lognormal's p90 at least its median, the body's median below where the black-swan
+/// tail begins...), so they move together, as one row: every overrun in the group is
+/// scaled by the same factor, which keeps their order. A multiplier `m` (1 = on plan)
+/// becomes `1 + f (m - 1)` and an overrun `o` (0.25 = +25%) becomes `f o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// Name in sensitivity.csv and the label tables (not a field: `--set` its members).
+    pub id: &'static str,
+    /// The fields scaled together.
+    pub members: &'static [&'static str],
+}
+
+/// The groups moved together (by default, when `[sensitivity.parameters]` is not given).
+pub const GROUPS: &[Group] = &[
+    Group {
+        id: "risk.cost_overruns",
+        members: &[
+            "risk.overrun_median",
+            "risk.overrun_p90",
+            "risk.tail_min",
+            "risk.tail_max",
+        ],
+    },
+    Group {
+        id: "risk.schedule_overruns",
+        members: &["risk.schedule_median", "risk.schedule_p90"],
+    },
+];
+
 /// A parameter and the low and high values it is moved to (in the parameter's own
-/// units, as in the scenario file).
+/// units, as in the scenario file; for a [`Group`], the factor its overruns are scaled
+/// by, 1 in the scenario).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
-    /// Dotted path.
+    /// Dotted path (a [`Group`]'s id for a group).
     pub path: String,
+    /// The fields moved together, for a [`Group`]; empty for a single field.
+    pub members: Vec<String>,
+    /// Policy lever or uncertain assumption.
+    pub kind: Kind,
     /// Value in the scenario.
     pub base: f64,
     /// Low value tried.
@@ -53,6 +89,13 @@ pub struct Move {
     scenarios: [Scenario; 2],
     /// Whether the field takes whole numbers.
     integer: bool,
+}
+
+impl Move {
+    /// The low and high scenarios (the two compared models only).
+    pub fn scenarios(&self) -> &[Scenario; 2] {
+        &self.scenarios
+    }
 }
 
 /// Where a parameter's low and high values come from.
@@ -336,6 +379,59 @@ fn scenario_at(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Result<Sce
     })
 }
 
+/// The scenario `loaded` with every overrun of `group` scaled by `f` ([`Group`]); why
+/// not, if the scenario refuses the values that gives.
+fn group_at(loaded: &Loaded, group: &Group, f: f64) -> Result<Scenario, String> {
+    let leaves = scenario::leaves(&loaded.resolved);
+    let mut settings = Vec::new();
+    for &m in group.members {
+        let x = match leaves.iter().find(|(p, _)| p == m).map(|(_, v)| v) {
+            Some(Value::Float(x)) => *x,
+            Some(Value::Integer(i)) => *i as f64,
+            _ => return Err(format!("{m} is not a number in this scenario")),
+        };
+        let multiplier = scenario::fields::spec(m).is_some_and(|s| s.unit == "multiplier");
+        let v = if multiplier {
+            1.0 + f * (x - 1.0)
+        } else {
+            f * x
+        };
+        settings.push((m.to_string(), Value::Float(tidy(v))));
+    }
+    let label = format!("sensitivity {} x{}", group.id, tidy(f));
+    scenario::variant(loaded, &settings, &label).map_err(|e| {
+        let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
+        format!(
+            "scaling {} by {} is not allowed: {why}",
+            group.members.join(", "),
+            tidy(f)
+        )
+    })
+}
+
+/// The group whose id is `path`, if it is one.
+pub fn group(path: &str) -> Option<&'static Group> {
+    GROUPS.iter().find(|g| g.id == path)
+}
+
+/// The scenario with the parameter at `path` (a field or a [`Group`]) at `v`.
+fn moved_at(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Result<Scenario, String> {
+    match group(path) {
+        Some(g) => group_at(loaded, g, v),
+        None => scenario_at(loaded, path, integer, v),
+    }
+}
+
+/// A field's kind; an undeclared one (never a field of the fund) counts as an assumption.
+fn kind_of(path: &str) -> Kind {
+    if group(path).is_some() {
+        return Kind::Assumption;
+    }
+    scenario::fields::spec(path)
+        .and_then(|s| s.kind)
+        .unwrap_or(Kind::Assumption)
+}
+
 /// A leaf that may be moved: (path, value, declared range).
 type Candidate = (String, Value, Option<(f64, f64)>);
 
@@ -450,7 +546,12 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             }
         }
         None => {
-            for (path, v) in leaves.iter().filter(|(p, _)| !run_setting(p)) {
+            // A group's members move together, as one row, after the single fields.
+            let grouped = |p: &str| GROUPS.iter().any(|g| g.members.contains(&p));
+            for (path, v) in leaves
+                .iter()
+                .filter(|(p, _)| !run_setting(p) && !grouped(p))
+            {
                 candidates.push((path.clone(), v.clone(), None));
             }
         }
@@ -537,6 +638,8 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
         match (moved(lo), moved(hi)) {
             (Ok(low_s), Ok(high_s)) => moves.push(Move {
                 parameter: Parameter {
+                    kind: kind_of(&path),
+                    members: Vec::new(),
                     path,
                     base: x,
                     low: lo,
@@ -547,6 +650,32 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 integer,
             }),
             (Err(reason), _) | (_, Err(reason)) => leave(reason),
+        }
+    }
+    if spec.parameters.is_none() {
+        for g in GROUPS {
+            let (lo, hi) = (tidy(1.0 - spread), tidy(1.0 + spread));
+            let moved = |f: f64| group_at(loaded, g, f).map(|sc| prepare(&sc));
+            match (moved(lo), moved(hi)) {
+                (Ok(low_s), Ok(high_s)) => moves.push(Move {
+                    parameter: Parameter {
+                        path: g.id.to_string(),
+                        members: g.members.iter().map(|m| m.to_string()).collect(),
+                        kind: kind_of(g.id),
+                        base: 1.0,
+                        low: lo,
+                        high: hi,
+                        source: RangeSource::Spread,
+                    },
+                    scenarios: [low_s, high_s],
+                    integer: false,
+                }),
+                (Err(reason), _) | (_, Err(reason)) => excluded.push(Excluded {
+                    path: g.id.to_string(),
+                    value: "1".into(),
+                    reason,
+                }),
+            }
         }
     }
     // By path, not by the order of keys in the file: the folder's resolved scenario.toml
@@ -575,6 +704,16 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
 }
 
 impl Plan {
+    /// The scenario as loaded (every model).
+    pub fn scenario(&self) -> &Scenario {
+        &self.loaded.scenario
+    }
+
+    /// Human label of a row's parameter in `lang` (stages named as in the scenario).
+    pub fn label(&self, p: &Parameter, lang: crate::model::Lang) -> String {
+        lang.field_in(&p.path, Some(self.scenario()))
+    }
+
     /// Number of simulation runs (the base plus two per parameter).
     pub fn runs(&self) -> u64 {
         1 + 2 * self.moves.len() as u64
@@ -624,7 +763,7 @@ fn bisect(
         if mid == a || mid == b {
             break;
         }
-        let Ok(mut s) = scenario_at(&plan.loaded, &p.path, mv.integer, mid) else {
+        let Ok(mut s) = moved_at(&plan.loaded, &p.path, mv.integer, mid) else {
             break;
         };
         s.models = vec![
@@ -683,6 +822,68 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
     Table { base, rows }
 }
 
+/// A value of parameter `p` as people read it: in the field's units, or `x1.25` for a
+/// [`Group`]'s factor.
+pub fn value_text(p: &Parameter, lang: crate::model::Lang, x: f64) -> String {
+    let text = crate::report::style::parameter(lang, &p.path, x);
+    if p.members.is_empty() {
+        text
+    } else {
+        format!("×{text}")
+    }
+}
+
+/// Whether any move flips the answer, in one sentence: "No move flips the answer: B
+/// stays ahead of A at every low and high value", or "2 of 14 moves flip the answer:
+/// <label> at <value> (break-even <x>); ...".
+pub fn flip_summary(plan: &Plan, t: &Table, lang: crate::model::Lang) -> String {
+    use crate::metrics::Better;
+    let label = |i: usize| plan.scenario().models[i].label.get(lang);
+    let (a, b) = (label(plan.baseline.0), label(plan.challenger.0));
+    let d = t.base.mean_diff;
+    if d == 0.0 || !d.is_finite() {
+        return lang.msg("sens_tie", &[("challenger", b), ("baseline", a)]);
+    }
+    let flips: Vec<String> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let be = r.break_even?;
+            let p = &r.parameter;
+            let end = match be.end {
+                End::Low => p.low,
+                End::High => p.high,
+            };
+            Some(lang.msg(
+                "sens_flip_item",
+                &[
+                    ("input", &plan.label(p, lang)),
+                    ("value", &value_text(p, lang, end)),
+                    ("break_even", &value_text(p, lang, tidy(be.value))),
+                ],
+            ))
+        })
+        .collect();
+    if flips.is_empty() {
+        let higher = d > 0.0;
+        let (key, challenger_first) = match plan.metric.better() {
+            Better::Higher => ("sens_no_flip", higher),
+            Better::Lower => ("sens_no_flip", !higher),
+            Better::Neither => ("sens_no_flip_above", higher),
+        };
+        let (first, second) = if challenger_first { (b, a) } else { (a, b) };
+        return lang.msg(key, &[("ahead", first), ("behind", second)]);
+    }
+    lang.msg(
+        "sens_flips",
+        &[
+            ("flips", &flips.len().to_string()),
+            ("moves", &t.rows.len().to_string()),
+            ("items", &flips.join("; ")),
+        ],
+    )
+}
+
 /// sensitivity.csv: one row per parameter moved, largest swing first.
 pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Result<()> {
     let mut w = crate::export::cell::SafeCsv::create(path)?;
@@ -707,6 +908,7 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
         "portfolios",
         "flips_at",
         "break_even",
+        "kind",
     ])?;
     for (i, r) in t.rows.iter().enumerate() {
         let flip = r.break_even;
@@ -731,6 +933,7 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
             plan.portfolios.to_string(),
             flip.map_or(String::new(), |b| b.end.name().to_string()),
             flip.map_or(String::new(), |b| tidy(b.value).to_string()),
+            r.parameter.kind.name().to_string(),
         ])?;
     }
     w.finish()
@@ -768,6 +971,8 @@ mod tests {
         Row {
             parameter: Parameter {
                 path: "x".into(),
+                members: Vec::new(),
+                kind: Kind::Assumption,
                 base: 1.0,
                 low,
                 high,

@@ -40,11 +40,10 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
             dir.display()
         )));
     }
-    if !dir.join("summary.csv").is_file() && !dir.join("sweep.csv").is_file() {
+    let tables = ["summary.csv", "sweep.csv", "sensitivity.csv", "explain.csv"];
+    if !tables.iter().any(|t| dir.join(t).is_file()) {
         return Err(not_a_run(
-            "it has neither summary.csv nor sweep.csv; sensitivity and explain folders \
-             are drawn by their own command, so run it again"
-                .into(),
+            "it has none of summary.csv, sweep.csv, sensitivity.csv or explain.csv".into(),
         ));
     }
     let drawn = crate::report::is_drawn;

@@ -67,25 +67,6 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let mut out = Results::default();
     out.print(&render_sensitivity(&plan, &table));
 
-    let tornado = crate::report::charts::tornado::Tornado {
-        metric: plan.metric,
-        baseline: plan.baseline.2.clone(),
-        challenger: plan.challenger.2.clone(),
-        base: table.base.mean_diff,
-        rows: table
-            .rows
-            .iter()
-            .map(|r| {
-                (
-                    r.parameter.path.clone(),
-                    r.parameter.low,
-                    r.parameter.high,
-                    r.at_low.mean_diff,
-                    r.at_high.mean_diff,
-                )
-            })
-            .collect(),
-    };
     let study = Study {
         loaded: &loaded,
         threads: pool.current_num_threads(),
@@ -99,10 +80,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     };
     study.write(folder, &status, |staging| {
         sens::write_csv(&plan, &table, &staging.path("sensitivity.csv"))?;
-        sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))?;
-        crate::report::charts::tornado::render(staging.root(), &tornado, &common.lang.list())
-            .map(|_| ())
-            .map_err(std::io::Error::other)
+        sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))
     })?;
     out.finish(&dest)
 }
@@ -142,56 +120,56 @@ pub(super) fn render_sensitivity(
         style::diff(Lang::En, m, t.base.ci_high),
     );
     out += &format!(
-        "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
-        "rank", "parameter", "low -> high", "at low", "at high", "swing"
+        "{:>4}  {:<46} {:<10} {:>22} {:>14} {:>14} {:>14}  {}\n",
+        "rank", "parameter", "kind", "low -> high", "at low", "at high", "swing", "path (--set)"
     );
     let shown = 20;
     for (i, r) in t.rows.iter().take(shown).enumerate() {
-        let range = format!("{} -> {}", short(r.parameter.low), short(r.parameter.high));
+        let p = &r.parameter;
+        let range = format!("{} -> {}", short(p, p.low), short(p, p.high));
+        let path = if p.members.is_empty() {
+            p.path.clone()
+        } else {
+            format!("{} scaled together", p.members.join(", "))
+        };
         out += &format!(
-            "{:>4}  {:<46} {:>22} {:>14} {:>14} {:>14}\n",
+            "{:>4}  {:<46} {:<10} {:>22} {:>14} {:>14} {:>14}  {}\n",
             i + 1,
-            r.parameter.path,
+            cut(&plan.label(p, Lang::En), 46),
+            p.kind.name(),
             range,
             style::diff(Lang::En, m, r.at_low.mean_diff),
             style::diff(Lang::En, m, r.at_high.mean_diff),
             style::diff(Lang::En, m, r.swing()).trim_start_matches('+'),
+            path,
         );
     }
     if t.rows.len() > shown {
         out += &format!("  ... {} more in sensitivity.csv\n", t.rows.len() - shown);
     }
     // Whether any move changes who wins, and where.
-    let flips: Vec<String> = t
+    out += &format!(
+        "\n{}\n",
+        crate::sensitivity::flip_summary(plan, t, Lang::En)
+    );
+    for (p, b) in t
         .rows
         .iter()
-        .filter_map(|r| {
-            r.break_even.map(|b| {
-                format!(
-                    "  {}: the difference crosses zero near {} (scenario {}, {} end {})",
-                    r.parameter.path,
-                    short(b.value),
-                    short(r.parameter.base),
-                    b.end.name(),
-                    short(match b.end {
-                        crate::sensitivity::End::Low => r.parameter.low,
-                        crate::sensitivity::End::High => r.parameter.high,
-                    })
-                )
-            })
-        })
-        .collect();
-    if flips.is_empty() {
+        .filter_map(|r| r.break_even.map(|b| (&r.parameter, b)))
+    {
         out += &format!(
-            "\nNo move flips the answer: at every low and high value the mean difference keeps the sign it has in the scenario ({}).\n",
-            style::diff(Lang::En, m, t.base.mean_diff)
-        );
-    } else {
-        out += &format!(
-            "\n{} of {} moves flip the answer (break-even found by bisection, in sensitivity.csv):\n{}\n",
-            flips.len(),
-            t.rows.len(),
-            flips.join("\n")
+            "  {}: the difference crosses zero near {} (scenario {}, {} end {})\n",
+            p.path,
+            short(p, b.value),
+            short(p, p.base),
+            b.end.name(),
+            short(
+                p,
+                match b.end {
+                    crate::sensitivity::End::Low => p.low,
+                    crate::sensitivity::End::High => p.high,
+                }
+            )
         );
     }
     out += &format!(
@@ -201,8 +179,27 @@ pub(super) fn render_sensitivity(
     out
 }
 
-/// A parameter value in few characters.
-pub(super) fn short(x: f64) -> String {
+/// `text` cut to `n` characters, with an ellipsis when cut.
+fn cut(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    let mut t: String = text.chars().take(n - 1).collect();
+    t.push('…');
+    t
+}
+
+/// A value of parameter `p` in few characters (a group's factor as `x1.25`).
+fn short(p: &crate::sensitivity::Parameter, x: f64) -> String {
+    if p.members.is_empty() {
+        number(x)
+    } else {
+        format!("x{}", number(x))
+    }
+}
+
+/// A number in few characters.
+pub(super) fn number(x: f64) -> String {
     if x.abs() >= 1e5 {
         style::money(Lang::En, x)
     } else {

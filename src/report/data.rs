@@ -48,6 +48,27 @@ pub struct InputMove {
     pub diffs: [f64; 3],
     /// The value where the difference changes sign, if a move flips it.
     pub break_even: Option<f64>,
+    /// Policy lever or uncertain assumption.
+    pub kind: crate::scenario::fields::Kind,
+}
+
+impl InputMove {
+    /// Whether the input is a group of fields scaled together (its values are
+    /// factors).
+    pub fn is_group(&self) -> bool {
+        crate::sensitivity::group(&self.path).is_some()
+    }
+
+    /// Value `x` of the input as a person reads it: money, a share, or `×1.25` for a
+    /// group's factor.
+    pub fn value(&self, lang: Lang, x: f64) -> String {
+        let text = super::style::parameter(lang, &self.path, x);
+        if self.is_group() {
+            format!("×{text}")
+        } else {
+            text
+        }
+    }
 }
 
 /// How one model's funds can go wrong (from risk.csv; NaN for folders written before
@@ -300,30 +321,7 @@ pub fn read(dir: &Path) -> Result<ReportData, String> {
         );
     }
 
-    let mut inputs = Vec::new();
-    if dir.join("sensitivity.csv").is_file() {
-        let sv = Csv::read(dir, "sensitivity.csv")?;
-        let c = |n| sv.col(n);
-        let (cp, cv, cl, ch, cd, cdl, cdh, cb) = (
-            c("parameter")?,
-            c("base_value")?,
-            c("low_value")?,
-            c("high_value")?,
-            c("diff_base")?,
-            c("diff_low")?,
-            c("diff_high")?,
-            c("break_even")?,
-        );
-        for r in &sv.rows {
-            let b = sv.f(r, cb);
-            inputs.push(InputMove {
-                path: sv.s(r, cp),
-                values: [sv.f(r, cv), sv.f(r, cl), sv.f(r, ch)],
-                diffs: [sv.f(r, cd), sv.f(r, cdl), sv.f(r, cdh)],
-                break_even: b.is_finite().then_some(b),
-            });
-        }
-    }
+    let inputs = read_inputs(dir)?;
 
     let mut risk = HashMap::new();
     if dir.join("risk.csv").is_file() {
@@ -501,6 +499,42 @@ pub(crate) fn sweep_order(summaries: &Csv, s: &Scenario) -> Result<Vec<usize>, S
     let mut order = vec![b, c];
     order.extend((0..s.models.len()).filter(|i| *i != b && *i != c));
     Ok(order)
+}
+
+/// The inputs moved in sensitivity.csv, in its order (largest swing first); empty
+/// without the file.
+pub fn read_inputs(dir: &Path) -> Result<Vec<InputMove>, String> {
+    let mut inputs = Vec::new();
+    if !dir.join("sensitivity.csv").is_file() {
+        return Ok(inputs);
+    }
+    let sv = Csv::read(dir, "sensitivity.csv")?;
+    let c = |n| sv.col(n);
+    let (cp, cv, cl, ch, cd, cdl, cdh, cb) = (
+        c("parameter")?,
+        c("base_value")?,
+        c("low_value")?,
+        c("high_value")?,
+        c("diff_base")?,
+        c("diff_low")?,
+        c("diff_high")?,
+        c("break_even")?,
+    );
+    // Folders written before the column existed: every input an assumption.
+    let ck = sv.col("kind").ok();
+    for r in &sv.rows {
+        let b = sv.f(r, cb);
+        inputs.push(InputMove {
+            path: sv.s(r, cp),
+            values: [sv.f(r, cv), sv.f(r, cl), sv.f(r, ch)],
+            diffs: [sv.f(r, cd), sv.f(r, cdl), sv.f(r, cdh)],
+            break_even: b.is_finite().then_some(b),
+            kind: ck
+                .and_then(|k| crate::scenario::fields::Kind::parse(&sv.s(r, k)))
+                .unwrap_or(crate::scenario::fields::Kind::Assumption),
+        });
+    }
+    Ok(inputs)
 }
 
 /// The resolved scenario of run folder `dir` (its scenario.toml).

@@ -17,9 +17,12 @@ use crate::metrics::{Metric, Shown};
 /// What would change the answer.
 #[derive(Debug, Clone)]
 pub struct Change {
-    heading: String,
-    intro: String,
-    items: Vec<String>,
+    /// Heading.
+    pub heading: String,
+    /// Whether any input flips the answer.
+    pub intro: String,
+    /// The three inputs that matter most, one sentence each.
+    pub items: Vec<String>,
 }
 
 /// Where the difference comes from (explain.csv).
@@ -220,16 +223,21 @@ fn model_head(d: &ReportData, first: Cell) -> Vec<Cell> {
 /// "What would change the answer": from sensitivity.csv, whether any input moved within
 /// its plausible range flips the sign of the headline difference (with the break-even),
 /// and the three inputs that move it most; or how to measure it.
-fn what_would_change(d: &ReportData, lang: Lang) -> Change {
+pub fn what_would_change(
+    inputs: &[super::data::InputMove],
+    scenario: &crate::model::Scenario,
+    metric: Metric,
+    lang: Lang,
+) -> Change {
     let heading = lang.t("change_heading").to_string();
-    if d.inputs.is_empty() {
+    if inputs.is_empty() {
         return Change {
             heading,
             intro: lang.t("change_missing").to_string(),
             items: Vec::new(),
         };
     }
-    let flips = d.inputs.iter().filter(|r| r.break_even.is_some()).count();
+    let flips = inputs.iter().filter(|r| r.break_even.is_some()).count();
     let intro = if flips == 0 {
         lang.t("change_none").to_string()
     } else {
@@ -237,35 +245,36 @@ fn what_would_change(d: &ReportData, lang: Lang) -> Change {
             "change_flips",
             &[
                 ("flips", &whole(lang, flips as u64)),
-                ("moved", &whole(lang, d.inputs.len() as u64)),
+                ("moved", &whole(lang, inputs.len() as u64)),
             ],
         )
     };
     // The flips first (they change the answer), then the largest swings.
     let mut shown: Vec<&super::data::InputMove> =
-        d.inputs.iter().filter(|r| r.break_even.is_some()).collect();
-    shown.extend(d.inputs.iter().filter(|r| r.break_even.is_none()));
+        inputs.iter().filter(|r| r.break_even.is_some()).collect();
+    shown.extend(inputs.iter().filter(|r| r.break_even.is_none()));
     let items = shown
         .into_iter()
         .take(3)
         .map(|r| {
-            let value = |x: f64| style::parameter(lang, &r.path, x);
-            let (low, high) = (value(r.values[1]), value(r.values[2]));
-            let (diff_low, diff_high) = (signed(lang, r.diffs[1]), signed(lang, r.diffs[2]));
+            let label = lang.field_in(&r.path, Some(scenario));
+            let (low, high) = (r.value(lang, r.values[1]), r.value(lang, r.values[2]));
+            let diff = |x: f64| style::diff(lang, metric, x);
+            let (diff_low, diff_high) = (diff(r.diffs[1]), diff(r.diffs[2]));
             let mut args = vec![
-                ("input", r.path.as_str()),
+                ("input", label.as_str()),
                 ("low", low.as_str()),
                 ("high", high.as_str()),
                 ("diff_low", diff_low.as_str()),
                 ("diff_high", diff_high.as_str()),
             ];
-            let (break_even, scenario) = r
+            let (break_even, at) = r
                 .break_even
-                .map(|b| (value(b), value(r.values[0])))
+                .map(|b| (r.value(lang, b), r.value(lang, r.values[0])))
                 .unwrap_or_default();
             let key = if r.break_even.is_some() {
                 args.push(("break_even", &break_even));
-                args.push(("scenario", &scenario));
+                args.push(("scenario", &at));
                 "change_row_flip"
             } else {
                 "change_row"
@@ -616,7 +625,7 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
         risk_heading: lang.t("risk_heading").to_string(),
         risk: risk_box(d, lang),
         tradeoffs: compared.then(|| (lang.t("tradeoffs").to_string(), tradeoffs(d, lang))),
-        change: compared.then(|| what_would_change(d, lang)),
+        change: compared.then(|| what_would_change(&d.inputs, s, Metric::NetValue, lang)),
         headline_heading: lang.t("headline_table").to_string(),
         headline: headline(d, lang),
         explain: d
@@ -666,5 +675,6 @@ pub fn explain_page(
         ex: explain_section(&t, s, lang)?,
         table_heading: lang.t("explain_table").to_string(),
     };
-    page.render().map_err(|e| format!("explain report template: {e}"))
+    page.render()
+        .map_err(|e| format!("explain report template: {e}"))
 }

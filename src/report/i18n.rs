@@ -137,6 +137,65 @@ impl Lang {
         catalog(self).keys.iter().map(String::as_str).collect()
     }
 
+    /// Human label of the scenario field at dotted `path` (`field-<path with '.' as
+    /// '-'>` in the files; in a model's fields the model key and a stage index are
+    /// `any` there and fill `{ $model }` and `{ $stage }`, the stage as "stage 3"); the
+    /// path itself if there is none.
+    pub fn field(self, path: &str) -> String {
+        self.field_in(path, None)
+    }
+
+    /// As [`Lang::field`], with stages named as in `scenario` ("beta", not "stage 3").
+    pub fn field_in(self, path: &str, scenario: Option<&crate::model::Scenario>) -> String {
+        self.field_label(path, scenario)
+            .unwrap_or_else(|| path.to_string())
+    }
+
+    /// The label of `path`, if the files have one.
+    fn field_label(self, path: &str, scenario: Option<&crate::model::Scenario>) -> Option<String> {
+        let key = |path: &str| format!("field-{}", path.replace('.', "-"));
+        let direct = key(path);
+        if self.has(&direct) {
+            return Some(self.t(&direct).to_string());
+        }
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["models", model, "stages", j, field] => {
+                let k = key(&format!("models.any.stages.any.{field}"));
+                let index: usize = j.parse().ok()?;
+                if !self.has(&k) {
+                    return None;
+                }
+                let named = scenario
+                    .and_then(|s| s.models.iter().find(|m| m.name == *model))
+                    .and_then(|m| m.stages.get(index))
+                    .map(|st| st.name.get(self).to_string());
+                let stage = named.unwrap_or_else(|| {
+                    self.msg("field-stage", &[("number", &(index + 1).to_string())])
+                });
+                Some(self.msg(&k, &[("model", model), ("stage", &stage)]))
+            }
+            ["models", model, field] => {
+                let k = key(&format!("models.any.{field}"));
+                self.has(&k).then(|| self.msg(&k, &[("model", model)]))
+            }
+            [.., param] if parts.len() > 1 => {
+                // A distribution's parameter: "Value of an idea: median".
+                let parent = &path[..path.len() - param.len() - 1];
+                let param_key = format!("field-dist-{param}");
+                if !crate::scenario::fields::is_distribution(parent) || !self.has(&param_key) {
+                    return None;
+                }
+                let whole = self.field_label(parent, scenario)?;
+                Some(self.msg(
+                    "field-dist",
+                    &[("field", &whole), ("param", self.t(&param_key))],
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the message file has `key`.
     pub fn has(self, key: &str) -> bool {
         catalog(self).keys.iter().any(|k| k == key)
@@ -224,6 +283,30 @@ mod tests {
                 assert!(catalog(lang).bundle.has_message(k), "{k}");
             }
         }
+    }
+
+    #[test]
+    fn every_field_of_the_fund_has_a_label_in_both_languages() {
+        // Every lever and assumption, with a model key and a stage index filled in.
+        for f in &crate::scenario::fields::fields().numeric {
+            if f.kind.is_none() {
+                continue;
+            }
+            let path = f.path.replacen('*', "m", 1).replace('*', "0");
+            for lang in Lang::ALL {
+                let label = lang.field(&path);
+                assert_ne!(label, path, "{lang:?} has no label for {}", f.path);
+            }
+        }
+        assert_eq!(
+            Lang::En.field("models.stage_gated.stages.2.hurdle"),
+            "stage_gated, stage 3: entry hurdle (value / cost)"
+        );
+        assert_eq!(
+            Lang::Fr.field("ideas.value.median"),
+            "Valeur d’une idée\u{202f}: médiane"
+        );
+        assert_eq!(Lang::Fr.field("no.such.field"), "no.such.field");
     }
 
     #[test]

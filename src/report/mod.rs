@@ -7,6 +7,7 @@ pub mod data;
 pub mod html;
 pub mod i18n;
 pub mod page;
+pub mod sensitivity_page;
 pub mod style;
 pub mod sweep_page;
 
@@ -101,8 +102,18 @@ pub fn build(
         return Ok(written);
     }
     if !summary && dir.join("sensitivity.csv").is_file() {
-        // A sensitivity folder: its command draws the tornado.
-        return Ok(Vec::new());
+        // A sensitivity folder: the tornado, then the report that embeds it.
+        let mut written: Vec<PathBuf> = sensitivity_page::render(dir, langs)?
+            .into_iter()
+            .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
+            .collect();
+        for &lang in langs {
+            let page = sensitivity_page::page(dir, lang, provenance.as_ref())?;
+            let path = dir.join(report_name(lang));
+            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push(PathBuf::from(report_name(lang)));
+        }
+        return Ok(written);
     }
     let mut d = data::read(dir)?;
     if let Some(p) = provenance {

@@ -5,6 +5,7 @@
 //! rebuilds it.
 
 use crate::metrics::Metric;
+use crate::model::Scenario;
 use std::path::Path;
 
 use askama::Template;
@@ -105,16 +106,29 @@ fn est(lang: Lang, e: Est) -> Cell {
     )
 }
 
-fn label(lang: Lang, axes: &[String], values: &[String]) -> String {
+/// A point of the grid as a person reads it: "Vendor markup with one bid = 20%, ...".
+fn label(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String {
     axes.iter()
         .zip(values)
-        .map(|(a, v)| format!("{a} = {}", parameter_text(lang, a, v)))
+        .map(|(a, v)| {
+            format!(
+                "{} = {}",
+                lang.field_in(a, Some(s)),
+                parameter_text(lang, a, v)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// The three answer sentences.
-fn answer(lang: Lang, axes: &[String], pts: &[Point], names: &[String]) -> Vec<String> {
+fn answer(
+    lang: Lang,
+    s: &Scenario,
+    axes: &[String],
+    pts: &[Point],
+    names: &[String],
+) -> Vec<String> {
     let finite: Vec<&Point> = pts.iter().filter(|p| p.diff.0.is_finite()).collect();
     let (Some(lo), Some(hi)) = (
         finite.iter().min_by(|a, b| a.diff.0.total_cmp(&b.diff.0)),
@@ -128,9 +142,9 @@ fn answer(lang: Lang, axes: &[String], pts: &[Point], names: &[String]) -> Vec<S
             ("challenger", &names[1]),
             ("baseline", &names[0]),
             ("low", &money(lang, lo.diff.0)),
-            ("low_at", &label(lang, axes, &lo.values)),
+            ("low_at", &label(lang, s, axes, &lo.values)),
             ("high", &money(lang, hi.diff.0)),
-            ("high_at", &label(lang, axes, &hi.values)),
+            ("high_at", &label(lang, s, axes, &hi.values)),
         ],
     );
     let ahead = finite.iter().filter(|p| p.diff.1 > 0.0).count();
@@ -182,7 +196,11 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         "sweep_reproduce",
     );
     // Table: one row per point.
-    let mut head: Vec<Cell> = axes.iter().map(Cell::code).collect();
+    // Each swept field by its human label, with the path to --set beside it.
+    let mut head: Vec<Cell> = axes
+        .iter()
+        .map(|a| Cell::with_ci(lang.field_in(a, Some(&scenario)), a.clone()))
+        .collect();
     head.extend(names.iter().enumerate().map(|(i, n)| Cell::model(i, n)));
     head.push(Cell::text(lang.msg(
         "difference",
@@ -223,6 +241,10 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
             })
         })
         .collect();
+    let fields: Vec<String> = axes
+        .iter()
+        .map(|a| lang.field_in(a, Some(&scenario)))
+        .collect();
     let page = SweepPage {
         layout,
         question_heading: lang.t("question").to_string(),
@@ -231,11 +253,11 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
             &[
                 ("challenger", &names[1]),
                 ("baseline", &names[0]),
-                ("fields", &axes.join(", ")),
+                ("fields", &fields.join(", ")),
             ],
         ),
         answer_heading: lang.t("answer").to_string(),
-        answer: answer(lang, &axes, &pts, &names).join(" "),
+        answer: answer(lang, &scenario, &axes, &pts, &names).join(" "),
         table_heading: lang.t("sweep_table").to_string(),
         points: Table {
             head,

@@ -6,7 +6,8 @@
 //!
 //! Declaration keys: `x-unit` (what the number measures), `minimum` / `exclusiveMinimum`,
 //! `maximum` / `exclusiveMaximum` (JSON Schema's own words, so editors check them too),
-//! `x-inf` (`inf` is also allowed, with its meaning) and `x-help` (how to write it).
+//! `x-inf` (`inf` is also allowed, with its meaning), `x-help` (how to write it) and
+//! `x-kind` (`lever` or `assumption`: see [`Kind`]).
 //! Whole-number fields are those whose schema type is `integer`. A distribution field (a
 //! number or a `{ dist = ... }` table) lends its unit and range to the table's location
 //! parameters; `cv` carries its own declaration.
@@ -29,6 +30,36 @@ pub const MAX_PATH_SEGMENTS: usize = 16;
 
 /// Longest dotted field path, in bytes.
 pub const MAX_PATH_BYTES: usize = 256;
+
+/// What a field is to a fund designer, declared once per field (`x-kind` in `raw.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A policy lever: what the fund's designer chooses (hurdles, stage sizes, caps,
+    /// budgets, gate rules).
+    Lever,
+    /// An uncertain assumption: what the world is (idea fit, value, noise, overruns, the
+    /// vendor market).
+    Assumption,
+}
+
+impl Kind {
+    /// As written in `x-kind` and in sensitivity.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Lever => "lever",
+            Kind::Assumption => "assumption",
+        }
+    }
+
+    /// The kind named `s` (as written by [`Kind::name`]).
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "lever" => Some(Kind::Lever),
+            "assumption" => Some(Kind::Assumption),
+            _ => None,
+        }
+    }
+}
 
 /// One numeric field: where it is, what it measures and what it may be.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +86,8 @@ pub struct Spec {
     pub help: Option<String>,
     /// What the field means (its doc comment).
     pub meaning: String,
+    /// Lever or assumption; `None` for run settings (Monte Carlo, sweeps, sensitivity).
+    pub kind: Option<Kind>,
 }
 
 /// Every field the scenario format declares, numeric or not.
@@ -159,6 +192,7 @@ fn declared(path: &str, field: &Json, integer: bool, distribution: bool) -> Spec
         integer,
         distribution,
         help: text("x-help"),
+        kind: text("x-kind").as_deref().and_then(Kind::parse),
         meaning: text("description")
             .unwrap_or_default()
             .split_whitespace()
@@ -195,7 +229,9 @@ fn walk(root: &Json, field: &Json, path: &str, out: &mut Fields) {
                 if !has_type(sub, "number") {
                     continue;
                 }
-                let own = declared(&sub_path, sub, false, false);
+                let mut own = declared(&sub_path, sub, false, false);
+                // A distribution's parameters are what the field is.
+                own.kind = own.kind.or(spec.kind);
                 let s = if own.unit.is_empty() {
                     let base = if key == "sd" {
                         Spec {
@@ -537,6 +573,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_field_of_the_fund_is_a_lever_or_an_assumption() {
+        // Declared once per field (x-kind in raw.rs): the tornado groups by it.
+        let run_setting = |p: &str| {
+            p.starts_with("sweep.")
+                || p.starts_with("sensitivity.")
+                || p == "simulation.portfolios"
+                || p == "simulation.seed"
+        };
+        for s in &fields().numeric {
+            assert_eq!(
+                s.kind.is_some(),
+                !run_setting(&s.path),
+                "{}: kind {:?}",
+                s.path,
+                s.kind
+            );
+        }
+        let kind = |p: &str| spec(p).and_then(|s| s.kind);
+        assert_eq!(kind("models.a.stages.0.hurdle"), Some(Kind::Lever));
+        assert_eq!(kind("fund.budget"), Some(Kind::Lever));
+        assert_eq!(kind("ideas.value.p90"), Some(Kind::Assumption));
+        assert_eq!(kind("ideas.value.cv"), Some(Kind::Assumption));
+        assert_eq!(kind("risk.overrun_p90"), Some(Kind::Assumption));
     }
 
     #[test]

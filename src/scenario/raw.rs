@@ -3,7 +3,8 @@
 //! Unknown fields are rejected here (the loader turns serde's message into a suggestion).
 //! Each numeric field declares its unit and allowed range once, here, in a schemars
 //! `extend` attribute (`x-unit`, `minimum`/`exclusiveMinimum`, `maximum`/
-//! `exclusiveMaximum`, `x-inf`, `x-help`): `fields` reads the declarations back for the
+//! `exclusiveMaximum`, `x-inf`, `x-help`, and `x-kind`: `lever` for what a fund's
+//! designer chooses, `assumption` for what the world is): `fields` reads the declarations back for the
 //! range checks, the JSON Schema and docs/fields.md. Cross-field rules live in `validate`.
 
 use std::borrow::Cow;
@@ -149,10 +150,10 @@ pub struct RawSimulation {
     #[schemars(extend("x-unit" = "seed", "minimum" = 0, "maximum" = i64::MAX))]
     pub seed: i64,
     /// The fund's life, months.
-    #[schemars(extend("x-unit" = "months", "minimum" = 1, "maximum" = MAX_MONTHS, "x-help" = "a fund lives at most 50 years (600 months)"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "months", "minimum" = 1, "maximum" = MAX_MONTHS, "x-help" = "a fund lives at most 50 years (600 months)"))]
     pub horizon_months: f64,
     /// Annual discount rate on delivered value (0.035 = 3.5%).
-    #[schemars(extend("x-unit" = "annual rate", "minimum" = 0, "exclusiveMaximum" = 1, "x-help" = "0.035 means 3.5% a year"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "annual rate", "minimum" = 0, "exclusiveMaximum" = 1, "x-help" = "0.035 means 3.5% a year"))]
     pub discount_rate: f64,
 }
 
@@ -160,16 +161,16 @@ pub struct RawSimulation {
 #[serde(deny_unknown_fields)]
 pub struct RawFund {
     /// Money available over the horizon, dollars.
-    #[schemars(extend("x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
     pub budget: f64,
     /// Months between intake rounds.
-    #[schemars(extend("x-unit" = "months", "minimum" = MIN_INTAKE_MONTHS, "maximum" = MAX_MONTHS, "x-help" = "at least a week (0.25 months) between rounds"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "months", "minimum" = MIN_INTAKE_MONTHS, "maximum" = MAX_MONTHS, "x-help" = "at least a week (0.25 months) between rounds"))]
     pub intake_every_months: f64,
     /// Intake rounds held (rounds at or after the horizon are skipped).
-    #[schemars(extend("x-unit" = "rounds", "minimum" = 1, "maximum" = MAX_ROUNDS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "rounds", "minimum" = 1, "maximum" = MAX_ROUNDS))]
     pub intake_rounds: i64,
     /// New ideas arriving per round.
-    #[schemars(extend("x-unit" = "ideas", "minimum" = 1, "maximum" = MAX_IDEAS_PER_ROUND))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "ideas", "minimum" = 1, "maximum" = MAX_IDEAS_PER_ROUND))]
     pub ideas_per_round: i64,
 }
 
@@ -177,23 +178,23 @@ pub struct RawFund {
 #[serde(deny_unknown_fields)]
 pub struct RawIdeas {
     /// Share of ideas that meet a real user need (0..1).
-    #[schemars(extend("x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
     pub fit_probability: f64,
     /// Present value of benefits if delivered in full, dollars (lognormal).
-    #[schemars(extend("x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
     pub value: RawDist,
     /// Planned cost of the whole project, dollars.
-    #[schemars(extend("x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
     pub planned_cost: RawDist,
     /// Planned duration of the whole project, months.
-    #[schemars(extend("x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = MAX_MONTHS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = MAX_MONTHS))]
     pub planned_duration_months: RawDist,
     /// Sd of the business case's error on log value (0 exact, inf uninformative).
-    #[schemars(extend("x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD, "x-inf" = "the business case says nothing"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD, "x-inf" = "the business case says nothing"))]
     pub business_case_noise: f64,
     /// Spread of solution quality between vendors working on the same idea, ln scale
     /// (default 0: every attempt is worth the idea's value).
-    #[schemars(extend("x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD))]
     pub solution_sd: Option<f64>,
 }
 
@@ -201,53 +202,53 @@ pub struct RawIdeas {
 #[serde(deny_unknown_fields)]
 pub struct RawRisk {
     /// Median cost-overrun multiplier of the body's lognormal (cut at 1 + tail_min), at the reference duration; below 1 + tail_min.
-    #[schemars(extend("x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
     pub overrun_median: f64,
     /// 90th percentile of the body's lognormal before the cut (>= median).
-    #[schemars(extend("x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
     pub overrun_p90: f64,
     /// Black-swan probability of a contract of the reference duration (0..1).
-    #[schemars(extend("x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
     pub black_swan_probability: f64,
     /// Where the black-swan tail begins (0.25 = +25%): black swans overrun by more, other contracts by less.
-    #[schemars(extend("x-unit" = "overrun", "exclusiveMinimum" = 0, "maximum" = MAX_MULTIPLIER, "x-help" = "0.25 means +25% of planned cost"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "overrun", "exclusiveMinimum" = 0, "maximum" = MAX_MULTIPLIER, "x-help" = "0.25 means +25% of planned cost"))]
     pub tail_min: f64,
     /// Pareto exponent of the black-swan cost multiplier (at or below 1 for IT).
-    #[schemars(extend("x-unit" = "exponent", "minimum" = 0.1, "maximum" = 10, "x-help" = "1 is the thinnest tail the data allow for IT; lower is heavier"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "exponent", "minimum" = 0.1, "maximum" = 10, "x-help" = "1 is the thinnest tail the data allow for IT; lower is heavier"))]
     pub tail_alpha: f64,
     /// Largest black-swan overrun (truncation; 9.3 = +930%).
-    #[schemars(extend("x-unit" = "overrun", "exclusiveMinimum" = 0, "maximum" = MAX_MULTIPLIER, "x-help" = "9.3 means +930% of planned cost"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "overrun", "exclusiveMinimum" = 0, "maximum" = MAX_MULTIPLIER, "x-help" = "9.3 means +930% of planned cost"))]
     pub tail_max: f64,
     /// Black-swan schedule overrun per unit of cost overrun.
-    #[schemars(extend("x-unit" = "ratio", "minimum" = 0, "maximum" = 10))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "ratio", "minimum" = 0, "maximum" = 10))]
     pub tail_schedule_ratio: f64,
     /// Median schedule multiplier of the body (1.2 = 20% late).
-    #[schemars(extend("x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
     pub schedule_median: f64,
     /// 90th percentile of the body's schedule multiplier (>= median).
-    #[schemars(extend("x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "multiplier", "minimum" = MIN_MULTIPLIER, "maximum" = MAX_MULTIPLIER))]
     pub schedule_p90: f64,
     /// Correlation of log cost and log schedule overrun in the body (-1..1).
-    #[schemars(extend("x-unit" = "correlation", "minimum" = -1, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "correlation", "minimum" = -1, "maximum" = 1))]
     pub schedule_correlation: f64,
     /// Share of log cost-overrun variance shared by an idea's contracts (0..1).
-    #[schemars(extend("x-unit" = "share", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "share", "minimum" = 0, "maximum" = 1))]
     pub idea_correlation: f64,
     /// Contract duration at which the risk figures apply, months.
-    #[schemars(extend("x-unit" = "months", "minimum" = MIN_INTAKE_MONTHS, "maximum" = MAX_MONTHS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "months", "minimum" = MIN_INTAKE_MONTHS, "maximum" = MAX_MONTHS))]
     pub reference_duration_months: f64,
     /// Duration effect exponent: spread and black-swan odds scale with (months / reference)^exponent; 0 = off.
-    #[schemars(extend("x-unit" = "exponent", "minimum" = 0, "maximum" = 3))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "exponent", "minimum" = 0, "maximum" = 3))]
     pub duration_exponent: f64,
     /// Value halves every this many months of frozen requirements (inf = no drift).
-    #[schemars(extend("x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = 2.0 * MAX_MONTHS, "x-inf" = "no requirements drift"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = 2.0 * MAX_MONTHS, "x-inf" = "no requirements drift"))]
     pub requirements_half_life_months: f64,
     /// Share of built scope a gate reworks (0..1, default 0.2): its requirements become
     /// fresh and the next stage pays to rebuild it; unbuilt scope is always re-planned.
-    #[schemars(extend("x-unit" = "share", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "share", "minimum" = 0, "maximum" = 1))]
     pub gate_rework_share: Option<f64>,
     /// Cancel a contract when its work cost passes this multiple of plan (inf = never).
-    #[schemars(extend("x-unit" = "multiplier", "minimum" = 1, "maximum" = 1000, "x-inf" = "never cancel"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "multiplier", "minimum" = 1, "maximum" = 1000, "x-inf" = "never cancel"))]
     pub escalation_cap: f64,
 }
 
@@ -255,31 +256,31 @@ pub struct RawRisk {
 #[serde(deny_unknown_fields)]
 pub struct RawVendors {
     /// Number of large vendors.
-    #[schemars(extend("x-unit" = "vendors", "minimum" = 0, "maximum" = MAX_LARGE_VENDORS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "vendors", "minimum" = 0, "maximum" = MAX_LARGE_VENDORS))]
     pub large: i64,
     /// Number of small vendors (small firms, start-ups, non-profits).
-    #[schemars(extend("x-unit" = "vendors", "minimum" = 0, "maximum" = MAX_SMALL_VENDORS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "vendors", "minimum" = 0, "maximum" = MAX_SMALL_VENDORS))]
     pub small: i64,
     /// Largest contract (planned cost, dollars) a small vendor may take.
-    #[schemars(extend("x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS, "x-inf" = "no cap"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS, "x-inf" = "no cap"))]
     pub small_contract_cap: f64,
     /// Chance an eligible vendor bids on a contract (0..1).
-    #[schemars(extend("x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
     pub bid_probability: f64,
     /// Markup with one bid; n bids leave markup / n.
-    #[schemars(extend("x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
     pub markup: f64,
     /// Markup of an award that drew no bids.
-    #[schemars(extend("x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
     pub sole_source_markup: f64,
     /// Markup on overrun work after award.
-    #[schemars(extend("x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "markup", "minimum" = 0, "maximum" = 10, "x-help" = "0.3 means 30% on top of cost"))]
     pub overrun_markup: f64,
     /// Extra chance a bidding incumbent keeps the work in a re-competition (0..1).
-    #[schemars(extend("x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
     pub incumbent_advantage: f64,
     /// Cost of changing vendor, as a share of contract spend to date on the project.
-    #[schemars(extend("x-unit" = "share", "minimum" = 0, "maximum" = 10, "x-help" = "0.33 means a third of spend to date"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "share", "minimum" = 0, "maximum" = 10, "x-help" = "0.33 means a third of spend to date"))]
     pub switching_cost_share: f64,
 }
 
@@ -355,22 +356,22 @@ pub struct RawModel {
     /// Funding order when money is short: "rank" (default) or "arrival".
     pub selection: Option<RawSelection>,
     /// Contingency committed on top of each contract price (0.1 = 10%).
-    #[schemars(extend("x-unit" = "share", "minimum" = 0, "maximum" = 10, "x-help" = "0.1 means 10% of the price"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "share", "minimum" = 0, "maximum" = 10, "x-help" = "0.1 means 10% of the price"))]
     pub contingency: f64,
     /// Cost of each gate review between stages, dollars.
-    #[schemars(extend("x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS))]
     pub gate_review_cost: f64,
     /// Months from a stage's end to its gate decision.
-    #[schemars(extend("x-unit" = "months", "minimum" = 0, "maximum" = MAX_MONTHS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "months", "minimum" = 0, "maximum" = MAX_MONTHS))]
     pub gate_delay_months: f64,
     /// Cost of running a competition, dollars.
-    #[schemars(extend("x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "dollars", "minimum" = 0, "maximum" = MAX_DOLLARS))]
     pub procurement_cost: f64,
     /// Months from a decision to the start of a competed contract.
-    #[schemars(extend("x-unit" = "months", "minimum" = 0, "maximum" = MAX_MONTHS))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "months", "minimum" = 0, "maximum" = MAX_MONTHS))]
     pub procurement_delay_months: f64,
     /// Default hurdle for every stage that does not set its own (default 1).
-    #[schemars(extend("x-unit" = "value / cost", "minimum" = 0, "maximum" = MAX_HURDLE, "x-help" = "1 means break-even: expected value at least the expected cost"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "value / cost", "minimum" = 0, "maximum" = MAX_HURDLE, "x-help" = "1 means break-even: expected value at least the expected cost"))]
     pub hurdle: Option<f64>,
     /// What decisions read as cost: "planned" (default) or "reference_class".
     pub cost_basis: Option<RawCostBasis>,
@@ -379,7 +380,7 @@ pub struct RawModel {
     /// Money set aside at a gate pass: "none", "next_stage" (default) or "plan".
     pub reserve: Option<RawReserve>,
     /// Most new ideas started at one intake round (default: no cap).
-    #[schemars(extend("x-unit" = "ideas", "minimum" = 1, "maximum" = MAX_IDEAS_PER_ROUND))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "ideas", "minimum" = 1, "maximum" = MAX_IDEAS_PER_ROUND))]
     pub max_starts_per_round: Option<i64>,
     /// "baseline" or "challenger" (default: the first model is the baseline).
     pub role: Option<RawRole>,
@@ -393,34 +394,34 @@ pub struct RawStage {
     /// Stage name (e.g. "discovery").
     pub name: RawText,
     /// Share of the idea's planned cost (or set `cost`).
-    #[schemars(extend("x-unit" = "share", "exclusiveMinimum" = 0, "maximum" = 1, "x-help" = "a share of the idea's planned cost; the stages' shares add up to 1"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "share", "exclusiveMinimum" = 0, "maximum" = 1, "x-help" = "a share of the idea's planned cost; the stages' shares add up to 1"))]
     pub scope_share: Option<f64>,
     /// Fixed planned cost, dollars (or set `scope_share`).
-    #[schemars(extend("x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "dollars", "exclusiveMinimum" = 0, "maximum" = MAX_DOLLARS))]
     pub cost: Option<f64>,
     /// Share of the idea's planned duration (or set `duration_months`).
-    #[schemars(extend("x-unit" = "share", "exclusiveMinimum" = 0, "maximum" = 1, "x-help" = "a share of the idea's planned duration, e.g. 0.5 for half"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "share", "exclusiveMinimum" = 0, "maximum" = 1, "x-help" = "a share of the idea's planned duration, e.g. 0.5 for half"))]
     pub duration_share: Option<f64>,
     /// Fixed planned duration, months (or set `duration_share`).
-    #[schemars(extend("x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = MAX_MONTHS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "months", "exclusiveMinimum" = 0, "maximum" = MAX_MONTHS))]
     pub duration_months: Option<f64>,
     /// Sd of what the stage reveals about log value (default inf: nothing).
-    #[schemars(extend("x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD, "x-inf" = "the stage reveals nothing"))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "ln sd", "minimum" = 0, "maximum" = MAX_LOG_SD, "x-inf" = "the stage reveals nothing"))]
     pub signal_noise: Option<f64>,
     /// Chance the stage shows there is no user need (default 0).
-    #[schemars(extend("x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "probability", "minimum" = 0, "maximum" = 1))]
     pub misfit_detection: Option<f64>,
     /// Share of value released when the stage ends (not on the last stage).
-    #[schemars(extend("x-unit" = "share", "minimum" = 0, "maximum" = 1))]
+    #[schemars(extend("x-kind" = "assumption", "x-unit" = "share", "minimum" = 0, "maximum" = 1))]
     pub value_share: Option<f64>,
     /// Compete the stage's contract again (default false).
     pub recompete: Option<bool>,
     /// Hurdle to enter this stage (default: the model's hurdle).
-    #[schemars(extend("x-unit" = "value / cost", "minimum" = 0, "maximum" = MAX_HURDLE, "x-help" = "1 means break-even: expected value at least the expected cost"))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "value / cost", "minimum" = 0, "maximum" = MAX_HURDLE, "x-help" = "1 means break-even: expected value at least the expected cost"))]
     pub hurdle: Option<f64>,
     /// Vendors funded in parallel on the idea in this stage (default 1); a later stage
     /// keeps the best this many attempts of the stage before it.
-    #[schemars(extend("x-unit" = "attempts", "minimum" = 1, "maximum" = MAX_ATTEMPTS))]
+    #[schemars(extend("x-kind" = "lever", "x-unit" = "attempts", "minimum" = 1, "maximum" = MAX_ATTEMPTS))]
     pub attempts: Option<i64>,
 }
 

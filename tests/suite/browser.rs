@@ -1,4 +1,5 @@
-//! Both reports of a run and of a sweep open in headless Chromium with no console errors, page errors or
+//! Both reports of a run, a sweep, an explain and a sensitivity folder open in
+//! headless Chromium with no console errors, page errors or
 //! network requests, and render a page that is not blank. Needs Debian's chromium and
 //! playwright-core (`npm ci --prefix .ci/browser`); `.ci/run` installs both and sets
 //! BUDGETSIM_REQUIRE_BROWSER=1, so there the test cannot be skipped.
@@ -78,12 +79,33 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let reports = [
-        out.join("report.html"),
-        out.join("report.fr.html"),
-        sweep.join("report.html"),
-        sweep.join("report.fr.html"),
-    ];
+    // The study folders: explain and sensitivity.
+    let (explained, studied) = (tmp.path().join("explain"), tmp.path().join("sensitivity"));
+    for (verb, folder, n) in [
+        ("explain", &explained, "5"),
+        ("sensitivity", &studied, "10"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+            .args([
+                verb,
+                "--quiet",
+                "--portfolios",
+                n,
+                "--out",
+                folder.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{verb}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let reports: Vec<std::path::PathBuf> = [&out, &sweep, &explained, &studied]
+        .iter()
+        .flat_map(|d| [d.join("report.html"), d.join("report.fr.html")])
+        .collect();
     let o = Command::new("node")
         .arg(dir.join("check.mjs"))
         .arg(tmp.path())
@@ -99,7 +121,7 @@ fn reports_load_in_headless_chromium_and_are_not_blank() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), reports.len());
     for line in lines {
         let file = line["file"].as_str().unwrap();
         let problems = line["problems"].as_array().unwrap();

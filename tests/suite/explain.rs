@@ -177,6 +177,15 @@ fn the_command_writes_the_same_folder_on_one_or_two_threads() {
     ] {
         assert!(outs[0].join(f).is_file(), "{f}");
     }
+    crate::report::study_report_rebuilds(
+        &outs[0],
+        "explain-bridge",
+        &[
+            "Where the difference comes from",
+            "Contribution of each mechanism",
+        ],
+        &["D’où vient l’écart", "Contribution de chaque mécanisme"],
+    );
     let t = explain::read_csv(&outs[0].join("explain.csv")).unwrap();
     assert_eq!(t.rows.len(), 12);
     assert_eq!(t.rows[10].part, explain::Part::AllOff);

@@ -201,7 +201,7 @@ fn scenario_text_is_escaped_in_reports() {
             "{report} has raw markup from a label"
         );
         assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
             "{report}"
         );
     }
@@ -418,7 +418,7 @@ fn the_decision_page_says_what_would_change_the_answer() {
         "{change}"
     );
     assert!(
-        change.contains("models.stage_gated.gate_review_cost")
+        change.contains("stage_gated: cost of a gate review: from $0 to $3M")
             && change.contains("the answer flips at"),
         "{change}"
     );
@@ -486,4 +486,41 @@ fn the_bottom_line_never_claims_a_win_it_does_not_have() {
     let bottom = section(&html, "answer");
     assert!(bottom.contains("nothing to compare"), "{bottom}");
     assert!(!html.contains("class=\"tradeoffs\"") && !html.contains("class=\"change\""));
+}
+
+/// A study folder (explain, sensitivity) has a report in both languages that
+/// `budgetsim report DIR` draws again, byte for byte, from the folder's files alone;
+/// each report holds `en` and `fr` (texts a reader must find) and the inline chart
+/// `chart`.
+pub fn study_report_rebuilds(dir: &Path, chart: &str, en: &[&str], fr: &[&str]) {
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    let files = [
+        "report.html".to_string(),
+        "report.fr.html".to_string(),
+        format!("charts/{chart}.svg"),
+        format!("charts/fr/{chart}.png"),
+    ];
+    let before: Vec<Vec<u8>> = files.iter().map(|f| read(f)).collect();
+    for (report, texts) in [("report.html", en), ("report.fr.html", fr)] {
+        let html = String::from_utf8(read(report)).unwrap();
+        assert!(
+            html.contains(&format!("<figure id=\"{chart}\">")),
+            "{report}: no {chart}"
+        );
+        for t in texts {
+            assert!(html.contains(t), "{report}: no `{t}`");
+        }
+    }
+    for f in &files {
+        std::fs::remove_file(dir.join(f)).unwrap();
+    }
+    run(dir, &["report", dir.to_str().unwrap()]);
+    for (f, b) in files.iter().zip(before) {
+        assert!(read(f) == b, "{f} differs when `report DIR` draws it again");
+    }
+    assert!(
+        budgetsim::export::run_folder::verify(dir)
+            .unwrap()
+            .is_empty()
+    );
 }

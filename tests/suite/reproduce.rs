@@ -13,10 +13,10 @@ fn command_in_report(html: &str) -> String {
     let end = start + html[start..].find("</pre>").expect("the block ends");
     html[start..end]
         .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
 }
 
 /// Runs `command` with `sh` in `cwd`, with the budgetsim under test first on PATH.
@@ -62,7 +62,8 @@ fn reproduces(parent: &Path, name: &str, args: &[&str]) {
     );
     let data = |f: &str| f.ends_with(".csv") || f.ends_with(".parquet") || f.ends_with(".toml");
     let checked: Vec<&String> = a.keys().filter(|f| data(f)).collect();
-    assert!(checked.len() >= 3, "{checked:?}");
+    // At least the data table and scenario.toml.
+    assert!(checked.len() >= 2, "{checked:?}");
     for f in checked {
         assert!(a[f] == b[f], "{args:?}: {f} differs when reproduced");
     }
@@ -134,6 +135,12 @@ fn the_reports_command_rewrites_the_same_data_files() {
     reproduces(
         tmp.path(),
         "explained",
-        &["explain", "--portfolios", "20", "--set", "fund.budget=30000000"],
+        &[
+            "explain",
+            "--portfolios",
+            "20",
+            "--set",
+            "fund.budget=30000000",
+        ],
     );
 }

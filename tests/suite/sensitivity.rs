@@ -163,6 +163,19 @@ fn the_command_writes_ranked_csvs_and_tornado_charts_identically_on_any_thread_c
     ] {
         assert!(outs[0].join(f).exists(), "{f}");
     }
+    // The report: whether any input flips the answer, the tornado, and every input
+    // moved by its human label with the field to --set.
+    crate::report::study_report_rebuilds(
+        &outs[0],
+        "tornado",
+        &[
+            "What would change the answer",
+            "Every input moved",
+            "Fund budget",
+            "<code>fund.budget</code>",
+        ],
+        &["Ce qui changerait la réponse", "Budget du fonds"],
+    );
     let mut r = csv::Reader::from_path(outs[0].join("sensitivity.csv")).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     let swing = header.iter().position(|h| h == "swing").unwrap();
@@ -276,4 +289,184 @@ fn shares_move_within_their_meaning() {
         .find(|e| e.path == "models.waterfall.stages.0.scope_share")
         .expect("the waterfall's scope share is listed as left out");
     assert!(why.reason.contains("only stage"), "{}", why.reason);
+}
+
+/// Every shipped scenario: scenarios/*.toml (the presets among them) and the embedded
+/// default.
+fn shipped() -> Vec<scenario::Loaded> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut all: Vec<scenario::Loaded> = files
+        .iter()
+        .map(|f| scenario::load_file(f, &[]).unwrap())
+        .collect();
+    all.push(scenario::load_default(&[]).unwrap());
+    all
+}
+
+/// The plan of `loaded` for its first two models (the plan moves every model's fields).
+fn plan_of(loaded: &scenario::Loaded) -> sensitivity::Plan {
+    let m = &loaded.scenario.models;
+    sensitivity::plan(
+        loaded,
+        &Options {
+            models: Some((m[0].name.clone(), m[1].name.clone())),
+            portfolios: Some(2),
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_parameter_moved_in_a_shipped_scenario_has_a_human_label_in_both_languages() {
+    use budgetsim::model::Lang;
+    for loaded in shipped() {
+        let plan = plan_of(&loaded);
+        assert!(plan.moves.len() > 10, "{}", loaded.origin);
+        for mv in &plan.moves {
+            let p = &mv.parameter;
+            for lang in [Lang::En, Lang::Fr] {
+                let label = plan.label(p, lang);
+                assert!(
+                    label != p.path && !label.contains("{}") && !label.contains('.'),
+                    "{}: {lang:?} label of {}: {label}",
+                    loaded.origin,
+                    p.path
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_overrun_parameters_move_together_and_every_moved_scenario_validates() {
+    for loaded in shipped() {
+        let plan = plan_of(&loaded);
+        for group in sensitivity::GROUPS {
+            let mv = plan
+                .moves
+                .iter()
+                .find(|m| m.parameter.path == group.id)
+                .unwrap_or_else(|| panic!("{}: {} is not moved", loaded.origin, group.id));
+            assert_eq!(mv.parameter.members, group.members);
+            assert_eq!(mv.parameter.kind, scenario::fields::Kind::Assumption);
+            // Its members are neither moved alone nor left out.
+            for m in group.members {
+                assert!(plan.moves.iter().all(|x| x.parameter.path != *m), "{m}");
+                assert!(plan.excluded.iter().all(|x| x.path != *m), "{m}");
+            }
+        }
+        // Every move gives a scenario that validates: written back as --set values, the
+        // low and high load (a refused value would be an error).
+        let r = &loaded.scenario.risk;
+        let leaf = |p: &str| -> f64 {
+            let v = &loaded.resolved["risk"][p];
+            v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap()
+        };
+        for f in [0.75, 1.25] {
+            let sets: Vec<(String, toml::Value)> = [
+                (
+                    "risk.overrun_median",
+                    1.0 + f * (leaf("overrun_median") - 1.0),
+                ),
+                ("risk.overrun_p90", 1.0 + f * (leaf("overrun_p90") - 1.0)),
+                ("risk.tail_min", f * leaf("tail_min")),
+                ("risk.tail_max", f * leaf("tail_max")),
+            ]
+            .iter()
+            .map(|(p, v)| (p.to_string(), toml::Value::Float(*v)))
+            .collect();
+            scenario::variant(&loaded, &sets, "test").unwrap();
+        }
+        for mv in &plan.moves {
+            let [low, high] = mv.scenarios();
+            if mv.parameter.path == "risk.cost_overruns" {
+                let (l, h) = (&low.risk, &high.risk);
+                assert!(l.tail_min < r.tail_min && r.tail_min < h.tail_min);
+                assert!(l.tail_max < h.tail_max);
+            }
+            assert_eq!(low.models.len(), 2);
+            assert_eq!(high.models.len(), 2);
+        }
+    }
+}
+
+#[test]
+fn the_csv_says_whether_each_parameter_is_a_lever_or_an_assumption() {
+    let loaded = scenario::load_default(&[]).unwrap();
+    let plan = plan_of(&loaded);
+    let kind = |p: &str| {
+        plan.moves
+            .iter()
+            .find(|m| m.parameter.path == p)
+            .map(|m| m.parameter.kind.name())
+    };
+    assert_eq!(kind("models.stage_gated.hurdle"), Some("lever"));
+    assert_eq!(kind("fund.budget"), Some("lever"));
+    assert_eq!(kind("ideas.fit_probability"), Some("assumption"));
+    assert_eq!(kind("vendors.markup"), Some("assumption"));
+    let dir = tempfile::tempdir().unwrap();
+    let t = sensitivity::run(&plan, &|_| {});
+    let path = dir.path().join("sensitivity.csv");
+    sensitivity::write_csv(&plan, &t, &path).unwrap();
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let (k, p) = (
+        header.iter().position(|h| h == "kind").unwrap(),
+        header.iter().position(|h| h == "parameter").unwrap(),
+    );
+    for row in r.records().map(Result::unwrap) {
+        assert_eq!(Some(&row[k]), kind(&row[p]), "{row:?}");
+    }
+}
+
+#[test]
+fn the_terminal_says_whether_any_move_flips_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |params: &str| {
+        let path = scenario_file(
+            dir.path(),
+            &format!("[sensitivity]\nportfolios = 60\nparameters = [{params}\n]\n"),
+        );
+        let out = dir.path().join(format!("out{}", params.len()));
+        let o = bin(&[
+            "sensitivity",
+            path.to_str().unwrap(),
+            "--models",
+            "waterfall,stage_gated",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let calm = run("\n  { path = \"vendors.markup\" },\n  { path = \"ideas.fit_probability\" },");
+    assert!(
+        calm.contains(
+            "No move flips the answer: Stage-gated (GOV.UK phases) stays ahead of Waterfall \
+             (business case as written) at every low and high value."
+        ),
+        "{calm}"
+    );
+    // Gate reviews of $3M each reverse the answer; the label is human, the path kept.
+    let flipped = run(
+        "\n  { path = \"vendors.markup\" },\n  { path = \"models.stage_gated.gate_review_cost\", low = 0, high = 3_000_000 },",
+    );
+    assert!(
+        flipped.contains(
+            "1 of 2 moves flip the answer: stage_gated: cost of a gate review at $3M (break-even $"
+        ),
+        "{flipped}"
+    );
+    assert!(
+        flipped.contains("models.stage_gated.gate_review_cost"),
+        "{flipped}"
+    );
 }
