@@ -61,42 +61,110 @@ fn diagnostic(path: &str, what: &str, (pos, c, why): (usize, char, &str)) -> Dia
     }
 }
 
-/// Whether scenario text `v` (a string, or a table of languages) is blank in any
-/// language it gives.
-fn is_blank(v: Option<&Value>) -> bool {
+/// The path of scenario text `v` at `path` (a string, or a table of languages) that is
+/// blank: `path` itself, or `path.fr` for a blank French text.
+fn blank_at(path: &str, v: Option<&Value>) -> Option<String> {
     match v {
-        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::String(s)) => s.trim().is_empty().then(|| path.to_string()),
         Some(Value::Table(t)) => t
-            .values()
-            .any(|x| x.as_str().is_some_and(|s| s.trim().is_empty())),
-        _ => false,
+            .iter()
+            .find(|(_, x)| x.as_str().is_some_and(|s| s.trim().is_empty()))
+            .map(|(lang, _)| format!("{path}.{lang}")),
+        _ => None,
+    }
+}
+
+/// Each language's text of `v` (a string is every language's text), with the path it
+/// was written at.
+fn texts(path: &str, v: Option<&Value>) -> Vec<(String, String, String)> {
+    match v {
+        Some(Value::String(s)) => ["en", "fr"]
+            .map(|l| (l.to_string(), s.clone(), path.to_string()))
+            .to_vec(),
+        Some(Value::Table(t)) => {
+            let en = t.get("en").and_then(Value::as_str).unwrap_or_default();
+            ["en", "fr"]
+                .map(|l| match t.get(l).and_then(Value::as_str) {
+                    Some(s) => (l.to_string(), s.to_string(), format!("{path}.{l}")),
+                    // French falls back to the English text.
+                    None => (l.to_string(), en.to_string(), format!("{path}.en")),
+                })
+                .to_vec()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The longest text, in characters, of each field people read in tables and charts: a
+/// longer one would be cut or overflow its legend, column header or title.
+const MAX_CHARS: [(&str, usize); 5] = [
+    ("name", 120),
+    ("classification", 80),
+    ("label", 60),
+    ("stage name", 40),
+    ("description", 4000),
+];
+
+fn too_long(path: &str, what: &str, v: Option<&Value>, out: &mut Vec<Diagnostic>) {
+    let max = MAX_CHARS
+        .iter()
+        .find(|(w, _)| *w == what)
+        .map_or(usize::MAX, |(_, m)| *m);
+    let mut seen = Vec::new();
+    for (_, text, at) in texts(path, v) {
+        let n = text.chars().count();
+        if n > max && !seen.contains(&at) {
+            out.push(Diagnostic {
+                location: None,
+                path: Some(at.clone()),
+                message: format!("this {what} is {n} characters long; at most {max} fit"),
+                help: Some(format!(
+                    "shorten it to {max} characters or fewer (put detail in `description`)"
+                )),
+            });
+            seen.push(at);
+        }
     }
 }
 
 /// Problems with the names that identify things in tables and reports: the scenario's
 /// `name`, each model's key and `label`, each stage's `name`. None may be blank (a blank
-/// column header or chart title), and a model key may not hold a dot or surrounding
-/// spaces (`--set models.KEY.field` could not reach it).
+/// column header or chart title) or too long for a legend, two models may not share a
+/// label in a language (their legends could not be told apart), and a model key may not
+/// hold a dot or surrounding spaces (`--set models.KEY.field` could not reach it).
 fn names(root: &Table) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut blank = |path: String, what: &str| {
-        out.push(Diagnostic {
-            location: None,
-            path: Some(path),
-            message: format!("{what} is blank"),
-            help: Some("give it a short name that people can read in tables and charts".into()),
-        });
+    let mut blank = |path: String, what: &str| Diagnostic {
+        location: None,
+        path: Some(path),
+        message: format!("{what} is blank"),
+        help: Some("give it a short name that people can read in tables and charts".into()),
     };
-    if is_blank(root.get("name")) {
-        blank("name".into(), "the scenario's name");
+    if let Some(at) = blank_at("name", root.get("name")) {
+        out.push(blank(at, "the scenario's name"));
     }
+    too_long("name", "name", root.get("name"), &mut out);
+    too_long(
+        "classification",
+        "classification",
+        root.get("classification"),
+        &mut out,
+    );
+    too_long(
+        "description",
+        "description",
+        root.get("description"),
+        &mut out,
+    );
     let Some(models) = root.get("models").and_then(Value::as_table) else {
         return out;
     };
     let mut keys = Vec::new();
+    // (language, label) -> the model key that has it first.
+    let mut labels: Vec<(String, String, String)> = Vec::new();
     for (key, model) in models {
         if key.trim().is_empty() {
-            blank("models".into(), "a model's key");
+            out.push(blank("models".into(), "a model's key"));
         } else if key.contains('.') || key.trim() != key {
             keys.push(Diagnostic {
                 location: None,
@@ -108,14 +176,37 @@ fn names(root: &Table) -> Vec<Diagnostic> {
                 ),
             });
         }
-        if is_blank(model.get("label")) {
-            blank(format!("models.{key}.label"), "a model's label");
+        let label_path = format!("models.{key}.label");
+        if let Some(at) = blank_at(&label_path, model.get("label")) {
+            out.push(blank(at, "a model's label"));
+        }
+        too_long(&label_path, "label", model.get("label"), &mut out);
+        // A model without a label is labelled by its key, which is unique.
+        for (lang, text, at) in texts(&label_path, model.get("label")) {
+            let text = text.trim().to_string();
+            match labels.iter().find(|(l, t, _)| *l == lang && *t == text) {
+                Some((_, _, other)) if !text.is_empty() => keys.push(Diagnostic {
+                    location: None,
+                    path: Some(at),
+                    message: format!(
+                        "models `{other}` and `{key}` share the label {text:?} in {}",
+                        if lang == "fr" { "French" } else { "English" }
+                    ),
+                    help: Some(
+                        "give each model its own label in each language, so charts and tables can tell them apart"
+                            .into(),
+                    ),
+                }),
+                _ => labels.push((lang, text, key.clone())),
+            }
         }
         let stages = model.get("stages").and_then(Value::as_array);
         for (i, stage) in stages.into_iter().flatten().enumerate() {
-            if is_blank(stage.get("name")) {
-                blank(format!("models.{key}.stages.{i}.name"), "a stage's name");
+            let path = format!("models.{key}.stages.{i}.name");
+            if let Some(at) = blank_at(&path, stage.get("name")) {
+                out.push(blank(at, "a stage's name"));
             }
+            too_long(&path, "stage name", stage.get("name"), &mut out);
         }
     }
     out.extend(keys);
@@ -200,9 +291,46 @@ mod tests {
             let t: Table = toml::from_str(bad).unwrap();
             assert_eq!(check(&t).len(), 1, "{bad}");
         }
+        // The blank text is named in its language.
+        let t: Table =
+            toml::from_str("[models.a]\nlabel = { en = \"Gated\", fr = \" \" }\n").unwrap();
+        assert_eq!(check(&t)[0].path.as_deref(), Some("models.a.label.fr"));
         let label: Table = toml::from_str("[models.a]\nlabel = \"Stage\\rgated\"\n").unwrap();
         let d = check(&label);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("line break"), "{d:?}");
+    }
+
+    #[test]
+    fn models_need_their_own_label_in_each_language_and_text_that_fits() {
+        // Two models called the same in French: the French legend cannot tell them apart.
+        let t: Table = toml::from_str(
+            "[models.a]\nlabel = { en = \"Waterfall\", fr = \"Cascade\" }\n[models.b]\nlabel = { en = \"Lump sum\", fr = \"Cascade\" }\n",
+        )
+        .unwrap();
+        let d = check(&t);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path.as_deref(), Some("models.b.label.fr"));
+        assert!(d[0].message.contains("French"), "{d:?}");
+        // A French text left out falls back to the English, which may then clash.
+        let t: Table = toml::from_str(
+            "[models.a]\nlabel = \"Cascade\"\n[models.b]\nlabel = { en = \"Cascade\", fr = \"Par étapes\" }\n",
+        )
+        .unwrap();
+        assert_eq!(check(&t)[0].path.as_deref(), Some("models.b.label.en"));
+        // Distinct labels, and unlabelled models (named by their unique keys), pass.
+        let t: Table = toml::from_str(
+            "[models.a]\nlabel = { en = \"A\", fr = \"B\" }\n[models.b]\nlabel = { en = \"B\", fr = \"A\" }\n[models.c]\n[models.d]\n",
+        )
+        .unwrap();
+        assert!(check(&t).is_empty());
+        let long = "x".repeat(61);
+        let t: Table = toml::from_str(&format!(
+            "[models.a]\nlabel = {{ en = \"A\", fr = \"{long}\" }}\n"
+        ))
+        .unwrap();
+        let d = check(&t);
+        assert_eq!(d[0].path.as_deref(), Some("models.a.label.fr"));
+        assert!(d[0].message.contains("61 characters"), "{d:?}");
     }
 }
