@@ -354,6 +354,19 @@ pub const EN: &[(&str, &str)] = &[
     ("src_10x", "GSA 10x FY21 impact report"),
     ("src_peukert", "Peukert 2019"),
     ("src_assumption", "assumption"),
+    // Charts and sweeps (2x, best point)
+    ("sweep_at", "at {}"),
+    (
+        "sweep_best",
+        "best at {} = {}; {} cannot be told apart from it (95% CIs overlap)",
+    ),
+    (
+        "sweep_best_alone",
+        "best at {} = {}, ahead of every other point (95% CIs apart)",
+    ),
+    ("sweep_best_of", "{}: {}"),
+    ("sweep_best_mark", "best"),
+    ("list_sep", ", "),
 ];
 
 /// French strings, same keys as [`EN`].
@@ -714,6 +727,19 @@ pub const FR: &[(&str, &str)] = &[
     ("src_10x", "Rapport d’impact GSA 10x, exercice 2021"),
     ("src_peukert", "Peukert 2019"),
     ("src_assumption", "hypothèse"),
+    // Charts and sweeps (2x, best point)
+    ("sweep_at", "pour {}"),
+    (
+        "sweep_best",
+        "meilleur point : {} = {} ; impossible de le distinguer de {} (IC à 95 % qui se chevauchent)",
+    ),
+    (
+        "sweep_best_alone",
+        "meilleur point : {} = {}, devant tous les autres (IC à 95 % disjoints)",
+    ),
+    ("sweep_best_of", "{} : {}"),
+    ("sweep_best_mark", "meilleur"),
+    ("list_sep", " ; "),
 ];
 
 /// Fills `{}` marks in order.
