@@ -24,6 +24,8 @@ struct SweepPage {
     question: String,
     answer_heading: String,
     answer: String,
+    /// Which value of the first swept field to choose (heading, sentence).
+    choice: Option<(String, String)>,
     table_heading: String,
     points: Table,
     charts_heading: String,
@@ -258,6 +260,16 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         ),
         answer_heading: lang.t("answer").to_string(),
         answer: answer(lang, &scenario, &axes, &pts, &names).join(" "),
+        choice: super::charts::sweep::best_difference(dir, lang)?.map(|c| {
+            let text = match &c.held {
+                Some(held) => lang.msg(
+                    "sweep_choice_held",
+                    &[("sentence", &c.sentence), ("held", held)],
+                ),
+                None => lang.msg("sweep_choice", &[("sentence", &c.sentence)]),
+            };
+            (lang.t("sweep_choice_heading").to_string(), text)
+        }),
         table_heading: lang.t("sweep_table").to_string(),
         points: Table {
             head,

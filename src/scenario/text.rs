@@ -98,10 +98,10 @@ fn texts(path: &str, v: Option<&Value>) -> Vec<(String, String, String)> {
 /// The longest text, in characters, of each field people read in tables and charts: a
 /// longer one would be cut or overflow its legend, column header or title.
 const MAX_CHARS: [(&str, usize); 5] = [
-    ("name", 120),
+    ("name", 150),
     ("classification", 80),
-    ("label", 60),
-    ("stage name", 40),
+    ("label", 80),
+    ("stage name", 60),
     ("description", 4000),
 ];
 
@@ -134,7 +134,7 @@ fn too_long(path: &str, what: &str, v: Option<&Value>, out: &mut Vec<Diagnostic>
 /// hold a dot or surrounding spaces (`--set models.KEY.field` could not reach it).
 fn names(root: &Table) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut blank = |path: String, what: &str| Diagnostic {
+    let blank = |path: String, what: &str| Diagnostic {
         location: None,
         path: Some(path),
         message: format!("{what} is blank"),
@@ -324,13 +324,13 @@ mod tests {
         )
         .unwrap();
         assert!(check(&t).is_empty());
-        let long = "x".repeat(61);
+        let long = "x".repeat(81);
         let t: Table = toml::from_str(&format!(
             "[models.a]\nlabel = {{ en = \"A\", fr = \"{long}\" }}\n"
         ))
         .unwrap();
         let d = check(&t);
         assert_eq!(d[0].path.as_deref(), Some("models.a.label.fr"));
-        assert!(d[0].message.contains("61 characters"), "{d:?}");
+        assert!(d[0].message.contains("81 characters"), "{d:?}");
     }
 }

@@ -52,7 +52,12 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
     for (dir, lang) in [("charts", "en"), ("charts/fr", "fr")] {
         for kind in ChartKind::ALL {
             let png = out.join(dir).join(format!("{}.png", kind.name()));
-            assert_eq!(png_size(&png), SIZE, "{}", png.display());
+            assert_eq!(
+                png_size(&png),
+                (2 * SIZE.0, 2 * SIZE.1),
+                "{}",
+                png.display()
+            );
             let svg_text =
                 std::fs::read_to_string(out.join(dir).join(format!("{}.svg", kind.name())))
                     .unwrap();
@@ -104,6 +109,88 @@ fn every_chart_exists_in_both_languages_as_png_and_svg() {
             "{report} must be self-contained"
         );
     }
+}
+
+/// The `width` and `height` of an SVG's root element.
+fn svg_size(path: &Path) -> (u32, u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let dim = |name: &str| {
+        let v = doc.root_element().attribute(name).unwrap();
+        v.trim_end_matches("px").parse::<u32>().unwrap()
+    };
+    (dim("width"), dim("height"))
+}
+
+/// Every PNG chart of `dir` (and its `fr/`) is twice its SVG's size in each direction;
+/// returns how many were checked.
+fn pngs_are_twice_their_svgs(dir: &Path) -> usize {
+    let mut checked = 0;
+    for sub in [dir.to_path_buf(), dir.join("fr")] {
+        for entry in std::fs::read_dir(&sub).unwrap() {
+            let png = entry.unwrap().path();
+            if png.extension().is_none_or(|e| e != "png") {
+                continue;
+            }
+            let (w, h) = svg_size(&png.with_extension("svg"));
+            assert_eq!(png_size(&png), (2 * w, 2 * h), "{}", png.display());
+            checked += 1;
+        }
+    }
+    checked
+}
+
+/// PNG charts are drawn at twice their logical (SVG) size, so they are sharp on high-DPI
+/// screens and in print: a run's charts, the bridge chart, the tornado chart and a
+/// two-field sweep's charts.
+#[test]
+fn png_charts_are_twice_the_size_of_their_svgs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = out.to_str().unwrap();
+    run(
+        tmp.path(),
+        &[
+            "run",
+            "--quiet",
+            "--portfolios",
+            "40",
+            "--explain",
+            "--out",
+            o,
+        ],
+    );
+    let n = pngs_are_twice_their_svgs(&out.join("charts"));
+    assert_eq!(
+        n,
+        2 * (ChartKind::ALL.len() + 1),
+        "run charts and the bridge"
+    );
+    let tornado = tmp.path().join("sensitivity");
+    let t = tornado.to_str().unwrap();
+    run(
+        tmp.path(),
+        &["sensitivity", "--quiet", "--portfolios", "20", "--out", t],
+    );
+    assert_eq!(pngs_are_twice_their_svgs(&tornado.join("charts")), 2);
+    let sweep = tmp.path().join("sweep");
+    run(
+        tmp.path(),
+        &[
+            "run",
+            "--quiet",
+            "--portfolios",
+            "30",
+            "--sweep",
+            "models.stage_gated.hurdle=0.8,1.2",
+            "--sweep",
+            "fund.budget=5e7,1e8",
+            "--out",
+            sweep.to_str().unwrap(),
+        ],
+    );
+    let n = pngs_are_twice_their_svgs(&sweep.join("charts"));
+    assert!(n >= 2 * 8, "sweep charts: {n}");
 }
 
 #[test]

@@ -139,16 +139,19 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
         }
     }
     let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
-    assert!(svg.contains("Net value against models.stage_gated.hurdle"));
+    assert!(svg.contains("Net value against stage_gated: hurdle (value / cost)"));
     // The paired difference along the hurdle, in both languages, one point per hurdle.
     for dir in ["charts", "charts/fr"] {
         let svg = std::fs::read_to_string(out.join(dir).join("sweep-difference.svg")).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
-        let markers = doc
+        let circles: Vec<_> = doc
             .descendants()
             .filter(|n| n.has_tag_name("circle"))
-            .count();
-        assert_eq!(markers, 6, "{dir}");
+            .collect();
+        let ring = |n: &roxmltree::Node| n.attribute("fill") == Some("none");
+        assert_eq!(circles.iter().filter(|n| !ring(n)).count(), 6, "{dir}");
+        // And a ring around the best point.
+        assert_eq!(circles.iter().filter(|n| ring(n)).count(), 1, "{dir}");
     }
     assert!(
         budgetsim::export::run_folder::verify(&out)
@@ -205,7 +208,9 @@ fn the_sweep_report_answers_from_the_points_and_its_folder_reproduces_the_sweep(
         &["--sweep", "vendors.markup=0.2,0.4"],
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("across the swept values of models.stage_gated.hurdle, vendors.markup"));
+    assert!(html.contains(
+        "across the swept values of stage_gated: hurdle (value / cost), Vendor markup with one bid"
+    ));
     // One table row per point, and the answer counts all twelve.
     let body_rows = html
         .split("<tbody>")
@@ -307,4 +312,114 @@ fn a_sweep_to_inf_finishes_and_keeps_the_point_in_its_tables() {
     let text = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert!(text.lines().any(|l| l.starts_with("inf,")), "{text}");
     assert!(out.join("charts/sweep-net-value.png").is_file());
+}
+
+/// The sweep charts say which value to choose: the difference chart's title names the
+/// point with the highest paired net-value difference and those whose 95% CI overlaps
+/// its CI, and `best_difference` says the same for the report; a two-field grid's
+/// charts say where the second field is held, in both languages.
+#[test]
+fn sweep_charts_name_the_best_point_and_the_held_field() {
+    use budgetsim::report::Lang;
+    use budgetsim::report::charts::sweep::best_difference;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    run_sweep(
+        "60",
+        &out,
+        &[
+            "--sweep".as_ref(),
+            "models.stage_gated.hurdle=0.6,1,1.5,2".as_ref(),
+            "--sweep".as_ref(),
+            "fund.budget=5e7,1.2e8".as_ref(),
+        ],
+    );
+    // The expected answer, from sweep_comparison.csv (challenger stage_gated against
+    // the strongest baseline waterfall_rc, budget at its first value).
+    let mut r = csv::Reader::from_path(out.join("sweep_comparison.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let points: Vec<(String, f64, f64, f64)> = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| {
+            &x[1] == "50000000"
+                && &x[col("model_a")] == "stage_gated"
+                && &x[col("model_b")] == "waterfall_rc"
+                && &x[col("metric")] == "net_value"
+        })
+        .map(|x| {
+            let f = |n: &str| x[col(n)].parse::<f64>().unwrap();
+            // As people read it (`1`, not the CSV's `1.0`).
+            let label = budgetsim::report::style::parameter_text(Lang::En, &h[0], &x[0]);
+            (label, f("mean_diff"), f("ci_low"), f("ci_high"))
+        })
+        .collect();
+    assert_eq!(points.len(), 4);
+    let best = points
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap()
+        .clone();
+    let tied: Vec<String> = points
+        .iter()
+        .filter(|p| p.0 != best.0 && p.2 <= best.3 && best.2 <= p.3)
+        .map(|p| p.0.clone())
+        .collect();
+    let choice = best_difference(&out, Lang::En).unwrap().unwrap();
+    assert_eq!(choice.field, "models.stage_gated.hurdle");
+    assert_eq!(choice.best, best.0);
+    assert_eq!(choice.tied, tied);
+    assert_eq!(choice.held.as_deref(), Some("Fund budget = $50M"));
+    let svg = std::fs::read_to_string(out.join("charts/sweep-difference.svg")).unwrap();
+    assert!(svg.contains(&choice.sentence), "{}", choice.sentence);
+    assert!(
+        choice.sentence.starts_with(&format!(
+            "Best at stage_gated: hurdle (value / cost) = {}",
+            best.0
+        )),
+        "{}",
+        choice.sentence
+    );
+    assert!(svg.contains("against stage_gated: hurdle (value / cost) at Fund budget = $50M"));
+    // The sweep report says which value to choose, as the chart does.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Which value to choose"));
+    assert!(html.contains(&format!("{}, with Fund budget = $50M", choice.sentence)));
+    // Every per-model chart names the held field and the challenger's best point.
+    for metric in Shown::Key.metrics() {
+        let stem = format!("sweep-{}", metric.name().replace('_', "-"));
+        let en = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
+        assert!(en.contains("at Fund budget = $50M"), "{stem}");
+        assert!(
+            en.contains("Stage-gated (GOV.UK phases): best at"),
+            "{stem}"
+        );
+        let fr = std::fs::read_to_string(out.join(format!("charts/fr/{stem}.svg"))).unwrap();
+        assert!(fr.contains("pour Budget du fonds = 50\u{a0}M$"), "{stem}");
+        assert!(fr.contains("meilleur point\u{202f}:"), "{stem}");
+    }
+    let fr = best_difference(&out, Lang::Fr).unwrap().unwrap();
+    assert!(
+        fr.sentence.starts_with("Meilleur point\u{202f}: "),
+        "{}",
+        fr.sentence
+    );
+    assert_eq!(fr.held.as_deref(), Some("fund.budget = 50\u{a0}M$"));
+    let svg = std::fs::read_to_string(out.join("charts/fr/sweep-difference.svg")).unwrap();
+    assert!(svg.contains(&fr.sentence), "{}", fr.sentence);
+    // A one-field sweep holds nothing.
+    let one = tmp.path().join("one");
+    run_sweep(
+        "30",
+        &one,
+        &[
+            "--sweep".as_ref(),
+            "models.stage_gated.hurdle=0.8,1.2".as_ref(),
+        ],
+    );
+    let choice = best_difference(&one, Lang::En).unwrap().unwrap();
+    assert_eq!(choice.held, None);
+    let svg = std::fs::read_to_string(one.join("charts/sweep-difference.svg")).unwrap();
+    assert!(!svg.contains(" at fund.budget"));
 }

@@ -7,6 +7,7 @@ pub mod distribution;
 pub mod exceedance;
 pub mod funnel;
 pub mod headline;
+pub mod hidpi;
 pub mod overrun;
 pub mod paired;
 pub mod scatter;
@@ -161,6 +162,17 @@ pub fn accessible(svg: &str, title: &str) -> String {
     )
 }
 
+/// The drawing area of a PNG chart at `path` of logical size `dims`: the file is
+/// [`hidpi::SCALE`] times larger, with everything drawn scaled (sharp on high-DPI
+/// screens and in print); the layout is the SVG's.
+pub fn png_area(
+    path: &Path,
+    dims: (u32, u32),
+) -> DrawingArea<hidpi::HiDpi<BitMapBackend<'_>>, Shift> {
+    let device = (dims.0 * hidpi::SCALE, dims.1 * hidpi::SCALE);
+    hidpi::HiDpi::new(BitMapBackend::new(path, device)).into_drawing_area()
+}
+
 /// Draws one chart into `DIR/STEM.png` and `DIR/STEM.svg` with the same drawing code
 /// (`root` is bound to each backend's drawing area in turn; the code returns
 /// `Result<(), String>`); evaluates to the two paths. The SVG is named `TITLE` for
@@ -169,7 +181,7 @@ macro_rules! png_and_svg {
     ($dir:expr, $stem:expr, $dims:expr, $title:expr, |$root:ident| $draw:expr) => {{
         let png = $dir.join(format!("{}.png", $stem));
         {
-            let $root = plotters::prelude::BitMapBackend::new(&png, $dims).into_drawing_area();
+            let $root = $crate::report::charts::png_area(&png, $dims);
             $draw?;
         }
         let mut svg = String::new();
@@ -196,7 +208,7 @@ pub fn render_all(dir: &Path, d: &ReportData, lang: Lang) -> Result<Vec<PathBuf>
     for kind in ChartKind::ALL {
         let png = dir.join(format!("{}.png", kind.name()));
         {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            let root = png_area(&png, SIZE);
             kind.draw(&root, d, lang)
                 .map_err(|e| format!("{}: {e}", png.display()))?;
         }

@@ -39,7 +39,7 @@ pub fn write_png(path: &Path, overrun: &[f64]) -> Result<(), String> {
     if !style::register() {
         return Err("cannot load the embedded font".into());
     }
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = super::png_area(path, SIZE);
     let area = titled(&root, &title(overrun))?;
     let (plot, foot) = with_legend_strip(&area);
     let n = overrun.len();

@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
-use crate::metrics::{Metric, Shown, Unit};
+use crate::analysis::{PointEstimate, SweepBest, best_point};
+use crate::metrics::{Better, Metric, Shown, Unit};
 use crate::model::Text as ScenarioText;
 use crate::report::data::Csv;
 use crate::report::i18n::Lang;
@@ -75,6 +76,10 @@ fn curves(t: &Csv, metric: &str) -> Result<Option<Curves>, String> {
     Ok(Some((t.header[0].clone(), out)))
 }
 
+/// The point to mark as best: which curve, which point of it.
+type Mark = Option<(usize, usize)>;
+
+#[allow(clippy::too_many_arguments)]
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
@@ -83,6 +88,7 @@ fn draw<DB: DrawingBackend>(
     labels: &[String],
     fmt: &dyn Fn(f64) -> String,
     lang: Lang,
+    best: Mark,
 ) -> Result<(), String> {
     let area = titled(root, title)?;
     let (plot, foot) = with_legend_strip(&area);
@@ -112,7 +118,7 @@ fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(axis)
+        .x_desc(lang.field(axis))
         .x_label_formatter(&|x| style::parameter(lang, axis, *x))
         .y_label_formatter(&|y| fmt(*y))
         .label_style(("sans-serif", LABEL))
@@ -144,6 +150,22 @@ fn draw<DB: DrawingBackend>(
             .draw_series(c.iter().map(|p| Circle::new((p.0, p.1), 4, col.filled())))
             .map_err(err)?;
     }
+    // The best point: a black ring, named above it.
+    if let Some(&(x, y, _, _)) = best.and_then(|(i, j)| curves.get(i)?.1.get(j)) {
+        chart
+            .draw_series([Circle::new((x, y), 9, BLACK.stroke_width(2))])
+            .map_err(err)?;
+        let font = ("sans-serif", LABEL)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series([
+                EmptyElement::at((x, y)) + Text::new(lang.t("sweep_best_mark"), (0, -14), font)
+            ])
+            .map_err(err)?;
+    }
     legend(&foot, labels)?;
     root.present().map_err(err)
 }
@@ -155,6 +177,76 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
     if !style::register() {
         return Err("cannot load the embedded font".into());
     }
+    let (scenario, summaries, comparisons, names) = load(dir)?;
+    let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
+    for metric in metrics() {
+        let Some((axis, curves)) = curves(&summaries, metric.name())? else {
+            return Ok(files);
+        };
+        let n_axes = summaries.col("model")?;
+        for &lang in langs {
+            let labels: Vec<String> = curves
+                .iter()
+                .map(|(m, _)| {
+                    scenario
+                        .models
+                        .iter()
+                        .find(|x| &x.name == m)
+                        .map_or_else(|| m.clone(), |x| x.label.get(lang).to_string())
+                })
+                .collect();
+            let out = dir.join(crate::report::chart_dir(lang));
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let along = along_text(&summaries, n_axes, &axis, lang);
+            let mut title = lang.msg(
+                "t_sweep",
+                &[("metric", lang.metric(metric)), ("field", &along)],
+            );
+            // The best point of the challenger (second in the order) for this metric.
+            let challenger = names.get(1).and_then(|(name, label)| {
+                let i = curves.iter().position(|(m, _)| m == name)?;
+                let b = best_of(&curves[i].1, &axis, metric.better(), lang)?;
+                Some((i, label.get(lang), b))
+            });
+            let mut mark = None;
+            if let Some((i, label, b)) = challenger {
+                let said = lang.msg(
+                    "sweep_best_of",
+                    &[("model", label), ("best", &best_text(&b, &axis, lang))],
+                );
+                title = format!("{title}. {said}");
+                mark = Some((i, b.index));
+            }
+            let fmt = |x: f64| match metric.kind() {
+                Unit::Share => percent(lang, x, 0),
+                Unit::Dollars => money(lang, x),
+                Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => number(lang, x, 0),
+            };
+            let stem = stem(metric);
+            files.extend(png_and_svg!(out, stem, SIZE, &title, |root| draw(
+                &root, &title, &axis, &curves, &labels, &fmt, lang, mark
+            )));
+        }
+    }
+    files.extend(render_difference(dir, &comparisons, langs, &names)?);
+    Ok(files)
+}
+
+/// A sweep folder's resolved scenario, `sweep.csv`, `sweep_comparison.csv`, and the
+/// models (name, label) in report order: the strongest baseline first and the best
+/// challenger second (data.rs).
+#[allow(clippy::type_complexity)]
+fn load(
+    dir: &Path,
+) -> Result<
+    (
+        crate::model::Scenario,
+        Csv,
+        Csv,
+        Vec<(String, ScenarioText)>,
+    ),
+    String,
+> {
     let resolved = dir.join("scenario.toml");
     let text =
         std::fs::read_to_string(&resolved).map_err(|e| format!("{}: {e}", resolved.display()))?;
@@ -177,41 +269,115 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 )
             })
             .collect();
-    let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
-    for metric in metrics() {
-        let Some((axis, curves)) = curves(&summaries, metric.name())? else {
-            return Ok(files);
-        };
-        for &lang in langs {
-            let labels: Vec<String> = curves
-                .iter()
-                .map(|(m, _)| {
-                    scenario
-                        .models
-                        .iter()
-                        .find(|x| &x.name == m)
-                        .map_or_else(|| m.clone(), |x| x.label.get(lang).to_string())
-                })
-                .collect();
-            let out = dir.join(crate::report::chart_dir(lang));
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let title = lang.msg(
-                "t_sweep",
-                &[("metric", lang.metric(metric)), ("field", &axis)],
-            );
-            let fmt = |x: f64| match metric.kind() {
-                Unit::Share => percent(lang, x, 0),
-                Unit::Dollars => money(lang, x),
-                Unit::Months | Unit::Count | Unit::Index | Unit::Ratio => number(lang, x, 0),
-            };
-            let stem = stem(metric);
-            files.extend(png_and_svg!(out, stem, SIZE, &title, |root| draw(
-                &root, &title, &axis, &curves, &labels, &fmt, lang
-            )));
-        }
+    Ok((scenario, summaries, comparisons, names))
+}
+
+/// `axis`, followed, when the table has other swept fields (columns `1..n_axes`), by
+/// the values they are held at along it (their first): "hurdle at fund.budget = $50M".
+fn along_text(t: &Csv, n_axes: usize, axis: &str, lang: Lang) -> String {
+    match held(t, n_axes, lang) {
+        Some(h) => format!(
+            "{} {}",
+            lang.field(axis),
+            lang.msg("sweep_at", &[("held", &h)])
+        ),
+        None => lang.field(axis),
     }
-    files.extend(render_difference(dir, &comparisons, langs, &names)?);
-    Ok(files)
+}
+
+/// The other swept fields at their first value ("fund.budget = $50M"), or None for a
+/// one-field sweep.
+fn held(t: &Csv, n_axes: usize, lang: Lang) -> Option<String> {
+    let first = t.rows.first().filter(|_| n_axes > 1)?;
+    let parts: Vec<String> = (1..n_axes)
+        .map(|i| {
+            let field = &t.header[i];
+            format!(
+                "{} = {}",
+                lang.field(field),
+                style::parameter_text(lang, field, &first[i])
+            )
+        })
+        .collect();
+    Some(parts.join(lang.t("list_sep")))
+}
+
+/// The best point of `curve` for a quantity whose better direction is `better`, with
+/// the points as labelled on the chart (exact swept values).
+fn best_of(curve: &Curve, axis: &str, better: Better, lang: Lang) -> Option<SweepBest> {
+    let points: Vec<PointEstimate> = curve
+        .iter()
+        .map(|&(x, mean, lo, hi)| PointEstimate {
+            label: style::parameter_text(lang, axis, &x.to_string()),
+            mean,
+            ci: (lo, hi),
+        })
+        .collect();
+    best_point(&points, better)
+}
+
+/// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (95% CIs overlap)".
+fn best_text(b: &SweepBest, axis: &str, lang: Lang) -> String {
+    let axis = &lang.field(axis);
+    if b.tied.is_empty() {
+        lang.msg("sweep_best_alone", &[("field", axis), ("value", &b.best)])
+    } else {
+        let tied = b.tied.join(lang.t("list_sep"));
+        lang.msg(
+            "sweep_best",
+            &[("field", axis), ("value", &b.best), ("tied", &tied)],
+        )
+    }
+}
+
+/// `s` with its first letter in capitals (a clause that starts a sentence).
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// Which value of the first swept field to choose for the challenger's paired
+/// net-value difference against the baseline (other swept fields at their first
+/// value), as the sweep report can state it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The first swept field (its path).
+    pub field: String,
+    /// The other swept fields at the values the choice holds them at ("fund.budget =
+    /// $50M"), or None for a one-field sweep.
+    pub held: Option<String>,
+    /// The best value, written for people in the language asked for.
+    pub best: String,
+    /// The values that cannot be told apart from it (95% CIs overlap), in axis order.
+    pub tied: Vec<String>,
+    /// The sentence the difference chart's title ends with ("Best at hurdle = 1.25;
+    /// 1, 1.5 cannot be told apart from it (95% CIs overlap)").
+    pub sentence: String,
+}
+
+/// The best point of a sweep folder's paired net-value difference (challenger minus
+/// the strongest baseline) along its first swept field, and the points that cannot be
+/// told apart from it ([`best_point`]), in `lang`. None when there is no pair to
+/// compare or the first field is not numeric.
+pub fn best_difference(dir: &Path, lang: Lang) -> Result<Option<Choice>, String> {
+    let (_, _, comparisons, names) = load(dir)?;
+    let (Some(base), Some(other)) = (names.first(), names.get(1)) else {
+        return Ok(None);
+    };
+    let Some((field, curve)) = difference(&comparisons, &base.0, &other.0)? else {
+        return Ok(None);
+    };
+    let Some(b) = best_of(&curve[0].1, &field, Metric::NetValue.better(), lang) else {
+        return Ok(None);
+    };
+    Ok(Some(Choice {
+        held: held(&comparisons, comparisons.col("model_a")?, lang),
+        best: b.best.clone(),
+        tied: b.tied.clone(),
+        sentence: capitalised(&best_text(&b, &field, lang)),
+        field,
+    }))
 }
 
 /// The challenger's paired net-value difference against the baseline along the first
@@ -256,14 +422,20 @@ fn render_difference(
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (other_label, base_label) = (other.1.get(lang), base.1.get(lang));
-        let title = lang.msg(
+        let along = along_text(comparisons, comparisons.col("model_a")?, &axis, lang);
+        let mut title = lang.msg(
             "t_sweep_difference",
             &[
                 ("challenger", other_label),
                 ("baseline", base_label),
-                ("field", &axis),
+                ("field", &along),
             ],
         );
+        let best = best_of(&curve[0].1, &axis, Metric::NetValue.better(), lang);
+        if let Some(b) = &best {
+            title = format!("{title}. {}", capitalised(&best_text(b, &axis, lang)));
+        }
+        let mark = best.map(|b| (0, b.index));
         let label = vec![lang.msg(
             "difference",
             &[("challenger", other_label), ("baseline", base_label)],
@@ -274,7 +446,7 @@ fn render_difference(
             "sweep-difference",
             SIZE,
             &title,
-            |root| draw(&root, &title, &axis, &curve, &label, &fmt, lang)
+            |root| draw(&root, &title, &axis, &curve, &label, &fmt, lang, mark)
         ));
     }
     Ok(files)

@@ -256,3 +256,14 @@ sens_break_even = Break-even
 kind-lever = policy lever
 kind-assumption = assumption
 c_tornado = Each bar runs from the difference with the input at its low value to the difference at its high value; the others stay as in the scenario and every run uses the same seeds. Policy levers first, then uncertain assumptions; the dashed line is no difference, and a diamond marks where the answer flips.
+
+# Sweep charts: the best point and the fields held.
+sweep_at = at { $held }
+sweep_best = best at { $field } = { $value }; { $tied } cannot be told apart from it (95% CIs overlap)
+sweep_best_alone = best at { $field } = { $value }, ahead of every other point (95% CIs apart)
+sweep_best_of = { $model }: { $best }
+sweep_best_mark = best
+list_sep = {", "}
+sweep_choice_heading = Which value to choose
+sweep_choice = { $sentence }.
+sweep_choice_held = { $sentence }, with { $held } (the other swept fields at their first value).

@@ -256,3 +256,14 @@ sens_break_even = Point d’équilibre
 kind-lever = levier de politique
 kind-assumption = hypothèse
 c_tornado = Chaque barre va de l’écart avec la donnée à sa valeur basse à l’écart à sa valeur haute ; les autres restent comme dans le scénario et chaque simulation utilise les mêmes germes. Les leviers de politique d’abord, puis les hypothèses incertaines ; la ligne pointillée marque l’absence d’écart, et un losange le point où la réponse se renverse.
+
+# Graphiques de balayage : le meilleur point et les champs fixés.
+sweep_at = pour { $held }
+sweep_best = meilleur point : { $field } = { $value } ; impossible de le distinguer de { $tied } (IC à 95 % qui se chevauchent)
+sweep_best_alone = meilleur point : { $field } = { $value }, devant tous les autres (IC à 95 % disjoints)
+sweep_best_of = { $model } : { $best }
+sweep_best_mark = meilleur
+list_sep = {" ; "}
+sweep_choice_heading = Quelle valeur choisir
+sweep_choice = { $sentence }.
+sweep_choice_held = { $sentence }, avec { $held } (les autres champs balayés à leur première valeur).
