@@ -389,22 +389,46 @@ pub fn with_legend_strip<DB: DrawingBackend>(
     area.split_vertically(area.dim_in_pixel().1 as i32 - 40)
 }
 
-/// A legend strip of model labels in model colours along the bottom of `area`.
+/// A legend strip of model labels in model colours along the bottom of `area`: one row
+/// when the labels fit, else two rows in a slightly smaller font, so no label runs off
+/// the chart (each label is measured with the font that draws it).
 pub fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     labels: &[String],
 ) -> Result<(), String> {
-    let mut x = 20;
+    let width = area.dim_in_pixel().0 as i32;
+    let entry = |size: u32, label: &str| -> i32 {
+        let font = ("sans-serif", size).into_font();
+        let text = area
+            .estimate_text_size(label, &font.into())
+            .map_or(label.chars().count() as u32 * size / 2, |(w, _)| w);
+        22 + text as i32 + 18
+    };
+    let one_row: i32 = 20 + labels.iter().map(|l| entry(LABEL, l)).sum::<i32>();
+    let (size, rows) = if one_row <= width {
+        (LABEL, vec![8])
+    } else {
+        (LABEL - 2, vec![1, 21])
+    };
+    let (mut x, mut row) = (20, 0);
     for (i, label) in labels.iter().enumerate() {
-        area.draw(&Rectangle::new([(x, 8), (x + 16, 24)], colour(i).filled()))
-            .map_err(err)?;
-        area.draw(&Text::new(
-            label.clone(),
-            (x + 22, 8),
-            ("sans-serif", LABEL).into_font(),
+        let w = entry(size, label);
+        if x > 20 && x + w - 18 > width && row + 1 < rows.len() {
+            (x, row) = (20, row + 1);
+        }
+        let y = rows[row];
+        area.draw(&Rectangle::new(
+            [(x, y), (x + 16, y + 16)],
+            colour(i).filled(),
         ))
         .map_err(err)?;
-        x += 40 + (label.chars().count() as i32) * 9;
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 22, y),
+            ("sans-serif", size).into_font(),
+        ))
+        .map_err(err)?;
+        x += w;
     }
     Ok(())
 }
@@ -412,6 +436,44 @@ pub fn legend<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::wrap;
+    use plotters::prelude::*;
+
+    #[test]
+    fn a_legend_of_long_labels_stays_on_the_chart() {
+        // Three French labels of the default scenario: at 9 px a character the third
+        // fell off the right edge.
+        assert!(super::super::style::register());
+        let labels: Vec<String> = [
+            "En cascade (analyse de rentabilisation telle que rédigée)",
+            "En cascade (prévision par catégorie de référence)",
+            "Par étapes (phases GOV.UK)",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (1000, 40)).into_drawing_area();
+            super::legend(&root, &labels).unwrap();
+            root.present().unwrap();
+        }
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .collect();
+        assert_eq!(texts.len(), 3, "{svg}");
+        let font = ("sans-serif", super::LABEL - 2).into_font();
+        for t in texts {
+            let x: f64 = t.attribute("x").unwrap().parse().unwrap();
+            let label = t.text().unwrap_or_default().trim();
+            let (w, _) = font.box_size(label).unwrap();
+            assert!(
+                x + f64::from(w) <= 1000.0,
+                "`{label}` ends at {}",
+                x + f64::from(w)
+            );
+        }
+    }
 
     #[test]
     fn long_titles_wrap_at_spaces() {
