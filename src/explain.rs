@@ -94,28 +94,7 @@ impl Mechanism {
 
     /// What people call it, in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Mechanism::Misfits, Lang::En) => "Ideas that meet no real need",
-            (Mechanism::Misfits, Lang::Fr) => "Idées sans besoin réel",
-            (Mechanism::BusinessCaseNoise, Lang::En) => "Errors in business cases",
-            (Mechanism::BusinessCaseNoise, Lang::Fr) => "Erreurs des analyses de rentabilisation",
-            (Mechanism::Learning, Lang::En) => "Learning at each stage",
-            (Mechanism::Learning, Lang::Fr) => "Apprentissage à chaque étape",
-            (Mechanism::Drift, Lang::En) => "Requirements drift",
-            (Mechanism::Drift, Lang::Fr) => "Vieillissement des besoins",
-            (Mechanism::DurationEffect, Lang::En) => "More risk in longer contracts",
-            (Mechanism::DurationEffect, Lang::Fr) => "Risque accru des contrats longs",
-            (Mechanism::BlackSwans, Lang::En) => "Black-swan overruns",
-            (Mechanism::BlackSwans, Lang::Fr) => "Dépassements extrêmes (cygnes noirs)",
-            (Mechanism::Markups, Lang::En) => "Vendor markups and sole sourcing",
-            (Mechanism::Markups, Lang::Fr) => "Marges et marchés à fournisseur unique",
-            (Mechanism::EarlyValue, Lang::En) => "Value released before the last stage",
-            (Mechanism::EarlyValue, Lang::Fr) => "Valeur livrée avant la dernière étape",
-            (Mechanism::Overheads, Lang::En) => "Cost and delay of gates and tenders",
-            (Mechanism::Overheads, Lang::Fr) => "Coûts et délais des portes et appels d’offres",
-            (Mechanism::Budget, Lang::En) => "A budget that binds",
-            (Mechanism::Budget, Lang::Fr) => "Budget limité",
-        }
+        lang.t(&format!("mech-{}", self.name()))
     }
 
     /// The scenario settings that switch it off, as dotted paths (`*`: every model or
@@ -391,12 +370,9 @@ impl Part {
 
     /// What people call it, in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Part::Mechanism(m), _) => m.label(lang),
-            (Part::AllOff, Lang::En) => "Every mechanism off",
-            (Part::AllOff, Lang::Fr) => "Tous les mécanismes désactivés",
-            (Part::Full, Lang::En) => "Every mechanism on (the scenario)",
-            (Part::Full, Lang::Fr) => "Tous les mécanismes activés (le scénario)",
+        match self {
+            Part::Mechanism(m) => m.label(lang),
+            _ => lang.t(&format!("part-{}", self.name())),
         }
     }
 }

@@ -87,6 +87,11 @@ impl Output {
         crate::report::build(self.staging.root(), langs, provenance)
             .map(|_| ())
             .map_err(|e| {
+                // Name the folder the user knows, not the staging copy being drawn.
+                let e = e.replace(
+                    &self.staging.root().display().to_string(),
+                    &self.dest.display().to_string(),
+                );
                 AppError::Runtime(format!(
                     "cannot draw the report of `{}`: {e}; the folder there is unchanged",
                     self.dest.display()

@@ -178,6 +178,8 @@ pub struct ReportData {
 
 /// A CSV file of a run folder as header plus rows (shared by the chart readers).
 pub(crate) struct Csv {
+    /// File name in its folder (for messages).
+    pub(crate) name: String,
     /// Column names.
     pub(crate) header: Vec<String>,
     /// Records.
@@ -199,7 +201,11 @@ impl Csv {
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Csv { header, rows })
+        Ok(Csv {
+            name: name.to_string(),
+            header,
+            rows,
+        })
     }
 
     /// Column `name` if the file has it (columns added in later versions).
@@ -213,10 +219,13 @@ impl Csv {
     }
 
     pub(crate) fn col(&self, name: &str) -> Result<usize, String> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("column `{name}` missing"))
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{}: column `{name}` missing; the file was edited or written by another \
+                     version: run the study again",
+                self.name
+            )
+        })
     }
 
     /// Float at (row, column); empty fields (undefined values) are NaN.

@@ -238,7 +238,11 @@ pub fn what_would_change(
         };
     }
     let flips = inputs.iter().filter(|r| r.break_even.is_some()).count();
-    let intro = if flips == 0 {
+    // Every row carries the difference with every input as in the scenario.
+    let tie = inputs.first().is_some_and(|r| r.diffs[0] == 0.0);
+    let intro = if tie {
+        lang.t("change_tie").to_string()
+    } else if flips == 0 {
         lang.t("change_none").to_string()
     } else {
         lang.msg(
@@ -677,4 +681,44 @@ pub fn explain_page(
     };
     page.render()
         .map_err(|e| format!("explain report template: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::data::InputMove;
+    use crate::scenario::fields::Kind;
+
+    fn input(path: &str, diffs: [f64; 3], break_even: Option<f64>) -> InputMove {
+        InputMove {
+            path: path.into(),
+            values: [1.0, 0.5, 1.5],
+            diffs,
+            break_even,
+            kind: Kind::Assumption,
+        }
+    }
+
+    #[test]
+    fn what_would_change_never_claims_a_sign_for_a_tie() {
+        let s = crate::scenario::load_default(&[]).unwrap().scenario;
+        // A tie at the scenario's values: there is no answer to flip, whatever the ends.
+        let tie = [input("vendors.markup", [0.0, 12.5e6, -3.9e6], None)];
+        let c = what_would_change(&tie, &s, Metric::NetValue, Lang::En);
+        assert!(c.intro.starts_with("No answer to flip"), "{}", c.intro);
+        // A flip is named first and said to flip; the intro does not call it the largest.
+        let moves = [
+            input("ideas.fit_probability", [5e6, 9e6, 1e6], None),
+            input("vendors.markup", [5e6, 6e6, -1e6], Some(1.3)),
+        ];
+        let c = what_would_change(&moves, &s, Metric::NetValue, Lang::En);
+        assert!(c.intro.contains("1 of the 2 moved"), "{}", c.intro);
+        assert!(
+            c.items[0].starts_with("Vendor markup with one bid"),
+            "{:?}",
+            c.items
+        );
+        assert!(c.items[0].contains("the answer flips at"), "{:?}", c.items);
+        assert!(!c.items[1].contains("flips"), "{:?}", c.items);
+    }
 }

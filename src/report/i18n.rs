@@ -159,6 +159,13 @@ impl Lang {
             return Some(self.t(&direct).to_string());
         }
         let parts: Vec<&str> = path.split('.').collect();
+        // A model by its label in this language, as everywhere else people read it (the
+        // key when there is no scenario to look it up in).
+        let model_name = |key: &str| {
+            scenario
+                .and_then(|s| s.models.iter().find(|m| m.name == key))
+                .map_or_else(|| key.to_string(), |m| m.label.get(self).to_string())
+        };
         match parts.as_slice() {
             ["models", model, "stages", j, field] => {
                 let k = key(&format!("models.any.stages.any.{field}"));
@@ -173,11 +180,12 @@ impl Lang {
                 let stage = named.unwrap_or_else(|| {
                     self.msg("field-stage", &[("number", &(index + 1).to_string())])
                 });
-                Some(self.msg(&k, &[("model", model), ("stage", &stage)]))
+                Some(self.msg(&k, &[("model", &model_name(model)), ("stage", &stage)]))
             }
             ["models", model, field] => {
                 let k = key(&format!("models.any.{field}"));
-                self.has(&k).then(|| self.msg(&k, &[("model", model)]))
+                self.has(&k)
+                    .then(|| self.msg(&k, &[("model", &model_name(model))]))
             }
             [.., param] if parts.len() > 1 => {
                 // A distribution's parameter: "Value of an idea: median".

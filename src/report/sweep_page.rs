@@ -138,6 +138,17 @@ fn answer(
     ) else {
         return vec![lang.t("sweep_paired").to_string()];
     };
+    if lo.diff.0 == hi.diff.0 {
+        // Nothing to choose between: the swept field does not touch the compared pair.
+        return vec![lang.msg(
+            "sweep_flat",
+            &[
+                ("challenger", &names[1]),
+                ("baseline", &names[0]),
+                ("diff", &money(lang, lo.diff.0)),
+            ],
+        )];
+    }
     let first = lang.msg(
         "sweep_range",
         &[
@@ -201,7 +212,15 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     // Each swept field by its human label, with the path to --set beside it.
     let mut head: Vec<Cell> = axes
         .iter()
-        .map(|a| Cell::with_ci(lang.field_in(a, Some(&scenario)), a.clone()))
+        .map(|a| {
+            let label = lang.field_in(a, Some(&scenario));
+            // A field without a label is shown by its path, once.
+            if label == *a {
+                Cell::code(a)
+            } else {
+                Cell::with_ci(label, a.clone())
+            }
+        })
         .collect();
     head.extend(names.iter().enumerate().map(|(i, n)| Cell::model(i, n)));
     head.push(Cell::text(lang.msg(
@@ -247,6 +266,24 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         .iter()
         .map(|a| lang.field_in(a, Some(&scenario)))
         .collect();
+    // When every point gives the same difference there is no value to choose.
+    let finite = pts.iter().map(|p| p.diff.0).filter(|x| x.is_finite());
+    let flat =
+        finite.clone().fold(f64::NEG_INFINITY, f64::max) == finite.fold(f64::INFINITY, f64::min);
+    let choice = if flat {
+        None
+    } else {
+        super::charts::sweep::best_difference(dir, lang)?.map(|c| {
+            let text = match &c.held {
+                Some(held) => lang.msg(
+                    "sweep_choice_held",
+                    &[("sentence", &c.sentence), ("held", held)],
+                ),
+                None => lang.msg("sweep_choice", &[("sentence", &c.sentence)]),
+            };
+            (lang.t("sweep_choice_heading").to_string(), text)
+        })
+    };
     let page = SweepPage {
         layout,
         question_heading: lang.t("question").to_string(),
@@ -260,16 +297,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         ),
         answer_heading: lang.t("answer").to_string(),
         answer: answer(lang, &scenario, &axes, &pts, &names).join(" "),
-        choice: super::charts::sweep::best_difference(dir, lang)?.map(|c| {
-            let text = match &c.held {
-                Some(held) => lang.msg(
-                    "sweep_choice_held",
-                    &[("sentence", &c.sentence), ("held", held)],
-                ),
-                None => lang.msg("sweep_choice", &[("sentence", &c.sentence)]),
-            };
-            (lang.t("sweep_choice_heading").to_string(), text)
-        }),
+        choice,
         table_heading: lang.t("sweep_table").to_string(),
         points: Table {
             head,

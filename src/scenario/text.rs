@@ -118,9 +118,11 @@ fn too_long(path: &str, what: &str, v: Option<&Value>, out: &mut Vec<Diagnostic>
                 location: None,
                 path: Some(at.clone()),
                 message: format!("this {what} is {n} characters long; at most {max} fit"),
-                help: Some(format!(
-                    "shorten it to {max} characters or fewer (put detail in `description`)"
-                )),
+                help: Some(if what == "description" {
+                    format!("shorten it to {max} characters or fewer")
+                } else {
+                    format!("shorten it to {max} characters or fewer (put detail in `description`)")
+                }),
             });
             seen.push(at);
         }
@@ -181,11 +183,18 @@ fn names(root: &Table) -> Vec<Diagnostic> {
             out.push(blank(at, "a model's label"));
         }
         too_long(&label_path, "label", model.get("label"), &mut out);
-        // A model without a label is labelled by its key, which is unique.
-        for (lang, text, at) in texts(&label_path, model.get("label")) {
-            let text = text.trim().to_string();
+        // A model without a label is labelled by its key. Labels are compared as a page
+        // shows them: runs of spaces as one.
+        let key_label = Value::String(key.clone());
+        let label = model.get("label").or(Some(&key_label));
+        for (lang, text, at) in texts(&label_path, label) {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             match labels.iter().find(|(l, t, _)| *l == lang && *t == text) {
-                Some((_, _, other)) if !text.is_empty() => keys.push(Diagnostic {
+                // One diagnostic per place: a plain label clashes in both languages.
+                Some((_, _, other))
+                    if !text.is_empty() && !keys.iter().any(|d| d.path.as_ref() == Some(&at)) =>
+                {
+                    keys.push(Diagnostic {
                     location: None,
                     path: Some(at),
                     message: format!(
@@ -196,7 +205,8 @@ fn names(root: &Table) -> Vec<Diagnostic> {
                         "give each model its own label in each language, so charts and tables can tell them apart"
                             .into(),
                     ),
-                }),
+                    })
+                }
                 _ => labels.push((lang, text, key.clone())),
             }
         }
@@ -318,6 +328,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(check(&t)[0].path.as_deref(), Some("models.b.label.en"));
+        // A model without a label is called by its key, which may be another's label;
+        // and a double space does not tell two labels apart.
+        for clash in [
+            "[models.a]\nlabel = \"foo\"\n[models.foo]\n",
+            "[models.a]\nlabel = \"Par  étapes\"\n[models.b]\nlabel = \"Par étapes\"\n",
+        ] {
+            let t: Table = toml::from_str(clash).unwrap();
+            assert_eq!(check(&t).len(), 1, "{clash}");
+        }
         // Distinct labels, and unlabelled models (named by their unique keys), pass.
         let t: Table = toml::from_str(
             "[models.a]\nlabel = { en = \"A\", fr = \"B\" }\n[models.b]\nlabel = { en = \"B\", fr = \"A\" }\n[models.c]\n[models.d]\n",

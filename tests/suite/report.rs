@@ -505,7 +505,7 @@ fn the_decision_page_says_what_would_change_the_answer() {
         "{change}"
     );
     assert!(
-        change.contains("stage_gated: cost of a gate review: from $0 to $3M")
+        change.contains("Stage-gated (GOV.UK phases): cost of a gate review: from $0 to $3M")
             && change.contains("the answer flips at"),
         "{change}"
     );
@@ -610,4 +610,41 @@ pub fn study_report_rebuilds(dir: &Path, chart: &str, en: &[&str], fr: &[&str]) 
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn a_report_that_cannot_be_drawn_names_the_folder_and_the_file() {
+    // An explain folder whose explain.csv lost a column: --reseal accepts the edit, then
+    // drawing fails; the message names the folder and the file, not a staging copy.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("explained");
+    run(
+        tmp.path(),
+        &[
+            "explain",
+            "--quiet",
+            "--portfolios",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let csv = std::fs::read_to_string(out.join("explain.csv")).unwrap();
+    std::fs::write(
+        out.join("explain.csv"),
+        csv.replacen("mechanism,", "part,", 1),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(["report", out.to_str().unwrap(), "--reseal"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("explain.csv") && err.contains("mechanism"),
+        "{err}"
+    );
+    assert!(!err.contains(".tmp-"), "names a staging copy: {err}");
+    assert!(err.contains(out.to_str().unwrap()), "{err}");
 }

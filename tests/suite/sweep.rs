@@ -139,7 +139,7 @@ fn the_shipped_sweep_runs_and_writes_sweep_csv() {
         }
     }
     let svg = std::fs::read_to_string(out.join("charts/sweep-net-value.svg")).unwrap();
-    assert!(svg.contains("Net value against stage_gated: hurdle (value / cost)"));
+    assert!(svg.contains("Net value against Stage-gated (GOV.UK phases): hurdle (value / cost)"));
     // The paired difference along the hurdle, in both languages, one point per hurdle.
     for dir in ["charts", "charts/fr"] {
         let svg = std::fs::read_to_string(out.join(dir).join("sweep-difference.svg")).unwrap();
@@ -209,7 +209,7 @@ fn the_sweep_report_answers_from_the_points_and_its_folder_reproduces_the_sweep(
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains(
-        "across the swept values of stage_gated: hurdle (value / cost), Vendor markup with one bid"
+        "across the swept values of Stage-gated (GOV.UK phases): hurdle (value / cost), Vendor markup with one bid"
     ));
     // One table row per point, and the answer counts all twelve.
     let body_rows = html
@@ -271,7 +271,7 @@ fn dollar_axes_read_as_money_and_whole_numbers_stay_whole() {
     assert_eq!(first.last().map(String::as_str), Some("60000000"));
     // People read money: in the report's table and answer, and on the chart's axis.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("<td>$40M</td>") && html.contains("fund.budget = $60M"));
+    assert!(html.contains("<td>$40M</td>") && html.contains("Fund budget = $60M"));
     let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
     assert!(
         fr.contains("<td>40\u{a0}M$</td>"),
@@ -375,13 +375,15 @@ fn sweep_charts_name_the_best_point_and_the_held_field() {
     assert!(svg.contains(&choice.sentence), "{}", choice.sentence);
     assert!(
         choice.sentence.starts_with(&format!(
-            "Best at stage_gated: hurdle (value / cost) = {}",
+            "Best at Stage-gated (GOV.UK phases): hurdle (value / cost) = {}",
             best.0
         )),
         "{}",
         choice.sentence
     );
-    assert!(svg.contains("against stage_gated: hurdle (value / cost) at Fund budget = $50M"));
+    assert!(svg.contains(
+        "against Stage-gated (GOV.UK phases): hurdle (value / cost) at Fund budget = $50M"
+    ));
     // The sweep report says which value to choose, as the chart does.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Which value to choose"));
@@ -405,7 +407,7 @@ fn sweep_charts_name_the_best_point_and_the_held_field() {
         "{}",
         fr.sentence
     );
-    assert_eq!(fr.held.as_deref(), Some("fund.budget = 50\u{a0}M$"));
+    assert_eq!(fr.held.as_deref(), Some("Budget du fonds = 50\u{a0}M$"));
     let svg = std::fs::read_to_string(out.join("charts/fr/sweep-difference.svg")).unwrap();
     assert!(svg.contains(&fr.sentence), "{}", fr.sentence);
     // A one-field sweep holds nothing.
@@ -422,4 +424,28 @@ fn sweep_charts_name_the_best_point_and_the_held_field() {
     assert_eq!(choice.held, None);
     let svg = std::fs::read_to_string(one.join("charts/sweep-difference.svg")).unwrap();
     assert!(!svg.contains(" at fund.budget"));
+}
+
+#[test]
+fn a_sweep_that_does_not_touch_the_compared_pair_names_no_best_value() {
+    // The business-case waterfall is neither the strongest baseline nor the challenger:
+    // its hurdle leaves the compared difference the same at every point.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("flat");
+    run_sweep(
+        "20",
+        &out,
+        &[
+            "--sweep".as_ref(),
+            "models.waterfall.hurdle=0.8,1,1.2".as_ref(),
+        ],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("The swept values do not change the net-value difference"),
+        "the report claims a range"
+    );
+    assert!(!html.contains("Which value to choose"));
+    let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
+    assert!(fr.contains("Les valeurs balayées ne changent pas"));
 }

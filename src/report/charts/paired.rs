@@ -59,11 +59,13 @@ pub fn draw<DB: DrawingBackend>(
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let (b, c) = d.pair();
-    let x_desc = format!(
-        "{}: {} − {}",
-        lang.metric(Metric::NetValue),
-        d.labels[c],
-        d.labels[b]
+    let x_desc = lang.msg(
+        "x_paired",
+        &[
+            ("metric", lang.metric(Metric::NetValue)),
+            ("challenger", &d.labels[c]),
+            ("baseline", &d.labels[b]),
+        ],
     );
     let mut chart = ChartBuilder::on(area)
         .margin(16)

@@ -83,7 +83,7 @@ type Mark = Option<(usize, usize)>;
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
-    axis: &str,
+    axis: (&str, &str),
     curves: &[(String, Curve)],
     labels: &[String],
     fmt: &dyn Fn(f64) -> String,
@@ -118,8 +118,8 @@ fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(lang.field(axis))
-        .x_label_formatter(&|x| style::parameter(lang, axis, *x))
+        .x_desc(axis.1)
+        .x_label_formatter(&|x| style::parameter(lang, axis.0, *x))
         .y_label_formatter(&|y| fmt(*y))
         .label_style(("sans-serif", LABEL))
         .draw()
@@ -197,7 +197,8 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 .collect();
             let out = dir.join(crate::report::chart_dir(lang));
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let along = along_text(&summaries, n_axes, &axis, lang);
+            let along = along_text(&summaries, n_axes, &axis, &scenario, lang);
+            let axis_label = lang.field_in(&axis, Some(&scenario));
             let mut title = lang.msg(
                 "t_sweep",
                 &[("metric", lang.metric(metric)), ("field", &along)],
@@ -212,7 +213,10 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
             if let Some((i, label, b)) = challenger {
                 let said = lang.msg(
                     "sweep_best_of",
-                    &[("model", label), ("best", &best_text(&b, &axis, lang))],
+                    &[
+                        ("model", label),
+                        ("best", &best_text(&b, &axis, &scenario, lang)),
+                    ],
                 );
                 title = format!("{title}. {said}");
                 mark = Some((i, b.index));
@@ -224,11 +228,24 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
             };
             let stem = stem(metric);
             files.extend(png_and_svg!(out, stem, SIZE, &title, |root| draw(
-                &root, &title, &axis, &curves, &labels, &fmt, lang, mark
+                &root,
+                &title,
+                (&axis, &axis_label),
+                &curves,
+                &labels,
+                &fmt,
+                lang,
+                mark
             )));
         }
     }
-    files.extend(render_difference(dir, &comparisons, langs, &names)?);
+    files.extend(render_difference(
+        dir,
+        &scenario,
+        &comparisons,
+        langs,
+        &names,
+    )?);
     Ok(files)
 }
 
@@ -274,27 +291,33 @@ fn load(
 
 /// `axis`, followed, when the table has other swept fields (columns `1..n_axes`), by
 /// the values they are held at along it (their first): "hurdle at fund.budget = $50M".
-fn along_text(t: &Csv, n_axes: usize, axis: &str, lang: Lang) -> String {
-    match held(t, n_axes, lang) {
+fn along_text(
+    t: &Csv,
+    n_axes: usize,
+    axis: &str,
+    s: &crate::model::Scenario,
+    lang: Lang,
+) -> String {
+    match held(t, n_axes, s, lang) {
         Some(h) => format!(
             "{} {}",
-            lang.field(axis),
+            lang.field_in(axis, Some(s)),
             lang.msg("sweep_at", &[("held", &h)])
         ),
-        None => lang.field(axis),
+        None => lang.field_in(axis, Some(s)),
     }
 }
 
 /// The other swept fields at their first value ("fund.budget = $50M"), or None for a
 /// one-field sweep.
-fn held(t: &Csv, n_axes: usize, lang: Lang) -> Option<String> {
+fn held(t: &Csv, n_axes: usize, s: &crate::model::Scenario, lang: Lang) -> Option<String> {
     let first = t.rows.first().filter(|_| n_axes > 1)?;
     let parts: Vec<String> = (1..n_axes)
         .map(|i| {
             let field = &t.header[i];
             format!(
                 "{} = {}",
-                lang.field(field),
+                lang.field_in(field, Some(s)),
                 style::parameter_text(lang, field, &first[i])
             )
         })
@@ -317,8 +340,8 @@ fn best_of(curve: &Curve, axis: &str, better: Better, lang: Lang) -> Option<Swee
 }
 
 /// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (95% CIs overlap)".
-fn best_text(b: &SweepBest, axis: &str, lang: Lang) -> String {
-    let axis = &lang.field(axis);
+fn best_text(b: &SweepBest, axis: &str, s: &crate::model::Scenario, lang: Lang) -> String {
+    let axis = &lang.field_in(axis, Some(s));
     if b.tied.is_empty() {
         lang.msg("sweep_best_alone", &[("field", axis), ("value", &b.best)])
     } else {
@@ -361,7 +384,7 @@ pub struct Choice {
 /// told apart from it ([`best_point`]), in `lang`. None when there is no pair to
 /// compare or the first field is not numeric.
 pub fn best_difference(dir: &Path, lang: Lang) -> Result<Option<Choice>, String> {
-    let (_, _, comparisons, names) = load(dir)?;
+    let (scenario, _, comparisons, names) = load(dir)?;
     let (Some(base), Some(other)) = (names.first(), names.get(1)) else {
         return Ok(None);
     };
@@ -372,10 +395,10 @@ pub fn best_difference(dir: &Path, lang: Lang) -> Result<Option<Choice>, String>
         return Ok(None);
     };
     Ok(Some(Choice {
-        held: held(&comparisons, comparisons.col("model_a")?, lang),
+        held: held(&comparisons, comparisons.col("model_a")?, &scenario, lang),
         best: b.best.clone(),
         tied: b.tied.clone(),
-        sentence: capitalised(&best_text(&b, &field, lang)),
+        sentence: capitalised(&best_text(&b, &field, &scenario, lang)),
         field,
     }))
 }
@@ -407,6 +430,7 @@ fn difference(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Curves
 /// that says where along the sweep the challenger gains most.
 fn render_difference(
     dir: &Path,
+    scenario: &crate::model::Scenario,
     comparisons: &Csv,
     langs: &[Lang],
     labels: &[(String, ScenarioText)],
@@ -422,7 +446,14 @@ fn render_difference(
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (other_label, base_label) = (other.1.get(lang), base.1.get(lang));
-        let along = along_text(comparisons, comparisons.col("model_a")?, &axis, lang);
+        let along = along_text(
+            comparisons,
+            comparisons.col("model_a")?,
+            &axis,
+            scenario,
+            lang,
+        );
+        let axis_label = lang.field_in(&axis, Some(scenario));
         let mut title = lang.msg(
             "t_sweep_difference",
             &[
@@ -433,7 +464,10 @@ fn render_difference(
         );
         let best = best_of(&curve[0].1, &axis, Metric::NetValue.better(), lang);
         if let Some(b) = &best {
-            title = format!("{title}. {}", capitalised(&best_text(b, &axis, lang)));
+            title = format!(
+                "{title}. {}",
+                capitalised(&best_text(b, &axis, scenario, lang))
+            );
         }
         let mark = best.map(|b| (0, b.index));
         let label = vec![lang.msg(
@@ -446,7 +480,16 @@ fn render_difference(
             "sweep-difference",
             SIZE,
             &title,
-            |root| draw(&root, &title, &axis, &curve, &label, &fmt, lang, mark)
+            |root| draw(
+                &root,
+                &title,
+                (&axis, &axis_label),
+                &curve,
+                &label,
+                &fmt,
+                lang,
+                mark
+            )
         ));
     }
     Ok(files)
