@@ -6,8 +6,8 @@
 
 use askama::Template;
 
+use super::charts::ChartKind;
 use super::charts::bridge::signed;
-use super::charts::{ChartKind, render_svg};
 use super::data::ReportData;
 use super::i18n::Lang;
 use super::page::{Cell, Figure, Layout, Table, range};
@@ -598,8 +598,9 @@ fn headline(d: &ReportData, lang: Lang) -> Table {
     }
 }
 
-/// The whole page in `lang`.
-pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
+/// The whole page in `lang`, embedding the SVG charts already written to `charts`
+/// (the chart folder of `lang`).
+pub fn page(d: &ReportData, lang: Lang, charts: &std::path::Path) -> Result<String, String> {
     let s = &d.scenario;
     let layout = Layout::new(
         lang,
@@ -611,11 +612,13 @@ pub fn page(d: &ReportData, lang: Lang) -> Result<String, String> {
     // Trade-offs and what would change the answer compare two models.
     let compared = d.models.len() > 1;
     let figures = ChartKind::ALL
-        .into_iter()
-        .map(|kind| {
+        .iter()
+        .map(|&kind| {
+            let path = charts.join(format!("{}.svg", kind.name()));
             Ok(Figure {
                 id: kind.name().to_string(),
-                svg: render_svg(kind, d, lang)?,
+                svg: std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
                 caption: lang.t(kind.caption_key()).to_string(),
             })
         })

@@ -119,21 +119,30 @@ pub fn build(
     if let Some(p) = provenance {
         d.provenance = p;
     }
-    let mut written = Vec::new();
-    for &lang in langs {
-        d.set_lang(lang);
-        let mut files = charts::render_all(&dir.join(chart_dir(lang)), &d, lang)?;
-        if let Some(t) = &d.explain {
-            let bridge = charts::bridge::Bridge::new(t, &d.scenario);
-            files.extend(charts::bridge::render(dir, &bridge, &[lang])?);
-        }
-        for f in files {
-            written.push(f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f));
-        }
-        let page = html::page(&d, lang)?;
-        let path = dir.join(report_name(lang));
-        std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
-        written.push(PathBuf::from(report_name(lang)));
-    }
-    Ok(written)
+    // The languages are drawn in parallel, each from its own copy of the data (the
+    // labels differ); files are listed in language order whatever finishes first.
+    use rayon::prelude::*;
+    let per_lang = langs
+        .par_iter()
+        .map(|&lang| -> Result<Vec<PathBuf>, String> {
+            let mut d = d.clone();
+            d.set_lang(lang);
+            let charts_dir = dir.join(chart_dir(lang));
+            let mut files = charts::render_all(&charts_dir, &d, lang)?;
+            if let Some(t) = &d.explain {
+                let bridge = charts::bridge::Bridge::new(t, &d.scenario);
+                files.extend(charts::bridge::render(dir, &bridge, &[lang])?);
+            }
+            let page = html::page(&d, lang, &charts_dir)?;
+            let path = dir.join(report_name(lang));
+            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+            files.push(path);
+            Ok(files)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(per_lang
+        .into_iter()
+        .flatten()
+        .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
+        .collect())
 }

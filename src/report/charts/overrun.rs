@@ -39,8 +39,15 @@ pub fn write_png(path: &Path, overrun: &[f64]) -> Result<(), String> {
     if !style::register() {
         return Err("cannot load the embedded font".into());
     }
-    let root = super::png_area(path, SIZE);
-    let area = titled(&root, &title(overrun))?;
+    super::draw_png(path, SIZE, |root| draw(root, overrun))
+}
+
+/// The chart itself, on any backend.
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    overrun: &[f64],
+) -> Result<(), String> {
+    let area = titled(root, &title(overrun))?;
     let (plot, foot) = with_legend_strip(&area);
     let n = overrun.len();
     let bins = ((SHOWN.1 - SHOWN.0) / BIN).round() as usize;
