@@ -61,6 +61,10 @@ pub fn is_drawn(name: &str) -> bool {
     name.starts_with("charts/") || Lang::ALL.iter().any(|&l| name == report_name(l))
 }
 
+/// The report page of a study folder (sweep, explain, sensitivity) in a language;
+/// the provenance stands in for the manifest while the folder is being written.
+type Page<'a> = &'a dyn Fn(&Path, Lang, Option<&Provenance>) -> Result<String, String>;
+
 /// Writes charts and reports into run folder `dir` from its tables. `provenance`
 /// overrides the manifest (used while a run is still writing its folder). Returns the
 /// files written, relative to `dir`.
@@ -69,48 +73,37 @@ pub fn build(
     langs: &[Lang],
     provenance: Option<Provenance>,
 ) -> Result<Vec<PathBuf>, String> {
-    if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").is_file() {
-        // A sweep folder: its charts, then the sweep report that embeds them.
-        let mut written: Vec<PathBuf> = charts::sweep::render_all(dir, langs)?
-            .into_iter()
-            .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
-            .collect();
-        for &lang in langs {
-            let page = sweep_page::page(dir, lang, provenance.as_ref())?;
-            let path = dir.join(report_name(lang));
-            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
-            written.push(PathBuf::from(report_name(lang)));
-        }
-        return Ok(written);
-    }
     let summary = dir.join("summary.csv").is_file();
-    if !summary && dir.join("explain.csv").is_file() {
-        // An explain folder: the bridge chart, then the report that embeds it.
+    let p = provenance.as_ref();
+    // A study folder: its charts, then the report that embeds them.
+    let study: Option<(Vec<PathBuf>, Page)> = if summary {
+        None
+    } else if dir.join("sweep.csv").is_file() {
+        Some((charts::sweep::render_all(dir, langs)?, &sweep_page::page))
+    } else if dir.join("explain.csv").is_file() {
         let t = crate::explain::read_csv(&dir.join("explain.csv"))?;
-        let scenario = data::resolved_scenario(dir)?;
-        let bridge = charts::bridge::Bridge::new(&t, &scenario);
-        let mut written: Vec<PathBuf> = charts::bridge::render(dir, &bridge, langs)?
+        let bridge = charts::bridge::Bridge::new(&t, &data::resolved_scenario(dir)?);
+        Some((
+            charts::bridge::render(dir, &bridge, langs)?,
+            &html::explain_page,
+        ))
+    } else if dir.join("sensitivity.csv").is_file() {
+        Some((
+            sensitivity_page::render(dir, langs)?,
+            &sensitivity_page::page,
+        ))
+    } else {
+        None
+    };
+    if let Some((charts, page)) = study {
+        let mut written: Vec<PathBuf> = charts
             .into_iter()
             .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
             .collect();
         for &lang in langs {
-            let page = html::explain_page(dir, lang, provenance.as_ref())?;
             let path = dir.join(report_name(lang));
-            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
-            written.push(PathBuf::from(report_name(lang)));
-        }
-        return Ok(written);
-    }
-    if !summary && dir.join("sensitivity.csv").is_file() {
-        // A sensitivity folder: the tornado, then the report that embeds it.
-        let mut written: Vec<PathBuf> = sensitivity_page::render(dir, langs)?
-            .into_iter()
-            .map(|f| f.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(f))
-            .collect();
-        for &lang in langs {
-            let page = sensitivity_page::page(dir, lang, provenance.as_ref())?;
-            let path = dir.join(report_name(lang));
-            std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, page(dir, lang, p)?)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             written.push(PathBuf::from(report_name(lang)));
         }
         return Ok(written);
