@@ -274,7 +274,11 @@ pub fn what_would_change(
             ];
             let (break_even, at) = r
                 .break_even
-                .map(|b| (r.value(lang, b), r.value(lang, r.values[0])))
+                .map(|b| {
+                    // An estimate: three significant figures.
+                    let b = style::rounded(b, 3);
+                    (r.value(lang, b), r.value(lang, r.values[0]))
+                })
                 .unwrap_or_default();
             let key = if r.break_even.is_some() {
                 args.push(("break_even", &break_even));

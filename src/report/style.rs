@@ -212,6 +212,16 @@ pub fn number(lang: Lang, x: f64, digits: usize) -> String {
     decimal(lang, format!("{x:.digits$}"))
 }
 
+/// `x` rounded to `n` significant figures (an estimate such as a break-even, whose
+/// further digits are noise): 54.7229 to 54.7, 272_345 to 272_000.
+pub fn rounded(x: f64, n: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(n - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// A number with `digits` decimals and its sign: +1.5, −0.3 (U+2212), 0.0.
 pub fn signed_number(lang: Lang, x: f64, digits: usize) -> String {
     let n = number(lang, x, digits);
@@ -291,6 +301,14 @@ pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimates_keep_three_significant_figures() {
+        assert_eq!(rounded(54.7229, 3), 54.7);
+        assert_eq!(rounded(272_345.0, 3), 272_000.0);
+        assert_eq!(rounded(-0.012_345, 3), -0.0123);
+        assert_eq!(rounded(0.0, 3), 0.0);
+    }
 
     #[test]
     fn signed_numbers_show_their_sign_in_both_languages() {

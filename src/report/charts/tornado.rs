@@ -266,7 +266,9 @@ fn draw<DB: DrawingBackend>(
                 .map_err(err)?;
             root.draw(&Polygon::new(diamond(px, py, 5), WHITE.filled()))
                 .map_err(err)?;
-            let text = lang.msg("tornado_mark", &[("value", &b.value(lang, x))]);
+            // A break-even is an estimate: three significant figures.
+            let shown = b.value(lang, style::rounded(x, 3));
+            let text = lang.msg("tornado_mark", &[("value", &shown)]);
             let w = 8 * text.chars().count() as i32 + 8;
             // Beside the diamond, on the side of the bar's shorter half.
             let right = t.base < 0.0;
