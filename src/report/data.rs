@@ -558,6 +558,19 @@ pub fn resolved_scenario(dir: &Path) -> Result<Scenario, String> {
     )
 }
 
+/// `given` (the provenance of a folder still being written), else the one its
+/// manifest records.
+pub fn provenance_or(
+    dir: &Path,
+    seed: u64,
+    given: Option<&Provenance>,
+) -> Result<Provenance, String> {
+    match given {
+        Some(p) => Ok(p.clone()),
+        None => provenance(dir, seed),
+    }
+}
+
 /// Provenance from the folder's manifest.json; empty while a run is still being
 /// written (the manifest comes last and the caller fills it in).
 pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {

@@ -669,10 +669,7 @@ pub fn explain_page(
     prov: Option<&super::data::Provenance>,
 ) -> Result<String, String> {
     let scenario = super::data::resolved_scenario(dir)?;
-    let p = match prov {
-        Some(p) => p.clone(),
-        None => super::data::provenance(dir, scenario.simulation.seed)?,
-    };
+    let p = super::data::provenance_or(dir, scenario.simulation.seed, prov)?;
     let t = crate::explain::read_csv(&dir.join("explain.csv"))?;
     let s = &scenario;
     let page = ExplainPage {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use askama::Template;
 
 use super::charts::tornado::{Bar, Tornado};
-use super::data::{Csv, InputMove, Provenance, provenance, read_inputs, resolved_scenario};
+use super::data::{Csv, InputMove, Provenance, read_inputs, resolved_scenario};
 use super::html::{Change, what_would_change};
 use super::i18n::Lang;
 use super::page::{Cell, Figure, Layout, Table};
@@ -138,10 +138,7 @@ fn moves(inputs: &[InputMove], scenario: &Scenario, m: &Measured, lang: Lang) ->
 /// while the folder is being written. The tornado is read from the chart directory.
 pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String, String> {
     let scenario = resolved_scenario(dir)?;
-    let p = match prov {
-        Some(p) => p.clone(),
-        None => provenance(dir, scenario.simulation.seed)?,
-    };
+    let p = super::data::provenance_or(dir, scenario.simulation.seed, prov)?;
     let m = measured(dir, &scenario)?;
     let inputs = read_inputs(dir)?;
     let s = &scenario;

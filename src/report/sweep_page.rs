@@ -10,7 +10,7 @@ use std::path::Path;
 
 use askama::Template;
 
-use super::data::{Csv, Provenance, provenance, resolved_scenario, sweep_order};
+use super::data::{Csv, Provenance, resolved_scenario, sweep_order};
 use super::i18n::Lang;
 use super::page::{Cell, Figure, Layout, Table, range};
 use super::style::{money, number, parameter_text};
@@ -181,10 +181,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     if scenario.models.len() < 2 {
         return Err("a sweep report compares two models; the scenario has one".into());
     }
-    let p = match prov {
-        Some(p) => p.clone(),
-        None => provenance(dir, scenario.simulation.seed)?,
-    };
+    let p = super::data::provenance_or(dir, scenario.simulation.seed, prov)?;
     // Baseline first, challenger second (data.rs), then the other models.
     let order = sweep_order(&Csv::read(dir, "sweep.csv")?, &scenario)?;
     let keys: Vec<String> = order
