@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::metrics::Metric;
 use crate::model::{Role, Scenario};
 pub use stats::{Paired, Summary, paired, summarize};
-pub use sweep::{PointEstimate, SweepBest, best_point};
+pub use sweep::{Gap, Standing, choice, gaps};
 pub use tally::Tally;
 
 /// Summary of one metric for one model.

@@ -1,12 +1,12 @@
 //! Sweeps: the summary and paired comparison of every grid point, stacked into one
 //! table each with the swept values as leading columns; and which point to choose
-//! ([`best_point`]).
+//! ([`gaps`], [`choice`]).
 
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::metrics::Better;
-
+use super::stats::{Z95, mean_sd, paired_moments};
+use crate::metrics::{Better, Metric};
 use crate::scenario::{SweepPoint, value_text, whole};
 
 /// Each point's value repeated over that point's rows.
@@ -61,77 +61,195 @@ pub fn stack(points: &[SweepPoint], tables: &[DataFrame]) -> PolarsResult<DataFr
     DataFrame::new(stacked.height(), cols)
 }
 
-/// One sweep point's estimate of a quantity: the point's label (its swept value as
-/// written for people), the mean and its 95% confidence interval.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PointEstimate {
-    /// The swept value, as shown.
-    pub label: String,
-    /// Mean.
+/// Where a sweep point stands against the grid's best point, for one quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Standing {
+    /// The best point: the highest mean (the first of equal means).
+    Best,
+    /// Not shown to differ from the best: the paired 95% CI of the gap reaches zero, or
+    /// the gap has no CI (fewer than two portfolios).
+    Tied,
+    /// Behind the best: the whole 95% CI of the gap is above zero.
+    Behind,
+    /// The point's mean is undefined (no portfolio with a finite value).
+    Undefined,
+}
+
+impl Standing {
+    /// How the standing is written in `sweep_choice.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Best => "best",
+            Standing::Tied => "cannot_be_told_apart",
+            Standing::Behind => "behind",
+            Standing::Undefined => "undefined",
+        }
+    }
+
+    /// The standing written as `text` ([`Standing::name`]), if it is one.
+    pub fn parse(text: &str) -> Option<Standing> {
+        [
+            Standing::Best,
+            Standing::Tied,
+            Standing::Behind,
+            Standing::Undefined,
+        ]
+        .into_iter()
+        .find(|s| s.name() == text)
+    }
+}
+
+/// One point's gap to the best point of the grid: best minus this point, so never
+/// negative for a point with a defined mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap {
+    /// The point's own mean.
     pub mean: f64,
-    /// 95% confidence interval (low, high).
+    /// Mean gap (0 for the best point; NaN when undefined).
+    pub gap: f64,
+    /// 95% CI of the mean gap (NaN for the best point).
     pub ci: (f64, f64),
+    /// Whether the CI pairs portfolios (both points ran the same number of them), or
+    /// compares two independent means (Welch) when the counts differ.
+    pub paired: bool,
+    /// Where the point stands.
+    pub standing: Standing,
 }
 
-/// The best point of a sweep and the points that cannot be told apart from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SweepBest {
-    /// Position of the best point in the input.
-    pub index: usize,
-    /// The best point's label.
-    pub best: String,
-    /// Positions of the points that cannot be told apart from the best, in input order
-    /// (the best itself excluded).
-    pub tied_index: Vec<usize>,
-    /// Their labels.
-    pub tied: Vec<String>,
+/// Mean, sample sd and count of the finite values of `xs`, summed in order.
+fn finite_moments(xs: &[f64]) -> (f64, f64, usize) {
+    let v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    let (mean, sd) = mean_sd(&v);
+    (mean, sd, v.len())
 }
 
-/// The best point of a sweep for a quantity whose better direction is `better`: the
-/// highest (or lowest) mean, the first on a tie. A point cannot be told apart from it
-/// when their 95% CIs overlap, or when either CI is unknown (not finite). The overlap
-/// rule is what per-point CIs allow: the CI of the difference between two points would
-/// need each portfolio's results at both points. It is conservative: two points whose
-/// CIs overlap may still differ, so "cannot be told apart" means "not shown to differ".
-/// Points with no finite mean are left out. None when no point has a finite mean or the
-/// quantity has no better direction.
-pub fn best_point(points: &[PointEstimate], better: Better) -> Option<SweepBest> {
-    let sign = match better {
-        Better::Higher => 1.0,
-        Better::Lower => -1.0,
-        Better::Neither => return None,
-    };
-    let index = points
+/// The best point of a sweep and every point's gap to it, for a quantity known per
+/// portfolio at every point (`columns[point]`, in portfolio order) where higher is
+/// better.
+///
+/// The best point has the highest mean over the whole grid. Every point of a sweep runs
+/// the same seed, so portfolio `i` meets the same ideas and draws at every point: the
+/// gap between two points is taken portfolio by portfolio and its 95% CI is a paired
+/// one, which chance common to both points does not widen. When two points ran
+/// different numbers of portfolios (`simulation.portfolios` swept) the gap is the
+/// difference of two independent means (Welch). A point behind the best by a gap whose
+/// CI reaches zero cannot be told apart from it.
+pub fn gaps(columns: &[Vec<f64>]) -> Vec<Gap> {
+    let moments: Vec<(f64, f64, usize)> = columns.iter().map(|c| finite_moments(c)).collect();
+    let best = moments
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.mean.is_finite())
-        .fold(None::<usize>, |best, (i, p)| match best {
-            Some(b) if sign * points[b].mean >= sign * p.mean => Some(b),
+        .filter(|(_, m)| m.0.is_finite())
+        .fold(None::<usize>, |best, (i, m)| match best {
+            Some(b) if moments[b].0 >= m.0 => Some(b),
             _ => Some(i),
-        })?;
-    let b = &points[index];
-    let known = |ci: (f64, f64)| ci.0.is_finite() && ci.1.is_finite();
-    let tied_index: Vec<usize> = points
+        });
+    let undefined = |mean| Gap {
+        mean,
+        gap: f64::NAN,
+        ci: (f64::NAN, f64::NAN),
+        paired: false,
+        standing: Standing::Undefined,
+    };
+    columns
         .iter()
+        .zip(&moments)
         .enumerate()
-        .filter(|&(i, p)| i != index && p.mean.is_finite())
-        .filter(|(_, p)| {
-            !known(p.ci)
-                || !known(b.ci)
-                || (p.ci.0.min(p.ci.1) <= b.ci.0.max(b.ci.1)
-                    && b.ci.0.min(b.ci.1) <= p.ci.0.max(p.ci.1))
+        .map(|(i, (column, &(mean, sd, n)))| {
+            let Some(b) = best.filter(|_| mean.is_finite()) else {
+                return undefined(mean);
+            };
+            if i == b {
+                return Gap {
+                    gap: 0.0,
+                    standing: Standing::Best,
+                    ..undefined(mean)
+                };
+            }
+            let paired = column.len() == columns[b].len();
+            let (gap, ci, pairs) = if paired {
+                let p = paired_moments(&columns[b], column, Better::Higher);
+                (p.mean_diff, (p.ci_low, p.ci_high), p.n)
+            } else {
+                let (mb, sb, nb) = moments[b];
+                let se = (sb * sb / nb as f64 + sd * sd / n as f64).sqrt();
+                let gap = mb - mean;
+                (gap, (gap - Z95 * se, gap + Z95 * se), n.min(nb))
+            };
+            // One portfolio gives no spread, so no evidence of a gap.
+            let shown = pairs >= 2 && ci.0.is_finite() && ci.0 > 0.0;
+            Gap {
+                mean,
+                gap,
+                ci,
+                paired,
+                standing: if shown {
+                    Standing::Behind
+                } else {
+                    Standing::Tied
+                },
+            }
         })
-        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Which point of a sweep to choose, for every ordered pair of models (A, B): A's
+/// paired net-value difference against B at each point, and each point's gap to the
+/// grid's best point ([`gaps`]). `net[point][model]` holds each portfolio's net value
+/// in portfolio order; `models` are the model names in scenario order. One row per
+/// point and pair, under the swept values, as `sweep_choice.csv` holds them.
+pub fn choice(
+    points: &[SweepPoint],
+    models: &[String],
+    net: &[Vec<Vec<f64>>],
+) -> PolarsResult<DataFrame> {
+    let k = models.len();
+    let pairs: Vec<(usize, usize)> = (0..k)
+        .flat_map(|a| (0..k).filter(move |&b| b != a).map(move |b| (a, b)))
         .collect();
-    Some(SweepBest {
-        index,
-        best: b.label.clone(),
-        tied: tied_index
-            .iter()
-            .map(|&i| points[i].label.clone())
-            .collect(),
-        tied_index,
-    })
+    // gaps per pair, over the points.
+    let per_pair: Vec<Vec<Gap>> = pairs
+        .iter()
+        .map(|&(a, b)| {
+            let diffs: Vec<Vec<f64>> = net
+                .iter()
+                .map(|m| {
+                    m[a].iter()
+                        .zip(&m[b])
+                        .map(|(x, y)| {
+                            if x.is_finite() && y.is_finite() {
+                                x - y
+                            } else {
+                                f64::NAN
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            gaps(&diffs)
+        })
+        .collect();
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let tables: PolarsResult<Vec<DataFrame>> = (0..net.len())
+        .map(|p| {
+            let g: Vec<&Gap> = per_pair.iter().map(|gs| &gs[p]).collect();
+            df!(
+                "model_a" => pairs.iter().map(|&(a, _)| models[a].as_str()).collect::<Vec<_>>(),
+                "model_b" => pairs.iter().map(|&(_, b)| models[b].as_str()).collect::<Vec<_>>(),
+                "metric" => vec![Metric::NetValue.name(); pairs.len()],
+                "mean_diff" => g.iter().map(|x| finite(x.mean)).collect::<Vec<_>>(),
+                "gap_to_best" => g.iter().map(|x| finite(x.gap)).collect::<Vec<_>>(),
+                "gap_ci_low" => g.iter().map(|x| finite(x.ci.0)).collect::<Vec<_>>(),
+                "gap_ci_high" => g.iter().map(|x| finite(x.ci.1)).collect::<Vec<_>>(),
+                "paired" => g.iter().map(|x| match x.standing {
+                    Standing::Best | Standing::Undefined => None,
+                    _ => Some(x.paired),
+                }).collect::<Vec<_>>(),
+                "standing" => g.iter().map(|x| x.standing.name()).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    stack(points, &tables?)
 }
 
 #[cfg(test)]
@@ -139,78 +257,113 @@ mod tests {
     use super::*;
     use crate::scenario;
 
-    fn p(label: &str, mean: f64, lo: f64, hi: f64) -> PointEstimate {
-        PointEstimate {
-            label: label.into(),
-            mean,
-            ci: (lo, hi),
+    /// Four points whose columns share one portfolio-level noise term (as points of a
+    /// sweep share their seed), with shifts of 0, 1, 3 and 0.9.
+    fn shared_noise(shifts: &[f64], n: usize) -> Vec<Vec<f64>> {
+        let noise: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 * 10.0).collect();
+        shifts
+            .iter()
+            .enumerate()
+            .map(|(p, s)| {
+                noise
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| e + s + if (i + p) % 2 == 0 { 0.05 } else { -0.05 })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Pairing removes the noise the points share: a gap of 0.1 on values that spread
+    /// over thousands is told apart, which per-point CIs, overlapping widely, never
+    /// could.
+    #[test]
+    fn the_paired_gap_tells_apart_points_whose_own_cis_overlap() {
+        let cols = shared_noise(&[0.0, 1.0, 3.0, 2.9], 400);
+        let g = gaps(&cols);
+        let standing: Vec<Standing> = g.iter().map(|x| x.standing).collect();
+        assert_eq!(
+            standing,
+            [
+                Standing::Behind,
+                Standing::Behind,
+                Standing::Best,
+                Standing::Behind
+            ]
+        );
+        assert!((g[3].gap - 0.1).abs() < 0.02, "{:?}", g[3]);
+        assert!(g.iter().all(|x| x.standing == Standing::Best || x.paired));
+        // The same values, each point's portfolios in another order: the pairing is
+        // gone and the gap is judged on independent means (here, one point fewer).
+        let mut shuffled = cols.clone();
+        shuffled[3].pop();
+        let g = gaps(&shuffled);
+        assert!(!g[3].paired);
+        assert_eq!(g[3].standing, Standing::Tied);
+        assert!(g[3].ci.0 < 0.0 && g[3].ci.1 > 0.0);
+    }
+
+    /// Equal columns cannot be told apart; the first of equal means is the best; a
+    /// single portfolio gives no evidence; an undefined point is left out.
+    #[test]
+    fn ties_single_portfolios_and_undefined_points() {
+        let g = gaps(&[vec![1.0, 2.0], vec![1.0, 2.0]]);
+        assert_eq!(g[0].standing, Standing::Best);
+        assert_eq!(g[1].standing, Standing::Tied);
+        assert_eq!(g[1].gap, 0.0);
+        let g = gaps(&[vec![1.0], vec![5.0]]);
+        assert_eq!(g[1].standing, Standing::Best);
+        assert_eq!(g[0].standing, Standing::Tied, "{:?}", g[0]);
+        let g = gaps(&[vec![f64::NAN, f64::NAN], vec![0.0, 1.0], vec![-5.0, -4.0]]);
+        assert_eq!(g[0].standing, Standing::Undefined);
+        assert_eq!(g[1].standing, Standing::Best);
+        // A gap with no spread at all is certain.
+        assert_eq!(g[2].standing, Standing::Behind);
+        assert!(gaps(&[]).is_empty());
+        for s in [
+            Standing::Best,
+            Standing::Tied,
+            Standing::Behind,
+            Standing::Undefined,
+        ] {
+            assert_eq!(Standing::parse(s.name()), Some(s));
         }
     }
 
-    /// The highest mean wins when higher is better; the points whose CI overlaps its CI
-    /// cannot be told apart from it, the others can.
+    /// The choice table pairs every ordered pair of models, agrees with the paired
+    /// comparison's mean, and names one best point per pair, the other way round for
+    /// the reversed pair when points differ.
     #[test]
-    fn the_best_point_and_those_it_cannot_be_told_apart_from() {
-        let points = [
-            p("0.6", 9.0, 7.5, 10.5),
-            p("0.8", 13.0, 11.5, 14.5),
-            p("1", 15.0, 13.5, 16.5),
-            p("1.25", 16.3, 14.8, 17.8),
-            p("1.5", 16.2, 14.7, 17.7),
-            p("2", 14.4, 13.0, 15.8),
-        ];
-        let b = best_point(&points, Better::Higher).unwrap();
-        assert_eq!((b.index, b.best.as_str()), (3, "1.25"));
-        assert_eq!(b.tied, ["1", "1.5", "2"]);
-        assert_eq!(b.tied_index, [2, 4, 5]);
-        // Touching intervals overlap; disjoint ones do not.
-        let b = best_point(
-            &[p("a", 10.0, 9.0, 11.0), p("b", 7.0, 5.0, 9.0)],
-            Better::Higher,
+    fn the_choice_table_has_one_best_point_per_pair() {
+        let mut loaded = scenario::load_default(&[]).unwrap();
+        scenario::add_sweeps(
+            &mut loaded,
+            &["models.stage_gated.hurdle=0.8,1,1.25".to_string()],
         )
         .unwrap();
-        assert_eq!(b.tied, ["b"]);
-        let b = best_point(
-            &[p("a", 10.0, 9.0, 11.0), p("b", 7.0, 5.0, 8.9)],
-            Better::Higher,
-        )
-        .unwrap();
-        assert!(b.tied.is_empty());
-    }
-
-    /// Lower is better for waste: the lowest mean wins.
-    #[test]
-    fn the_best_point_respects_the_metric_direction() {
-        let points = [
-            p("a", 5.0, 4.9, 5.1),
-            p("b", 3.0, 2.9, 3.1),
-            p("c", 4.0, 3.9, 4.1),
-        ];
-        assert_eq!(best_point(&points, Better::Higher).unwrap().best, "a");
-        assert_eq!(best_point(&points, Better::Lower).unwrap().best, "b");
-        assert!(best_point(&points, Better::Neither).is_none());
-        // The first of equal means.
-        let equal = [p("x", 1.0, 0.0, 2.0), p("y", 1.0, 0.0, 2.0)];
-        assert_eq!(best_point(&equal, Better::Higher).unwrap().best, "x");
-    }
-
-    /// Undefined means are left out; an unknown CI cannot be told apart; nothing to
-    /// choose from gives None.
-    #[test]
-    fn undefined_values_are_left_out_or_count_as_undecided() {
-        let points = [
-            p("nan", f64::NAN, f64::NAN, f64::NAN),
-            p("a", 2.0, 1.9, 2.1),
-            p("b", 1.0, f64::NAN, f64::NAN),
-            p("c", 0.0, -0.1, 0.1),
-        ];
-        let b = best_point(&points, Better::Higher).unwrap();
-        assert_eq!(
-            (b.best.as_str(), b.tied.clone()),
-            ("a", vec!["b".to_string()])
-        );
-        assert!(best_point(&[], Better::Higher).is_none());
-        assert!(best_point(&points[..1], Better::Higher).is_none());
+        let points = scenario::sweep_points(&loaded).unwrap();
+        let models = vec!["a".to_string(), "b".to_string()];
+        let net: Vec<Vec<Vec<f64>>> = [0.0, 2.0, 1.0]
+            .iter()
+            .map(|s| {
+                vec![
+                    (0..50).map(|i| i as f64 + s + (i % 3) as f64).collect(),
+                    (0..50).map(|i| i as f64).collect(),
+                ]
+            })
+            .collect();
+        let t = choice(&points, &models, &net).unwrap();
+        assert_eq!(t.height(), 6);
+        let standing = super::super::frames::strings(&t, "standing").unwrap();
+        let model_a = super::super::frames::strings(&t, "model_a").unwrap();
+        let best: Vec<(String, usize)> = standing
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| *s == "best")
+            .map(|(i, _)| (model_a[i].clone(), i / 2))
+            .collect();
+        // a − b is highest at the second point, b − a at the first.
+        assert_eq!(best, [("b".to_string(), 0), ("a".to_string(), 1)]);
     }
 
     /// Swept values come out as the analyst wrote them: whole numbers without a decimal

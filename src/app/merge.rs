@@ -490,6 +490,7 @@ fn merge_sweep(
 ) -> Result<(), AppError> {
     let (sizes, _) = super::sweep::grid(points);
     let mut analyses = Vec::with_capacity(points.len());
+    let mut net = Vec::with_capacity(points.len());
     let mut offset = 0;
     let analysed = Instant::now();
     for (i, p) in points.iter().enumerate() {
@@ -519,6 +520,7 @@ fn merge_sweep(
         }
         offset += sizes[i];
         analyses.push(pool.install(|| tally.analysis(s)));
+        net.push(super::sweep::net_columns(&tally));
     }
     let simulate_seconds = parts
         .iter()
@@ -531,7 +533,10 @@ fn merge_sweep(
         simulate_seconds,
         analysed.elapsed().as_secs_f64(),
     );
-    super::sweep::write_sweep(
-        common, loaded, points, &analyses, folder, manifest, clock, status,
-    )
+    let results = super::sweep::Points {
+        points,
+        analyses: &analyses,
+        net: &net,
+    };
+    super::sweep::write_sweep(common, loaded, &results, folder, manifest, clock, status)
 }

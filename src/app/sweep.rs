@@ -19,7 +19,8 @@ use crate::report::style;
 use crate::scenario::{self, Loaded, SweepPoint};
 
 /// Runs every point of a sweep with the same seed and writes `sweep.csv` (summary per
-/// point) and `sweep_comparison.csv` (paired differences per point); with `shard`, runs
+/// point), `sweep_comparison.csv` (paired differences per point) and `sweep_choice.csv`
+/// (each point's gap to the best point); with `shard`, runs
 /// only its part of the (point, portfolio) grid into a shard folder.
 pub(super) fn run_sweep(
     args: &Common,
@@ -45,13 +46,17 @@ pub(super) fn run_sweep(
     let pool = thread_pool(args)?;
     let bar = progress_bar(args, points.len() as u64, "sweep points");
     let mut analyses = Vec::with_capacity(points.len());
+    let mut net = Vec::with_capacity(points.len());
     for p in &points {
         let s = &p.scenario;
-        analyses.push(pool.install(|| {
+        let (analysis, columns) = pool.install(|| {
             let all = 0..s.simulation.portfolios;
             let outcomes = engine::Detail::Outcomes;
-            tally::simulate(s, all, outcomes, &|_| {}, &mut |_, _| Flow::Continue).analysis(s)
-        }));
+            let t = tally::simulate(s, all, outcomes, &|_| {}, &mut |_, _| Flow::Continue);
+            (t.analysis(s), net_columns(&t))
+        });
+        analyses.push(analysis);
+        net.push(columns);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -64,9 +69,30 @@ pub(super) fn run_sweep(
         started,
         simulate_seconds,
     );
-    write_sweep(
-        args, loaded, &points, &analyses, folder, manifest, clock, status,
-    )
+    let results = Points {
+        points: &points,
+        analyses: &analyses,
+        net: &net,
+    };
+    write_sweep(args, loaded, &results, folder, manifest, clock, status)
+}
+
+/// Each model's net value per portfolio (portfolio order): what a sweep keeps of a
+/// point's tally to find, once every point has run, which point to choose.
+pub(super) fn net_columns(t: &tally::Tally) -> Vec<Vec<f64>> {
+    (0..t.models.len())
+        .map(|m| t.column(m, Metric::NetValue).to_vec())
+        .collect()
+}
+
+/// What a sweep's points gave, point by point.
+pub(super) struct Points<'a> {
+    /// The grid's points.
+    pub points: &'a [SweepPoint],
+    /// Each point's analysis.
+    pub analyses: &'a [Analysis],
+    /// Each point's net value per model and portfolio ([`net_columns`]).
+    pub net: &'a [Vec<Vec<f64>>],
 }
 
 /// Portfolios of each point, and their sum: the (point, portfolio) grid a sweep's
@@ -157,12 +183,10 @@ fn sweep_shard(
 
 /// Prints a sweep's table and writes its folder from each point's analysis (a run's
 /// own, or a merge's from shards: the same function, so the same bytes).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn write_sweep(
     args: &Common,
     loaded: &Loaded,
-    points: &[SweepPoint],
-    analyses: &[Analysis],
+    results: &Points,
     folder: Output,
     manifest: Manifest,
     clock: Instant,
@@ -172,7 +196,8 @@ pub(super) fn write_sweep(
         |e: polars::prelude::PolarsError| AppError::Runtime(format!("analysis failed: {e}"));
     let (mut summaries, mut comparisons) = (Vec::new(), Vec::new());
     let mut lines = String::new();
-    for (p, analysis) in points.iter().zip(analyses) {
+    let points = results.points;
+    for (p, analysis) in points.iter().zip(results.analyses) {
         summaries.push(frames::summary(analysis).map_err(analysis_error)?);
         comparisons.push(frames::comparison(analysis).map_err(analysis_error)?);
         let settings: Vec<String> = p
@@ -224,12 +249,21 @@ pub(super) fn write_sweep(
     let mut sweep = analysis::sweep::stack(points, &summaries).map_err(analysis_error)?;
     let mut sweep_comparison =
         analysis::sweep::stack(points, &comparisons).map_err(analysis_error)?;
+    let models: Vec<String> = loaded
+        .scenario
+        .models
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let mut sweep_choice =
+        analysis::sweep::choice(points, &models, results.net).map_err(analysis_error)?;
     // Every axis, from the file or --sweep, goes into the folder's scenario.toml, so
     // running that file again reproduces the whole sweep.
     let resolved = loaded.resolved_sweep_toml();
     folder.write(|staging| {
         Format::Csv.write(&mut sweep, &staging.path("sweep.csv"))?;
         Format::Csv.write(&mut sweep_comparison, &staging.path("sweep_comparison.csv"))?;
+        Format::Csv.write(&mut sweep_choice, &staging.path("sweep_choice.csv"))?;
         std::fs::write(staging.path("scenario.toml"), &resolved)
     })?;
     let mut manifest = manifest;

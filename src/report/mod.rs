@@ -3,6 +3,7 @@
 //! and French.
 
 pub mod charts;
+pub mod choice;
 pub mod data;
 pub mod html;
 pub mod i18n;

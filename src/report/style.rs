@@ -270,7 +270,7 @@ pub fn parameter(lang: Lang, path: &str, x: f64) -> String {
 /// distinct. Text (a choice such as `rank`) is kept as it is.
 pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
     let Ok(x) = v.parse::<f64>() else {
-        return v.to_string();
+        return choice_text(lang, path, v);
     };
     let compact = parameter(lang, path, x);
     if !crate::scenario::is_dollars(path) || !x.is_finite() {
@@ -296,6 +296,22 @@ pub fn parameter_text(lang: Lang, path: &str, v: &str) -> String {
         Lang::En => format!("{sign}${grouped}"),
         Lang::Fr => format!("{sign}{grouped}\u{a0}$"),
     }
+}
+
+/// A word-valued field's value as people read it ("best value per dollar first" for
+/// `selection = "rank"`, "yes" for `true`), from the message files; the value as
+/// written when they have no words for it.
+fn choice_text(lang: Lang, path: &str, v: &str) -> String {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let key = format!("choice-{field}-{v}");
+    if lang.has(&key) {
+        return lang.t(&key).to_string();
+    }
+    let key = format!("choice-{v}");
+    if (v == "true" || v == "false") && lang.has(&key) {
+        return lang.t(&key).to_string();
+    }
+    v.to_string()
 }
 
 #[cfg(test)]
@@ -352,10 +368,43 @@ mod tests {
             parameter_text(Lang::En, "simulation.seed", "1000001"),
             "1000001"
         );
+        // Words are read as words, in each language; unknown words stay as written.
         assert_eq!(
             parameter_text(Lang::En, "models.x.selection", "rank"),
-            "rank"
+            "best value per dollar first"
         );
+        assert_eq!(
+            parameter_text(Lang::Fr, "models.x.reserve", "next_stage"),
+            "réserve pour l’étape suivante"
+        );
+        assert_eq!(
+            parameter_text(Lang::Fr, "models.x.stages.1.recompete", "true"),
+            "oui"
+        );
+        assert_eq!(
+            parameter_text(Lang::En, "models.x.selection", "lottery"),
+            "lottery"
+        );
+    }
+
+    /// Every word a word-valued field of a scenario accepts has its reading in both
+    /// languages, so no sweep over it shows a raw value.
+    #[test]
+    fn every_word_value_has_a_reading() {
+        let mut missing = Vec::new();
+        let fields = &crate::scenario::fields::fields().words;
+        assert!(fields.iter().any(|(f, _)| f.ends_with(".selection")));
+        // Role is how the comparison is set up, never a value to sweep.
+        for (field, words) in fields.iter().filter(|(f, _)| !f.ends_with(".role")) {
+            for w in words {
+                for lang in Lang::ALL {
+                    if choice_text(lang, field, w) == *w {
+                        missing.push(format!("{lang:?} {field} = {w}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no reading for {missing:?}");
     }
 
     #[test]

@@ -10,10 +10,13 @@ use std::path::Path;
 
 use askama::Template;
 
+use super::charts::sweep::capitalised;
+use super::choice::{Choice, PointGap};
 use super::data::{Csv, Provenance, resolved_scenario, sweep_order};
 use super::i18n::Lang;
 use super::page::{Cell, Figure, Layout, Table, range};
 use super::style::{money, number, parameter_text};
+use crate::analysis::Standing;
 
 /// The sweep report, as the `sweep.html` template shows it.
 #[derive(Template)]
@@ -108,6 +111,23 @@ fn est(lang: Lang, e: Est) -> Cell {
     )
 }
 
+/// A point's gap to the best point, as a cell: "best", or how far behind it is with
+/// the 95% CI of the gap and, when that CI reaches zero, that the two cannot be told
+/// apart.
+fn gap_cell(lang: Lang, g: &PointGap) -> Cell {
+    match g.standing {
+        Standing::Best => Cell::text(capitalised(lang.t("sweep_best_mark"))),
+        Standing::Undefined => Cell::text("—"),
+        Standing::Tied | Standing::Behind => {
+            let mut ci = range(lang, &money(lang, g.ci.0), &money(lang, g.ci.1));
+            if g.standing == Standing::Tied {
+                ci = format!("{ci} · {}", lang.t("sweep_tied_mark"));
+            }
+            Cell::with_ci(money(lang, g.gap), ci)
+        }
+    }
+}
+
 /// A point of the grid as a person reads it: "Vendor markup with one bid = 20%, ...".
 fn label(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String {
     axes.iter()
@@ -120,7 +140,7 @@ fn label(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String
             )
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(lang.t("list_sep"))
 }
 
 /// The three answer sentences.
@@ -224,6 +244,10 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         "difference",
         &[("challenger", &names[1]), ("baseline", &names[0])],
     )));
+    let chosen = Choice::read(dir, &keys[1], &keys[0])?.filter(|c| !c.flat());
+    if chosen.is_some() {
+        head.push(Cell::text(lang.t("sweep_gap")));
+    }
     let rows = pts
         .iter()
         .map(|pt| {
@@ -234,6 +258,10 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
                 .collect();
             row.extend(pt.net.iter().map(|e| est(lang, *e)));
             row.push(est(lang, pt.diff));
+            if let Some(c) = &chosen {
+                let gap = c.points.iter().find(|g| g.values == pt.values);
+                row.push(gap.map_or_else(|| Cell::text(""), |g| gap_cell(lang, g)));
+            }
             row
         })
         .collect();
@@ -263,24 +291,15 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         .iter()
         .map(|a| lang.field_in(a, Some(&scenario)))
         .collect();
-    // When every point gives the same difference there is no value to choose.
-    let finite = pts.iter().map(|p| p.diff.0).filter(|x| x.is_finite());
-    let flat =
-        finite.clone().fold(f64::NEG_INFINITY, f64::max) == finite.fold(f64::INFINITY, f64::min);
-    let choice = if flat {
-        None
-    } else {
-        super::charts::sweep::best_difference(dir, lang)?.map(|c| {
-            let text = match &c.held {
-                Some(held) => lang.msg(
-                    "sweep_choice_held",
-                    &[("sentence", &c.sentence), ("held", held)],
-                ),
-                None => lang.msg("sweep_choice", &[("sentence", &c.sentence)]),
-            };
-            (lang.t("sweep_choice_heading").to_string(), text)
-        })
-    };
+    // Which point to choose, over the whole grid; when every point gives the same
+    // difference there is no value to choose.
+    let choice = chosen.as_ref().map(|c| {
+        let sentence = capitalised(&c.sentence(&scenario, lang));
+        (
+            lang.t("sweep_choice_heading").to_string(),
+            lang.msg("sweep_choice", &[("sentence", &sentence)]),
+        )
+    });
     let page = SweepPage {
         layout,
         question_heading: lang.t("question").to_string(),
@@ -289,7 +308,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
             &[
                 ("challenger", &names[1]),
                 ("baseline", &names[0]),
-                ("fields", &fields.join(", ")),
+                ("fields", &fields.join(lang.t("list_sep"))),
             ],
         ),
         answer_heading: lang.t("answer").to_string(),

@@ -97,6 +97,9 @@ pub struct Fields {
     pub numeric: Vec<Spec>,
     /// Path patterns of every leaf field (numbers, text, choices, switches, lists).
     pub leaves: Vec<String>,
+    /// Fields that take one of a closed set of words (choices and on/off switches),
+    /// with the words, in schema order.
+    pub words: Vec<(String, Vec<String>)>,
 }
 
 /// The declarations, read once from the generated schema.
@@ -108,6 +111,7 @@ pub fn fields() -> &'static Fields {
         let mut f = Fields {
             numeric: Vec::new(),
             leaves: Vec::new(),
+            words: Vec::new(),
         };
         walk(&schema, &schema, "", &mut f);
         f
@@ -295,7 +299,40 @@ fn walk(root: &Json, field: &Json, path: &str, out: &mut Fields) {
             return;
         }
     }
+    let mut w = Vec::new();
+    words(root, field, &mut w);
+    if !w.is_empty() {
+        out.words.push((path.to_string(), w));
+    }
     out.leaves.push(path.to_string());
+}
+
+/// The words schema `schema` admits: its `enum` and `const` strings, those of its
+/// alternatives, and `true` and `false` for a switch.
+fn words(root: &Json, schema: &Json, out: &mut Vec<String>) {
+    let t = resolve(root, schema);
+    let mut add = |w: &str| {
+        if !out.iter().any(|x| x == w) {
+            out.push(w.to_string());
+        }
+    };
+    for v in t.get("enum").and_then(Json::as_array).into_iter().flatten() {
+        if let Some(w) = v.as_str() {
+            add(w);
+        }
+    }
+    if let Some(w) = t.get("const").and_then(Json::as_str) {
+        add(w);
+    }
+    if has_type(t, "boolean") {
+        add("true");
+        add("false");
+    }
+    for key in ["oneOf", "anyOf"] {
+        for alt in t.get(key).and_then(Json::as_array).into_iter().flatten() {
+            words(root, alt, out);
+        }
+    }
 }
 
 /// A number as people write it in a scenario: whole numbers in full up to a billion,

@@ -314,14 +314,16 @@ fn a_sweep_to_inf_finishes_and_keeps_the_point_in_its_tables() {
     assert!(out.join("charts/sweep-net-value.png").is_file());
 }
 
-/// The sweep charts say which value to choose: the difference chart's title names the
-/// point with the highest paired net-value difference and those whose 95% CI overlaps
-/// its CI, and `best_difference` says the same for the report; a two-field grid's
-/// charts say where the second field is held, in both languages.
+/// The sweep says which point to choose over the whole grid: the point with the
+/// highest paired net-value difference (challenger against the strongest baseline),
+/// and each other point's gap to it with a paired 95% CI (every point runs the same
+/// portfolios), in sweep_choice.csv, the difference chart's title and the report; the
+/// charts along the first field hold the second at the best point's value, and say so,
+/// in both languages.
 #[test]
-fn sweep_charts_name_the_best_point_and_the_held_field() {
+fn sweep_choice_names_the_best_point_of_the_whole_grid_with_paired_gaps() {
     use budgetsim::report::Lang;
-    use budgetsim::report::charts::sweep::best_difference;
+    use budgetsim::report::choice::Choice;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sweep");
     run_sweep(
@@ -334,83 +336,123 @@ fn sweep_charts_name_the_best_point_and_the_held_field() {
             "fund.budget=5e7,1.2e8".as_ref(),
         ],
     );
-    // The expected answer, from sweep_comparison.csv (challenger stage_gated against
-    // the strongest baseline waterfall_rc, budget at its first value).
-    let mut r = csv::Reader::from_path(out.join("sweep_comparison.csv")).unwrap();
-    let h = r.headers().unwrap().clone();
-    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
-    let points: Vec<(String, f64, f64, f64)> = r
-        .records()
-        .map(|x| x.unwrap())
-        .filter(|x| {
-            &x[1] == "50000000"
-                && &x[col("model_a")] == "stage_gated"
-                && &x[col("model_b")] == "waterfall_rc"
-                && &x[col("metric")] == "net_value"
+    let read = |name: &str| -> (csv::StringRecord, Vec<csv::StringRecord>) {
+        let mut r = csv::Reader::from_path(out.join(name)).unwrap();
+        let h = r.headers().unwrap().clone();
+        let rows = r
+            .records()
+            .map(|x| x.unwrap())
+            .filter(|x| {
+                let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+                &x[c("model_a")] == "stage_gated"
+                    && &x[c("model_b")] == "waterfall_rc"
+                    && &x[c("metric")] == "net_value"
+            })
+            .collect();
+        (h, rows)
+    };
+    let (hc, comparison) = read("sweep_comparison.csv");
+    let (hg, choice) = read("sweep_choice.csv");
+    assert_eq!(comparison.len(), 8);
+    assert_eq!(choice.len(), 8);
+    let f = |h: &csv::StringRecord, r: &csv::StringRecord, n: &str| -> f64 {
+        let c = h.iter().position(|x| x == n).unwrap();
+        r[c].parse().unwrap_or(f64::NAN)
+    };
+    let g = |r: &csv::StringRecord, n: &str| -> String {
+        r[hg.iter().position(|x| x == n).unwrap()].to_string()
+    };
+    // The best point is the highest mean difference anywhere on the grid.
+    let best = (0..8)
+        .max_by(|&i, &j| {
+            f(&hc, &comparison[i], "mean_diff").total_cmp(&f(&hc, &comparison[j], "mean_diff"))
         })
-        .map(|x| {
-            let f = |n: &str| x[col(n)].parse::<f64>().unwrap();
-            // As people read it (`1`, not the CSV's `1.0`).
-            let label = budgetsim::report::style::parameter_text(Lang::En, &h[0], &x[0]);
-            (label, f("mean_diff"), f("ci_low"), f("ci_high"))
-        })
-        .collect();
-    assert_eq!(points.len(), 4);
-    let best = points
-        .iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let best_diff = f(&hc, &comparison[best], "mean_diff");
+    let mut behind = 0;
+    for (i, (c, r)) in comparison.iter().zip(&choice).enumerate() {
+        assert_eq!((&c[0], &c[1]), (&r[0], &r[1]), "same points, same order");
+        let standing = g(r, "standing");
+        if i == best {
+            assert_eq!(standing, "best");
+            continue;
+        }
+        let gap = f(&hg, r, "gap_to_best");
+        let (lo, hi) = (f(&hg, r, "gap_ci_low"), f(&hg, r, "gap_ci_high"));
+        assert!(
+            (gap - (best_diff - f(&hc, c, "mean_diff"))).abs() <= 1e-6 * best_diff.abs().max(1.0)
+        );
+        assert!(lo <= gap && gap <= hi);
+        assert_eq!(g(r, "paired"), "true");
+        assert_eq!(
+            standing,
+            if lo > 0.0 {
+                "behind"
+            } else {
+                "cannot_be_told_apart"
+            }
+        );
+        behind += usize::from(standing == "behind");
+        // Pairing removes the chance the two points share: the gap's CI is narrower
+        // than one built from the two points' own standard errors.
+        let se = |c: &csv::StringRecord| f(&hc, c, "se");
+        let unpaired = 1.96 * (se(c).powi(2) + se(&comparison[best]).powi(2)).sqrt();
+        assert!(
+            (hi - lo) / 2.0 < unpaired,
+            "point {i}: paired CI no narrower"
+        );
+    }
+    assert!(behind > 0, "60 portfolios tell no point apart");
+    // The report's reading of the file.
+    let read_choice = Choice::read(&out, "stage_gated", "waterfall_rc")
         .unwrap()
-        .clone();
-    let tied: Vec<String> = points
-        .iter()
-        .filter(|p| p.0 != best.0 && p.2 <= best.3 && best.2 <= p.3)
-        .map(|p| p.0.clone())
-        .collect();
-    let choice = best_difference(&out, Lang::En).unwrap().unwrap();
-    assert_eq!(choice.field, "models.stage_gated.hurdle");
-    assert_eq!(choice.best, best.0);
-    assert_eq!(choice.tied, tied);
-    assert_eq!(choice.held.as_deref(), Some("Fund budget = $50M"));
-    let svg = std::fs::read_to_string(out.join("charts/sweep-difference.svg")).unwrap();
-    assert!(svg.contains(&choice.sentence), "{}", choice.sentence);
-    assert!(
-        choice.sentence.starts_with(&format!(
-            "Best at Stage-gated (GOV.UK phases): hurdle (value / cost) = {}",
-            best.0
-        )),
-        "{}",
-        choice.sentence
+        .unwrap();
+    assert_eq!(read_choice.best, best);
+    let budget =
+        budgetsim::report::style::parameter_text(Lang::En, "fund.budget", &comparison[best][1]);
+    let hurdle = budgetsim::report::style::parameter_text(
+        Lang::En,
+        "models.stage_gated.hurdle",
+        &comparison[best][0],
     );
-    assert!(svg.contains(
-        "against Stage-gated (GOV.UK phases): hurdle (value / cost) at Fund budget = $50M"
-    ));
-    // The sweep report says which value to choose, as the chart does.
+    let scenario = budgetsim::scenario::load_file(&out.join("scenario.toml"), &[])
+        .unwrap()
+        .scenario;
+    let sentence = read_choice.sentence(&scenario, Lang::En);
+    assert!(
+        sentence.starts_with(&format!(
+            "best at Stage-gated (GOV.UK phases): hurdle (value / cost) = {hurdle}, Fund budget = {budget}"
+        )),
+        "{sentence}"
+    );
+    let svg = std::fs::read_to_string(out.join("charts/sweep-difference.svg")).unwrap();
+    let capital = format!("B{}", &sentence[1..]);
+    assert!(svg.contains(&capital), "{capital}");
+    assert!(svg.contains(&format!("hurdle (value / cost) at Fund budget = {budget}")));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Which value to choose"));
-    assert!(html.contains(&format!("{}, with Fund budget = $50M", choice.sentence)));
-    // Every per-model chart names the held field and the challenger's best point.
+    assert!(html.contains(&format!("{capital}.")));
+    assert!(html.contains("Behind the best point"));
+    // Every per-model chart says where the second field is held, and claims no best
+    // point of its own.
+    let budget_fr =
+        budgetsim::report::style::parameter_text(Lang::Fr, "fund.budget", &comparison[best][1]);
     for metric in Shown::Key.metrics() {
         let stem = format!("sweep-{}", metric.name().replace('_', "-"));
         let en = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
-        assert!(en.contains("at Fund budget = $50M"), "{stem}");
+        assert!(en.contains(&format!("at Fund budget = {budget}")), "{stem}");
+        assert!(!en.contains("best at"), "{stem}");
+        let fr = std::fs::read_to_string(out.join(format!("charts/fr/{stem}.svg"))).unwrap();
         assert!(
-            en.contains("Stage-gated (GOV.UK phases): best at"),
+            fr.contains(&format!("pour Budget du fonds = {budget_fr}")),
             "{stem}"
         );
-        let fr = std::fs::read_to_string(out.join(format!("charts/fr/{stem}.svg"))).unwrap();
-        assert!(fr.contains("pour Budget du fonds = 50\u{a0}M$"), "{stem}");
-        assert!(fr.contains("meilleur point\u{202f}:"), "{stem}");
     }
-    let fr = best_difference(&out, Lang::Fr).unwrap().unwrap();
-    assert!(
-        fr.sentence.starts_with("Meilleur point\u{202f}: "),
-        "{}",
-        fr.sentence
-    );
-    assert_eq!(fr.held.as_deref(), Some("Budget du fonds = 50\u{a0}M$"));
+    let fr = read_choice.sentence(&scenario, Lang::Fr);
+    assert!(fr.starts_with("meilleur point\u{202f}: "), "{fr}");
     let svg = std::fs::read_to_string(out.join("charts/fr/sweep-difference.svg")).unwrap();
-    assert!(svg.contains(&fr.sentence), "{}", fr.sentence);
-    // A one-field sweep holds nothing.
+    assert!(svg.contains(&format!("M{}", &fr[1..])), "{fr}");
+    // A one-field sweep holds nothing and names its points by value.
     let one = tmp.path().join("one");
     run_sweep(
         "30",
@@ -420,10 +462,12 @@ fn sweep_charts_name_the_best_point_and_the_held_field() {
             "models.stage_gated.hurdle=0.8,1.2".as_ref(),
         ],
     );
-    let choice = best_difference(&one, Lang::En).unwrap().unwrap();
-    assert_eq!(choice.held, None);
+    let c = Choice::read(&one, "stage_gated", "waterfall_rc")
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.held(&scenario, Lang::En), None);
     let svg = std::fs::read_to_string(one.join("charts/sweep-difference.svg")).unwrap();
-    assert!(!svg.contains(" at fund.budget"));
+    assert!(!svg.contains(" at Fund budget"));
 }
 
 #[test]

@@ -9,9 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{err, legend, png_and_svg, titled, with_legend_strip};
-use crate::analysis::{PointEstimate, SweepBest, best_point};
-use crate::metrics::{Better, Metric, Shown, Unit};
+use crate::metrics::{Metric, Shown, Unit};
 use crate::model::Text as ScenarioText;
+use crate::report::choice::{self, Choice};
 use crate::report::data::Csv;
 use crate::report::i18n::Lang;
 use crate::report::style::{self, LABEL, SIZE, colour, money, number, percent};
@@ -32,25 +32,34 @@ type Curve = Vec<(f64, f64, f64, f64)>;
 /// The first swept field's name and a curve per model (model name, curve).
 type Curves = (String, Vec<(String, Curve)>);
 
-/// The rows of a sweep table along its first swept field: those whose other swept
-/// fields (columns `1..n_axes`) hold the first row's values, each with the first field
-/// as a number. None when there is no swept field or the first is not numeric. A point
-/// at `inf` (a mechanism switched off) has no place on a numeric axis: it is left out
-/// of the curves (sweep.csv and the report's table keep it).
-fn along_first(t: &Csv, n_axes: usize) -> Option<Vec<(f64, &csv::StringRecord)>> {
+/// The rows of a sweep table along its first swept field, the other swept fields
+/// (columns `1..n_axes`) held at `held` (the values of the point to show, e.g. the best
+/// one; the first row's when None), each with the first field as a number. None when
+/// there is no swept field or the first is not numeric. A point at `inf` (a mechanism
+/// switched off) has no place on a numeric axis: it is left out of the curves
+/// (sweep.csv and the report's table keep it).
+fn along<'a>(
+    t: &'a Csv,
+    n_axes: usize,
+    held: Option<&[String]>,
+) -> Option<Vec<(f64, &'a csv::StringRecord)>> {
     let first = t.rows.first().filter(|_| n_axes > 0)?;
+    let at = |i: usize| {
+        held.and_then(|h| h.get(i))
+            .map_or(&first[i], String::as_str)
+    };
     let rows: Option<Vec<(f64, &csv::StringRecord)>> = t
         .rows
         .iter()
-        .filter(|r| (1..n_axes).all(|i| r[i] == first[i]))
+        .filter(|r| (1..n_axes).all(|i| &r[i] == at(i)))
         .map(|r| r[0].parse::<f64>().ok().map(|x| (x, r)))
         .collect();
     Some(rows?.into_iter().filter(|(x, _)| x.is_finite()).collect())
 }
 
-/// Curves per model for `metric` from a sweep.csv, and the first axis name; None when
-/// the first axis is not numeric.
-fn curves(t: &Csv, metric: &str) -> Result<Option<Curves>, String> {
+/// Curves per model for `metric` from a sweep.csv (other fields at `held`, see
+/// [`along`]), and the first axis name; None when the first axis is not numeric.
+fn curves(t: &Csv, metric: &str, held: Option<&[String]>) -> Result<Option<Curves>, String> {
     let (cm, cmet, cmean, clo, chi) = (
         t.col("model")?,
         t.col("metric")?,
@@ -58,7 +67,7 @@ fn curves(t: &Csv, metric: &str) -> Result<Option<Curves>, String> {
         t.col("ci_low")?,
         t.col("ci_high")?,
     );
-    let Some(rows) = along_first(t, cm) else {
+    let Some(rows) = along(t, cm, held) else {
         return Ok(None);
     };
     let mut out: Vec<(String, Curve)> = Vec::new();
@@ -170,17 +179,24 @@ fn draw<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
-/// Writes the sweep charts of run folder `dir` (from its sweep.csv and scenario.toml)
-/// into `charts/` (`charts/fr/` in French); returns the files written. Nothing is drawn
-/// when the first swept field is not numeric.
+/// Writes the sweep charts of run folder `dir` (from its sweep.csv, sweep_choice.csv
+/// and scenario.toml) into `charts/` (`charts/fr/` in French); returns the files
+/// written. Charts along the first swept field hold the others at the best point's
+/// values (sweep_choice.csv), or at their first value without one. Nothing is drawn
+/// along a first field that is not numeric.
 pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
     if !style::register() {
         return Err("cannot load the embedded font".into());
     }
     let (scenario, summaries, comparisons, names) = load(dir)?;
-    let mut files = render_heatmap(dir, &comparisons, langs, &names)?;
+    let choice = match (names.first(), names.get(1)) {
+        (Some(base), Some(other)) => Choice::read(dir, &other.0, &base.0)?,
+        _ => None,
+    };
+    let held = choice.as_ref().map(Choice::best_values);
+    let mut files = render_heatmap(dir, &scenario, &comparisons, langs, &names, choice.as_ref())?;
     for metric in metrics() {
-        let Some((axis, curves)) = curves(&summaries, metric.name())? else {
+        let Some((axis, curves)) = curves(&summaries, metric.name(), held)? else {
             return Ok(files);
         };
         let n_axes = summaries.col("model")?;
@@ -197,30 +213,12 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 .collect();
             let out = dir.join(crate::report::chart_dir(lang));
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let along = along_text(&summaries, n_axes, &axis, &scenario, lang);
+            let along = along_text(&summaries, n_axes, held, &scenario, lang);
             let axis_label = lang.field_in(&axis, Some(&scenario));
-            let mut title = lang.msg(
+            let title = lang.msg(
                 "t_sweep",
                 &[("metric", lang.metric(metric)), ("field", &along)],
             );
-            // The best point of the challenger (second in the order) for this metric.
-            let challenger = names.get(1).and_then(|(name, label)| {
-                let i = curves.iter().position(|(m, _)| m == name)?;
-                let b = best_of(&curves[i].1, &axis, metric.better(), lang)?;
-                Some((i, label.get(lang), b))
-            });
-            let mut mark = None;
-            if let Some((i, label, b)) = challenger {
-                let said = lang.msg(
-                    "sweep_best_of",
-                    &[
-                        ("model", label),
-                        ("best", &best_text(&b, &axis, &scenario, lang)),
-                    ],
-                );
-                title = format!("{title}. {said}");
-                mark = Some((i, b.index));
-            }
             let fmt = |x: f64| match metric.kind() {
                 Unit::Share => percent(lang, x, 0),
                 Unit::Dollars => money(lang, x),
@@ -235,7 +233,7 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
                 &labels,
                 &fmt,
                 lang,
-                mark
+                None
             )));
         }
     }
@@ -245,6 +243,7 @@ pub fn render_all(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
         &comparisons,
         langs,
         &names,
+        choice.as_ref(),
     )?);
     Ok(files)
 }
@@ -290,126 +289,51 @@ fn load(
 }
 
 /// `axis`, followed, when the table has other swept fields (columns `1..n_axes`), by
-/// the values they are held at along it (their first): "hurdle at fund.budget = $50M".
+/// the values they are held at along it (`held`, or the first row's): "hurdle at
+/// fund.budget = $50M".
 fn along_text(
     t: &Csv,
     n_axes: usize,
-    axis: &str,
+    held: Option<&[String]>,
     s: &crate::model::Scenario,
     lang: Lang,
 ) -> String {
-    match held(t, n_axes, s, lang) {
-        Some(h) => format!(
-            "{} {}",
-            lang.field_in(axis, Some(s)),
-            lang.msg("sweep_at", &[("held", &h)])
-        ),
-        None => lang.field_in(axis, Some(s)),
-    }
-}
-
-/// The other swept fields at their first value ("fund.budget = $50M"), or None for a
-/// one-field sweep.
-fn held(t: &Csv, n_axes: usize, s: &crate::model::Scenario, lang: Lang) -> Option<String> {
-    let first = t.rows.first().filter(|_| n_axes > 1)?;
-    let parts: Vec<String> = (1..n_axes)
-        .map(|i| {
-            let field = &t.header[i];
-            format!(
-                "{} = {}",
-                lang.field_in(field, Some(s)),
-                style::parameter_text(lang, field, &first[i])
-            )
-        })
-        .collect();
-    Some(parts.join(lang.t("list_sep")))
-}
-
-/// The best point of `curve` for a quantity whose better direction is `better`, with
-/// the points as labelled on the chart (exact swept values).
-fn best_of(curve: &Curve, axis: &str, better: Better, lang: Lang) -> Option<SweepBest> {
-    let points: Vec<PointEstimate> = curve
-        .iter()
-        .map(|&(x, mean, lo, hi)| PointEstimate {
-            label: style::parameter_text(lang, axis, &x.to_string()),
-            mean,
-            ci: (lo, hi),
-        })
-        .collect();
-    best_point(&points, better)
-}
-
-/// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (95% CIs overlap)".
-fn best_text(b: &SweepBest, axis: &str, s: &crate::model::Scenario, lang: Lang) -> String {
-    let axis = &lang.field_in(axis, Some(s));
-    if b.tied.is_empty() {
-        lang.msg("sweep_best_alone", &[("field", axis), ("value", &b.best)])
-    } else {
-        let tied = b.tied.join(lang.t("list_sep"));
-        lang.msg(
-            "sweep_best",
-            &[("field", axis), ("value", &b.best), ("tied", &tied)],
-        )
+    let axes = &t.header[..n_axes];
+    let first: Vec<String> = t
+        .rows
+        .first()
+        .map(|r| (0..n_axes).map(|i| r[i].to_string()).collect())
+        .unwrap_or_default();
+    let values = held.unwrap_or(&first);
+    let field = lang.field_in(&axes[0], Some(s));
+    match (values.len() == n_axes)
+        .then(|| choice::held_text(axes, values, s, lang))
+        .flatten()
+    {
+        Some(h) => format!("{field} {}", lang.msg("sweep_at", &[("held", &h)])),
+        None => field,
     }
 }
 
 /// `s` with its first letter in capitals (a clause that starts a sentence).
-fn capitalised(s: &str) -> String {
+pub fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-/// Which value of the first swept field to choose for the challenger's paired
-/// net-value difference against the baseline (other swept fields at their first
-/// value), as the sweep report can state it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Choice {
-    /// The first swept field (its path).
-    pub field: String,
-    /// The other swept fields at the values the choice holds them at ("fund.budget =
-    /// $50M"), or None for a one-field sweep.
-    pub held: Option<String>,
-    /// The best value, written for people in the language asked for.
-    pub best: String,
-    /// The values that cannot be told apart from it (95% CIs overlap), in axis order.
-    pub tied: Vec<String>,
-    /// The sentence the difference chart's title ends with ("Best at hurdle = 1.25;
-    /// 1, 1.5 cannot be told apart from it (95% CIs overlap)").
-    pub sentence: String,
-}
-
-/// The best point of a sweep folder's paired net-value difference (challenger minus
-/// the strongest baseline) along its first swept field, and the points that cannot be
-/// told apart from it ([`best_point`]), in `lang`. None when there is no pair to
-/// compare or the first field is not numeric.
-pub fn best_difference(dir: &Path, lang: Lang) -> Result<Option<Choice>, String> {
-    let (scenario, _, comparisons, names) = load(dir)?;
-    let (Some(base), Some(other)) = (names.first(), names.get(1)) else {
-        return Ok(None);
-    };
-    let Some((field, curve)) = difference(&comparisons, &base.0, &other.0)? else {
-        return Ok(None);
-    };
-    let Some(b) = best_of(&curve[0].1, &field, Metric::NetValue.better(), lang) else {
-        return Ok(None);
-    };
-    Ok(Some(Choice {
-        held: held(&comparisons, comparisons.col("model_a")?, &scenario, lang),
-        best: b.best.clone(),
-        tied: b.tied.clone(),
-        sentence: capitalised(&best_text(&b, &field, &scenario, lang)),
-        field,
-    }))
-}
-
 /// The challenger's paired net-value difference against the baseline along the first
-/// swept field (other fields at their first value), from sweep_comparison.csv; None
+/// swept field (other fields at `held`, see [`along`]), from sweep_comparison.csv; None
 /// when that field is not numeric.
-fn difference(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Curves>, String> {
+fn difference(
+    t: &Csv,
+    baseline: &str,
+    challenger: &str,
+    held: Option<&[String]>,
+) -> Result<Option<Curves>, String> {
     let (ca, cb, cm) = (t.col("model_a")?, t.col("model_b")?, t.col("metric")?);
     let (cd, clo, chi) = (t.col("mean_diff")?, t.col("ci_low")?, t.col("ci_high")?);
-    let Some(rows) = along_first(t, ca) else {
+    let Some(rows) = along(t, ca, held) else {
         return Ok(None);
     };
     let mut curve: Curve = rows
@@ -425,34 +349,38 @@ fn difference(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Curves
 }
 
 /// Writes `charts/sweep-difference.{png,svg}` (and French): the second model's paired
-/// net-value difference against the first along the first swept field, with its 95% CI.
-/// Chance common to both models cancels in a paired difference, so this is the chart
-/// that says where along the sweep the challenger gains most.
+/// net-value difference against the first along the first swept field, with its 95% CI,
+/// the other fields at the best point's values; the title says which point to choose
+/// (sweep_choice.csv). Chance common to both models cancels in a paired difference, so
+/// this is the chart that says where along the sweep the challenger gains most.
 fn render_difference(
     dir: &Path,
     scenario: &crate::model::Scenario,
     comparisons: &Csv,
     langs: &[Lang],
     labels: &[(String, ScenarioText)],
+    choice: Option<&Choice>,
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
     };
-    let Some((axis, curve)) = difference(comparisons, &base.0, &other.0)? else {
+    let held = choice.map(Choice::best_values);
+    let Some((axis, curve)) = difference(comparisons, &base.0, &other.0, held)? else {
         return Ok(Vec::new());
     };
+    // The best point is on this curve: it is drawn through the best point's values.
+    let best_x = held.and_then(|v| v[0].parse::<f64>().ok());
+    let mark = best_x
+        .and_then(|x| curve[0].1.iter().position(|p| p.0 == x))
+        .filter(|_| choice.is_some_and(|c| !c.flat()))
+        .map(|j| (0, j));
     let mut files = Vec::new();
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (other_label, base_label) = (other.1.get(lang), base.1.get(lang));
-        let along = along_text(
-            comparisons,
-            comparisons.col("model_a")?,
-            &axis,
-            scenario,
-            lang,
-        );
+        let n_axes = comparisons.col("model_a")?;
+        let along = along_text(comparisons, n_axes, held, scenario, lang);
         let axis_label = lang.field_in(&axis, Some(scenario));
         let mut title = lang.msg(
             "t_sweep_difference",
@@ -462,14 +390,9 @@ fn render_difference(
                 ("field", &along),
             ],
         );
-        let best = best_of(&curve[0].1, &axis, Metric::NetValue.better(), lang);
-        if let Some(b) = &best {
-            title = format!(
-                "{title}. {}",
-                capitalised(&best_text(b, &axis, scenario, lang))
-            );
+        if let Some(c) = choice.filter(|c| !c.flat()) {
+            title = format!("{title}. {}", capitalised(&c.sentence(scenario, lang)));
         }
-        let mark = best.map(|b| (0, b.index));
         let label = vec![lang.msg(
             "difference",
             &[("challenger", other_label), ("baseline", base_label)],
@@ -548,10 +471,14 @@ fn grid(t: &Csv, baseline: &str, challenger: &str) -> Result<Option<Grid>, Strin
     Ok((!g.xs.is_empty()).then_some(g))
 }
 
+/// Draws grid `g`; `desc` names its fields (x, y) for people, and `best` is the cell
+/// (x, y) of the best point, framed and marked.
 fn draw_grid<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     g: &Grid,
+    desc: (&str, &str),
+    best: Option<(usize, usize)>,
     lang: Lang,
 ) -> Result<(), String> {
     let area = titled(root, title)?;
@@ -583,8 +510,8 @@ fn draw_grid<DB: DrawingBackend>(
         .disable_mesh()
         .x_labels(nx)
         .y_labels(ny)
-        .x_desc(&g.x_name)
-        .y_desc(&g.y_name)
+        .x_desc(desc.0)
+        .y_desc(desc.1)
         .x_label_formatter(&|x| name(&g.xs, &g.x_name, *x))
         .y_label_formatter(&|y| name(&g.ys, &g.y_name, *y))
         .label_style(("sans-serif", LABEL))
@@ -617,16 +544,41 @@ fn draw_grid<DB: DrawingBackend>(
                 .map_err(err)?;
         }
     }
+    if let Some((i, j)) = best {
+        let (x, y) = (i as f64, j as f64);
+        let inset = 0.03;
+        chart
+            .draw_series([Rectangle::new(
+                [
+                    (x - 0.5 + inset, y - 0.5 + inset),
+                    (x + 0.5 - inset, y + 0.5 - inset),
+                ],
+                BLACK.stroke_width(3),
+            )])
+            .map_err(err)?;
+        let font = ("sans-serif", LABEL)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        chart
+            .draw_series([EmptyElement::at((x, y + 0.5 - inset))
+                + Text::new(lang.t("sweep_best_mark"), (0, 6), font)])
+            .map_err(err)?;
+    }
     root.present().map_err(err)
 }
 
 /// Writes `charts/sweep-heatmap.{png,svg}` (and French) for a two-field grid: the
-/// challenger's paired net-value difference against the baseline at every point.
+/// challenger's paired net-value difference against the baseline at every point, the
+/// best point (sweep_choice.csv) framed.
 fn render_heatmap(
     dir: &Path,
+    scenario: &crate::model::Scenario,
     comparisons: &Csv,
     langs: &[Lang],
     labels: &[(String, ScenarioText)],
+    choice: Option<&Choice>,
 ) -> Result<Vec<PathBuf>, String> {
     let (Some(base), Some(other)) = (labels.first(), labels.get(1)) else {
         return Ok(Vec::new());
@@ -634,6 +586,12 @@ fn render_heatmap(
     let Some(g) = grid(comparisons, &base.0, &other.0)? else {
         return Ok(Vec::new());
     };
+    let best = choice.filter(|c| !c.flat()).and_then(|c| {
+        let v = c.best_values();
+        let i = g.xs.iter().position(|x| *x == v[0])?;
+        let j = g.ys.iter().position(|y| *y == v[1])?;
+        Some((i, j))
+    });
     let mut files = Vec::new();
     for &lang in langs {
         let out = dir.join(crate::report::chart_dir(lang));
@@ -645,8 +603,12 @@ fn render_heatmap(
                 ("baseline", base.1.get(lang)),
             ],
         );
+        let desc = (
+            lang.field_in(&g.x_name, Some(scenario)),
+            lang.field_in(&g.y_name, Some(scenario)),
+        );
         files.extend(png_and_svg!(out, "sweep-heatmap", SIZE, &title, |root| {
-            draw_grid(&root, &title, &g, lang)
+            draw_grid(&root, &title, &g, (&desc.0, &desc.1), best, lang)
         }));
     }
     Ok(files)

@@ -229,6 +229,21 @@ field-dist-min = minimum
 field-dist-mode = most likely
 field-dist-max = maximum
 field-dist-value = constant
+
+# Values of the fields that take a word, as people read them (sweep tables and charts).
+choice-commitment-project = whole project at selection
+choice-commitment-stage = one stage at a time
+choice-selection-rank = best value per dollar first
+choice-selection-arrival = first come, first served
+choice-cost_basis-planned = plan as written
+choice-cost_basis-reference_class = reference-class forecast
+choice-pipeline-finish_first = ideas under way first
+choice-pipeline-first_fit = whatever fits starts
+choice-reserve-none = nothing set aside
+choice-reserve-next_stage = next stage set aside
+choice-reserve-plan = every remaining stage set aside
+choice-true = yes
+choice-false = no
 sens_no_flip = No move flips the answer: { $ahead } stays ahead of { $behind } at every low and high value.
 sens_no_flip_above = No move flips the answer: { $ahead } stays above { $behind } at every low and high value.
 sens_tie = No answer to flip: { $challenger } and { $baseline } tie with every parameter as in the scenario.
@@ -259,14 +274,17 @@ c_tornado = Each bar runs from the difference with the input at its low value to
 
 # Sweep charts: the best point and the fields held.
 sweep_at = at { $held }
-sweep_best = best at { $field } = { $value }; { $tied } cannot be told apart from it (95% CIs overlap)
-sweep_best_alone = best at { $field } = { $value }, ahead of every other point (95% CIs apart)
-sweep_best_of = { $model }: { $best }
+sweep_best = best at { $point }; { $tied } cannot be told apart from it (the 95% CI of the gap to it includes zero)
+sweep_best_grid = best at { $point }; the points ({ $fields }) = { $tied } cannot be told apart from it (the 95% CI of the gap to it includes zero)
+sweep_best_alone = best at { $point }, ahead of every other point (the 95% CI of each gap to it lies above zero)
 sweep_best_mark = best
+sweep_tied_mark = cannot be told apart
 list_sep = {", "}
+point_sep = {", "}
+sweep_more = { $named } and { $count } other points
 sweep_choice_heading = Which value to choose
 sweep_choice = { $sentence }.
-sweep_choice_held = { $sentence }, with { $held } (the other swept fields at their first value).
+sweep_gap = Behind the best point (95% CI of the paired gap)
 
 # Mechanisms of the model (explain).
 mech-misfits = Ideas that meet no real need

@@ -229,6 +229,21 @@ field-dist-min = minimum
 field-dist-mode = valeur la plus probable
 field-dist-max = maximum
 field-dist-value = constante
+
+# Valeurs des champs qui prennent un mot, telles qu’on les lit (tableaux et graphiques de balayage).
+choice-commitment-project = tout le projet à la sélection
+choice-commitment-stage = une étape à la fois
+choice-selection-rank = meilleure valeur par dollar d’abord
+choice-selection-arrival = premier arrivé, premier servi
+choice-cost_basis-planned = plan tel qu’il est écrit
+choice-cost_basis-reference_class = prévision par catégorie de référence
+choice-pipeline-finish_first = idées en cours d’abord
+choice-pipeline-first_fit = démarrage de tout ce qui entre dans le budget
+choice-reserve-none = aucune réserve
+choice-reserve-next_stage = réserve pour l’étape suivante
+choice-reserve-plan = réserve pour toutes les étapes restantes
+choice-true = oui
+choice-false = non
 sens_no_flip = Aucun déplacement ne renverse la réponse : { $ahead } reste devant { $behind } à chaque valeur basse et haute.
 sens_no_flip_above = Aucun déplacement ne renverse la réponse : { $ahead } reste au-dessus de { $behind } à chaque valeur basse et haute.
 sens_tie = Aucune réponse à renverser : { $challenger } et { $baseline } sont à égalité avec chaque paramètre tel que dans le scénario.
@@ -259,14 +274,17 @@ c_tornado = Chaque barre va de l’écart avec la donnée à sa valeur basse à 
 
 # Graphiques de balayage : le meilleur point et les champs fixés.
 sweep_at = pour { $held }
-sweep_best = meilleur point : { $field } = { $value } ; impossible de le distinguer de { $tied } (IC à 95 % qui se chevauchent)
-sweep_best_alone = meilleur point : { $field } = { $value }, devant tous les autres (IC à 95 % disjoints)
-sweep_best_of = { $model } : { $best }
+sweep_best = meilleur point : { $point } ; impossible de le distinguer de { $tied } (l’IC à 95 % de l’écart avec lui inclut zéro)
+sweep_best_grid = meilleur point : { $point } ; impossible de le distinguer des points ({ $fields }) = { $tied } (l’IC à 95 % de l’écart avec lui inclut zéro)
+sweep_best_alone = meilleur point : { $point }, devant tous les autres (l’IC à 95 % de chaque écart avec lui est au-dessus de zéro)
 sweep_best_mark = meilleur
+sweep_tied_mark = impossible à distinguer
 list_sep = {" ; "}
+point_sep = {", "}
+sweep_more = { $named } et { $count } autres points
 sweep_choice_heading = Quelle valeur choisir
 sweep_choice = { $sentence }.
-sweep_choice_held = { $sentence }, avec { $held } (les autres champs balayés à leur première valeur).
+sweep_gap = Écart avec le meilleur point (IC à 95 % de l’écart apparié)
 
 # Mécanismes du modèle (explain).
 mech-misfits = Idées sans besoin réel

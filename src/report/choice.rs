@@ -1,0 +1,184 @@
+//! Which point of a sweep to choose, as `sweep_choice.csv` records it (the grid's best
+//! point for the challenger's paired net-value difference against the baseline, and
+//! each point's gap to it), put into words for the sweep report and chart titles.
+
+use std::path::Path;
+
+use super::data::Csv;
+use super::i18n::Lang;
+use super::style::parameter_text;
+use crate::analysis::Standing;
+use crate::model::Scenario;
+
+/// Tied points named in a sentence before the rest are counted ("and 4 other points").
+const NAMED: usize = 5;
+
+/// One point of the grid against the best one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointGap {
+    /// Swept values as written in the folder's tables, in axis order.
+    pub values: Vec<String>,
+    /// Best minus this point's mean difference (0 for the best point).
+    pub gap: f64,
+    /// 95% CI of the gap (NaN for the best point).
+    pub ci: (f64, f64),
+    /// Where the point stands.
+    pub standing: Standing,
+}
+
+/// The choice for one pair of models over a whole sweep grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// Swept fields (paths), in axis order.
+    pub axes: Vec<String>,
+    /// Every point, in the grid's order.
+    pub points: Vec<PointGap>,
+    /// Position of the best point in `points`.
+    pub best: usize,
+}
+
+impl Choice {
+    /// Reads the choice of `challenger` against `baseline` from the folder's
+    /// `sweep_choice.csv`. None when the folder has no such file (written before it
+    /// existed) or no point has a defined difference.
+    pub fn read(dir: &Path, challenger: &str, baseline: &str) -> Result<Option<Choice>, String> {
+        if !dir.join("sweep_choice.csv").is_file() {
+            return Ok(None);
+        }
+        let t = Csv::read(dir, "sweep_choice.csv")?;
+        let (ca, cb, cg, clo, chi, cs) = (
+            t.col("model_a")?,
+            t.col("model_b")?,
+            t.col("gap_to_best")?,
+            t.col("gap_ci_low")?,
+            t.col("gap_ci_high")?,
+            t.col("standing")?,
+        );
+        let axes = t.header[..ca].to_vec();
+        let mut points = Vec::new();
+        for r in t
+            .rows
+            .iter()
+            .filter(|r| &r[ca] == challenger && &r[cb] == baseline)
+        {
+            let standing = Standing::parse(&r[cs]).ok_or_else(|| {
+                format!(
+                    "sweep_choice.csv: `{}` is not a standing (best, cannot_be_told_apart, behind or undefined)",
+                    &r[cs]
+                )
+            })?;
+            points.push(PointGap {
+                values: (0..ca).map(|i| r[i].to_string()).collect(),
+                gap: t.f(r, cg),
+                ci: (t.f(r, clo), t.f(r, chi)),
+                standing,
+            });
+        }
+        let best = points.iter().position(|p| p.standing == Standing::Best);
+        Ok(best.map(|best| Choice { axes, points, best }))
+    }
+
+    /// Whether every point with a defined difference has the best one's: nothing to
+    /// choose between (the swept fields do not touch the compared pair).
+    pub fn flat(&self) -> bool {
+        self.points
+            .iter()
+            .all(|p| p.standing == Standing::Undefined || p.gap == 0.0)
+    }
+
+    /// The best point's swept values.
+    pub fn best_values(&self) -> &[String] {
+        &self.points[self.best].values
+    }
+
+    /// The points that cannot be told apart from the best, in grid order.
+    pub fn tied(&self) -> impl Iterator<Item = &PointGap> {
+        self.points.iter().filter(|p| p.standing == Standing::Tied)
+    }
+
+    /// A point's values as people read them: "1.25" for a one-field sweep, "(1.25,
+    /// $50M)" for a grid.
+    fn values_text(&self, values: &[String], lang: Lang) -> String {
+        let parts: Vec<String> = self
+            .axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| parameter_text(lang, a, v))
+            .collect();
+        match parts.as_slice() {
+            [one] => one.clone(),
+            _ => format!("({})", parts.join(lang.t("list_sep"))),
+        }
+    }
+
+    /// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (...)", or for a
+    /// grid "best at hurdle = 1.25, budget = $50M; the points (hurdle, budget) = (1,
+    /// $50M), ... cannot be told apart from it", naming at most [`NAMED`] tied points
+    /// and counting the rest.
+    pub fn sentence(&self, s: &Scenario, lang: Lang) -> String {
+        let fields: Vec<String> = self
+            .axes
+            .iter()
+            .map(|a| lang.field_in(a, Some(s)))
+            .collect();
+        let point = fields
+            .iter()
+            .zip(&self.axes)
+            .zip(self.best_values())
+            .map(|((f, a), v)| format!("{f} = {}", parameter_text(lang, a, v)))
+            .collect::<Vec<_>>()
+            .join(lang.t("list_sep"));
+        let tied: Vec<String> = self
+            .tied()
+            .map(|p| self.values_text(&p.values, lang))
+            .collect();
+        if tied.is_empty() {
+            return lang.msg("sweep_best_alone", &[("point", &point)]);
+        }
+        let sep = if self.axes.len() == 1 {
+            lang.t("list_sep")
+        } else {
+            lang.t("point_sep")
+        };
+        let mut named = tied[..tied.len().min(NAMED)].join(sep);
+        if tied.len() > NAMED {
+            let more = (tied.len() - NAMED).to_string();
+            named = lang.msg("sweep_more", &[("named", &named), ("count", &more)]);
+        }
+        if self.axes.len() == 1 {
+            lang.msg("sweep_best", &[("point", &point), ("tied", &named)])
+        } else {
+            let fields = fields.join(lang.t("list_sep"));
+            lang.msg(
+                "sweep_best_grid",
+                &[("point", &point), ("fields", &fields), ("tied", &named)],
+            )
+        }
+    }
+
+    /// The best point's values of the swept fields after the first ("fund.budget =
+    /// $50M"): where a chart along the first field is drawn. None for a one-field sweep.
+    pub fn held(&self, s: &Scenario, lang: Lang) -> Option<String> {
+        held_text(&self.axes, self.best_values(), s, lang)
+    }
+}
+
+/// The values of the swept fields after the first, as people read them ("fund.budget
+/// = $50M"); None for a one-field sweep.
+pub fn held_text(axes: &[String], values: &[String], s: &Scenario, lang: Lang) -> Option<String> {
+    if axes.len() < 2 {
+        return None;
+    }
+    let parts: Vec<String> = axes[1..]
+        .iter()
+        .zip(&values[1..])
+        .map(|(a, v)| {
+            format!(
+                "{} = {}",
+                lang.field_in(a, Some(s)),
+                parameter_text(lang, a, v)
+            )
+        })
+        .collect();
+    Some(parts.join(lang.t("list_sep")))
+}
