@@ -527,13 +527,17 @@ pub fn read_csv(path: &Path) -> Result<Table, String> {
         col("baseline")?,
         col("challenger")?,
     );
+    let records = r
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(&e))?;
+    crate::export::cell::check_numbers(path, &header, &records)?;
     let mut t = Table {
         baseline: String::new(),
         challenger: String::new(),
         rows: Vec::new(),
     };
-    for rec in r.records() {
-        let rec = rec.map_err(|e| fail(&e))?;
+    for rec in records {
         let text = |c: usize| crate::export::cell::unprotect(rec.get(c).unwrap_or_default());
         let num = |c: usize| text(c).parse::<f64>().unwrap_or(f64::NAN);
         let part = Part::from_name(text(cm))

@@ -160,8 +160,12 @@ pub struct Row {
     pub at_low: Paired,
     /// Challenger minus baseline at the high value.
     pub at_high: Paired,
-    /// Where the answer flips within the range tried, if it does, found by bisection.
+    /// Where the answer flips within the range tried, if it does, found by bisection;
+    /// when both ends flip it, the crossing nearer the scenario's value.
     pub break_even: Option<BreakEven>,
+    /// When both ends flip the answer (a difference that changes sign twice), the
+    /// crossing at the other end, found the same way.
+    pub other_break_even: Option<BreakEven>,
 }
 
 impl Row {
@@ -177,6 +181,12 @@ impl Row {
     /// [`run`] then narrows by bisection). When both ends flip (a difference that
     /// changes sign twice), the crossing nearer the scenario's value.
     pub fn linear_break_even(&self, base: f64) -> Option<BreakEven> {
+        self.linear_break_evens(base).into_iter().next()
+    }
+
+    /// Every crossing [`Row::linear_break_even`] could give: none, one, or one at each
+    /// end, the nearer to the scenario's value first.
+    pub fn linear_break_evens(&self, base: f64) -> Vec<BreakEven> {
         let p = &self.parameter;
         let crossing = |end: End, x: f64, d: f64| {
             // Opposite signs (a zero difference at an end counts as a flip there).
@@ -190,12 +200,11 @@ impl Row {
         let low = crossing(End::Low, p.low, self.at_low.mean_diff);
         let high = crossing(End::High, p.high, self.at_high.mean_diff);
         match (low, high) {
-            (Some(l), Some(h)) => Some(if (l.value - p.base).abs() <= (h.value - p.base).abs() {
-                l
-            } else {
-                h
-            }),
-            (l, h) => l.or(h),
+            (Some(l), Some(h)) if (l.value - p.base).abs() <= (h.value - p.base).abs() => {
+                vec![l, h]
+            }
+            (Some(l), Some(h)) => vec![h, l],
+            (l, h) => l.or(h).into_iter().collect(),
         }
     }
 }
@@ -582,18 +591,12 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 leave("an on/off switch: compare both settings with --sweep".into());
                 continue;
             }
-            Value::String(_)
-                if path == "name"
-                    || path == "description"
-                    || path.ends_with(".label")
-                    || path.ends_with(".name") =>
-            {
-                continue;
-            }
-            Value::String(_) => {
+            Value::String(_) if crate::scenario::fields::is_choice(&path) => {
                 leave("a choice, not a number: compare the options with --sweep".into());
                 continue;
             }
+            // Free text (names, labels, descriptions, classification) is no input.
+            Value::String(_) => continue,
             _ => continue,
         };
         if let Some(reason) = fixed_reason(&path) {
@@ -806,14 +809,20 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Table {
                 at_low: difference(&m.scenarios[0], plan.metric, n, progress),
                 at_high: difference(&m.scenarios[1], plan.metric, n, progress),
                 break_even: None,
+                other_break_even: None,
             };
-            row.break_even = row.linear_break_even(base.mean_diff).map(|guess| {
-                let at_end = match guess.end {
-                    End::Low => row.at_low.mean_diff,
-                    End::High => row.at_high.mean_diff,
-                };
-                bisect(plan, m, (base.mean_diff, guess.end, at_end), progress)
-            });
+            let mut found = row
+                .linear_break_evens(base.mean_diff)
+                .into_iter()
+                .map(|guess| {
+                    let at_end = match guess.end {
+                        End::Low => row.at_low.mean_diff,
+                        End::High => row.at_high.mean_diff,
+                    };
+                    bisect(plan, m, (base.mean_diff, guess.end, at_end), progress)
+                });
+            row.break_even = found.next();
+            row.other_break_even = found.next();
             row
         })
         .collect();
@@ -898,6 +907,8 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
         "baseline",
         "challenger",
         "diff_base",
+        "diff_base_ci_low",
+        "diff_base_ci_high",
         "diff_low",
         "diff_low_ci_low",
         "diff_low_ci_high",
@@ -909,6 +920,7 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
         "flips_at",
         "break_even",
         "kind",
+        "other_break_even",
     ])?;
     for (i, r) in t.rows.iter().enumerate() {
         let flip = r.break_even;
@@ -923,6 +935,8 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
             plan.baseline.1.clone(),
             plan.challenger.1.clone(),
             t.base.mean_diff.to_string(),
+            t.base.ci_low.to_string(),
+            t.base.ci_high.to_string(),
             r.at_low.mean_diff.to_string(),
             r.at_low.ci_low.to_string(),
             r.at_low.ci_high.to_string(),
@@ -931,9 +945,15 @@ pub fn write_csv(plan: &Plan, t: &Table, path: &std::path::Path) -> std::io::Res
             r.at_high.ci_high.to_string(),
             r.swing().to_string(),
             plan.portfolios.to_string(),
-            flip.map_or(String::new(), |b| b.end.name().to_string()),
+            match (flip, r.other_break_even) {
+                (Some(_), Some(_)) => "both".to_string(),
+                (Some(b), None) => b.end.name().to_string(),
+                _ => String::new(),
+            },
             flip.map_or(String::new(), |b| tidy(b.value).to_string()),
             r.parameter.kind.name().to_string(),
+            r.other_break_even
+                .map_or(String::new(), |b| tidy(b.value).to_string()),
         ])?;
     }
     w.finish()
@@ -981,6 +1001,7 @@ mod tests {
             at_low: diff(at_low),
             at_high: diff(at_high),
             break_even: None,
+            other_break_even: None,
         }
     }
 
@@ -1004,6 +1025,14 @@ mod tests {
         let both = row(0.0, 1.2, -10.0, -10.0).linear_break_even(10.0).unwrap();
         assert_eq!(both.end, End::High);
         assert!((both.value - 1.1).abs() < 1e-12);
+        // ...and the other end's is kept too, after it.
+        let all = row(0.0, 1.2, -10.0, -10.0).linear_break_evens(10.0);
+        assert_eq!(
+            all.iter().map(|b| b.end).collect::<Vec<_>>(),
+            [End::High, End::Low]
+        );
+        assert!((all[1].value - 0.5).abs() < 1e-12);
+        assert_eq!(row(0.5, 3.0, 20.0, -30.0).linear_break_evens(10.0).len(), 1);
         // No difference to flip.
         assert_eq!(row(0.0, 2.0, -1.0, 1.0).linear_break_even(0.0), None);
     }

@@ -3,7 +3,7 @@
 //!
 //! Conventions: non-finite values (a ratio with nothing to divide) are left out and `n`
 //! says how many remain; sd is the sample sd (n - 1); se = sd / sqrt(n); the 95% CI is
-//! mean +- 1.96 se; quantiles interpolate linearly between order statistics (type 7).
+//! mean +- 1.96 se (undefined for a single value); quantiles interpolate linearly between order statistics (type 7).
 
 use serde::Serialize;
 
@@ -124,7 +124,8 @@ pub fn summarize(xs: &[f64]) -> Summary {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     let n = v.len();
     let (mean, sd) = mean_sd(&v);
-    let se = if n > 0 {
+    // One value says nothing of the spread: its mean has no standard error or CI.
+    let se = if n > 1 {
         sd / (n as f64).sqrt()
     } else {
         f64::NAN
@@ -229,7 +230,12 @@ pub fn paired_moments(a: &[f64], b: &[f64], better: Better) -> Paired {
     } else {
         0.0
     };
-    let se = sd / (n as f64).sqrt();
+    // One pair says nothing of the spread: no standard error or CI.
+    let se = if n > 1 {
+        sd / (n as f64).sqrt()
+    } else {
+        f64::NAN
+    };
     Paired {
         mean_diff: mean,
         se,
@@ -252,6 +258,19 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 0.0), 1.0);
         assert_eq!(quantile_sorted(&v, 1.0), 4.0);
         assert!((quantile_sorted(&v, 0.05) - 1.15).abs() < 1e-12);
+    }
+
+    /// A single portfolio gives a mean but no interval: "[$5M, $5M]" would claim a
+    /// certainty one draw cannot give.
+    #[test]
+    fn one_value_has_no_confidence_interval() {
+        let s = summarize(&[5.0, f64::NAN]);
+        assert_eq!((s.n, s.mean), (1, 5.0));
+        assert!(s.se.is_nan() && s.ci_low.is_nan() && s.ci_high.is_nan());
+        let p = paired(&[5.0], &[3.0], Better::Higher);
+        assert_eq!(p.mean_diff, 2.0);
+        assert!(p.ci_low.is_nan() && p.ci_high.is_nan());
+        assert!(summarize(&[1.0, 2.0]).ci_low.is_finite());
     }
 
     #[test]

@@ -42,12 +42,12 @@ pub(super) fn run_explain(
     status: &Status,
 ) -> crate::explain::Explanation {
     status.say(&format!(
-        "explaining {} minus {}: {} mechanisms, {} on/off combinations of {} portfolios",
+        "explaining {} minus {}: {} mechanisms, {} on/off combinations of {}",
         plan.challenger.1,
         plan.baseline.1,
         plan.mechanisms.len(),
         plan.subsets(),
-        plan.portfolios
+        super::terminal::count(plan.portfolios, "portfolio")
     ));
     let bar = progress_bar(common, plan.subsets() * plan.portfolios, "portfolios");
     let explanation = pool.install(|| crate::explain::run(plan, &|k| bar.inc(k)));
@@ -90,7 +90,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<(), AppError> {
         clock,
         simulate_seconds,
         portfolios: n,
-        verb: "explain",
+        kind: crate::export::manifest::FolderKind::Explain,
         options: vec![
             format!(
                 "--models {}",
@@ -116,12 +116,12 @@ pub(super) fn render_explain(plan: &crate::explain::Plan, t: &crate::explain::Ta
     let m = Metric::NetValue;
     let mut out = format!(
         "Where the net-value difference comes from: {} minus {}\n\
-         Shapley values over all {} on/off combinations of {} mechanisms, {} portfolios each, same seed throughout\n\n",
+         Shapley values over all {} on/off combinations of {} mechanisms, {} each, same seed throughout\n\n",
         plan.challenger.1,
         plan.baseline.1,
         plan.subsets(),
         plan.mechanisms.len(),
-        plan.portfolios,
+        super::terminal::count(plan.portfolios, "portfolio"),
     );
     out += &format!(
         "{:<38} {:>13} {:>26} {:>7}\n",

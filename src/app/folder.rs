@@ -9,7 +9,7 @@ use super::AppError;
 use super::terminal::Status;
 use crate::cli::Common;
 use crate::export::folder::{Replace, Staging, StagingError};
-use crate::export::manifest::{Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
+use crate::export::manifest::{FolderKind, Manifest, Phases, ScenarioSource, rfc3339, sha256_hex};
 use crate::export::run_folder;
 use crate::scenario::Loaded;
 
@@ -148,6 +148,7 @@ pub(super) fn manifest(
     let s = &loaded.scenario;
     Manifest {
         budgetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        kind: Some(FolderKind::Run),
         scenario_name: s.name.en().to_string(),
         scenario: ScenarioSource {
             path: loaded.origin.clone(),
@@ -219,9 +220,9 @@ pub(super) struct Study<'a> {
     pub(super) clock: Instant,
     pub(super) simulate_seconds: f64,
     pub(super) portfolios: u64,
-    /// The command (`explain`, `sensitivity`) and the options that chose what was
-    /// studied, for the reproduce command.
-    pub(super) verb: &'static str,
+    /// What the study is (its command: `explain`, `sensitivity`), and the options that
+    /// chose what was studied, for the reproduce command.
+    pub(super) kind: FolderKind,
     pub(super) options: Vec<String>,
     /// Report languages.
     pub(super) langs: Vec<crate::report::Lang>,
@@ -254,9 +255,10 @@ impl Study<'_> {
             },
         );
         manifest.portfolios = self.portfolios;
+        manifest.kind = Some(self.kind);
         manifest.reproduce = Some(crate::export::reproduce::study_command(
             out.dest(),
-            self.verb,
+            self.kind.verb(),
             &self.options,
         ));
         // Charts and report from the data files, as `budgetsim report DIR` draws them.

@@ -40,12 +40,9 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
             dir.display()
         )));
     }
-    let tables = ["summary.csv", "sweep.csv", "sensitivity.csv", "explain.csv"];
-    if !tables.iter().any(|t| dir.join(t).is_file()) {
-        return Err(not_a_run(
-            "it has none of summary.csv, sweep.csv, sensitivity.csv or explain.csv".into(),
-        ));
-    }
+    // The manifest says what the folder is; its tables decide only for folders
+    // written before manifests said.
+    crate::report::folder_kind(dir, None).map_err(not_a_run)?;
     let drawn = crate::report::is_drawn;
     let problems = run_folder::check_data(dir, &drawn)
         .map_err(|e| AppError::Runtime(format!("cannot read `{}`: {e}", dir.display())))?;
@@ -58,8 +55,11 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
         )));
     }
     let folder = Output::replacing(dir.clone(), Replace::Redraw)?;
-    folder.write(|staging| run_folder::copy_data(dir, staging, &drawn))?;
-    folder.draw_report(&args.lang.list(), None)?;
+    // The charts and report of a language not asked for are kept as they are.
+    let langs = args.lang.list();
+    let redrawn = |name: &str| crate::report::drawn_in(name, &langs);
+    folder.write(|staging| run_folder::copy_data(dir, staging, &redrawn))?;
+    folder.draw_report(&langs, None)?;
     folder.reseal()?;
     say(&format!(
         "redrew the charts and reports of {}",

@@ -114,8 +114,9 @@ pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
     let s = &loaded.scenario;
 
     status.say(&format!(
-        "analysing {n} portfolios x {} models...",
-        s.models.len()
+        "analysing {} x {}...",
+        super::terminal::count(n, "portfolio"),
+        super::terminal::count(s.models.len() as u64, "model")
     ));
     let analysed = Instant::now();
     let analysis = pool.install(|| tally.analysis(s));

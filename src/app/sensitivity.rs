@@ -55,10 +55,10 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;
     status.say(&format!(
-        "{} parameters moved one at a time: {} runs of {} portfolios",
-        plan.moves.len(),
-        plan.runs(),
-        plan.portfolios
+        "{} moved one at a time: {} of {}",
+        super::terminal::count(plan.moves.len() as u64, "parameter"),
+        super::terminal::count(plan.runs(), "run"),
+        super::terminal::count(plan.portfolios, "portfolio")
     ));
     let bar = progress_bar(common, plan.runs() * plan.portfolios, "portfolios");
     let table = pool.install(|| sens::run(&plan, &|k| bar.inc(k)));
@@ -74,7 +74,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         clock,
         simulate_seconds,
         portfolios: plan.portfolios,
-        verb: "sensitivity",
+        kind: crate::export::manifest::FolderKind::Sensitivity,
         options: reproduce_options(&plan, args.spread),
         langs: common.lang.list(),
     };
@@ -109,12 +109,12 @@ pub(super) fn render_sensitivity(
 ) -> String {
     let m = plan.metric;
     let mut out = format!(
-        "Sensitivity of {} ({} minus {}), {} portfolios per run, same seed throughout\n\
+        "Sensitivity of {} ({} minus {}), {} per run, same seed throughout\n\
          with every parameter as in the scenario: {} [{}, {}]\n\n",
         m.name(),
         plan.challenger.1,
         plan.baseline.1,
-        plan.portfolios,
+        super::terminal::count(plan.portfolios, "portfolio"),
         style::diff(Lang::En, m, t.base.mean_diff),
         style::diff(Lang::En, m, t.base.ci_low),
         style::diff(Lang::En, m, t.base.ci_high),

@@ -10,7 +10,7 @@ use super::terminal::{Results, Status, progress_bar};
 use crate::analysis::{self, Analysis, frames, tally};
 use crate::cli::Common;
 use crate::engine::{self, Flow};
-use crate::export::manifest::Manifest;
+use crate::export::manifest::{FolderKind, Manifest};
 use crate::export::rows::RunRows;
 use crate::export::tables::{Format, TableWriter};
 use crate::metrics::Metric;
@@ -62,13 +62,14 @@ pub(super) fn run_sweep(
     bar.finish_and_clear();
     let simulate_seconds = clock.elapsed().as_secs_f64();
     let resolved = loaded.resolved_sweep_toml();
-    let manifest = folder::manifest_after_simulation(
+    let mut manifest = folder::manifest_after_simulation(
         loaded,
         &resolved,
         pool.current_num_threads(),
         started,
         simulate_seconds,
     );
+    manifest.kind = Some(FolderKind::Sweep);
     let results = Points {
         points: &points,
         analyses: &analyses,
@@ -168,6 +169,7 @@ fn sweep_shard(
     let resolved = loaded.resolved_sweep_toml();
     let threads = pool.current_num_threads();
     let mut manifest = folder::shard_manifest(loaded, &resolved, threads, (started, clock), part);
+    manifest.kind = Some(FolderKind::Sweep);
     folder.write(|staging| std::fs::write(staging.path("scenario.toml"), &resolved))?;
     manifest.reproduce = Some(folder.reproduce(Some((k, n))));
     let dest = folder.dest().to_path_buf();
@@ -235,7 +237,7 @@ pub(super) fn write_sweep(
     let s = &loaded.scenario.simulation;
     let each = fixed("simulation.portfolios", s.portfolios).map_or_else(
         || "portfolios as swept".into(),
-        |n| format!("{n} portfolios each"),
+        |n| format!("{} each", super::terminal::count(n, "portfolio")),
     );
     let seed = fixed("simulation.seed", s.seed)
         .map_or_else(|| "seed as swept".into(), |n| format!("seed {n}"));

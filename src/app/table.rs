@@ -23,8 +23,10 @@ pub fn render(a: &Analysis, pair: (usize, usize)) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} portfolios, seed {}\n",
-        a.scenario, a.portfolios, a.seed
+        "{}: {}, seed {}\n",
+        a.scenario,
+        super::terminal::count(a.portfolios, "portfolio"),
+        a.seed
     );
     // Columns as wide as the longest label, so long labels never run together.
     let longest = a

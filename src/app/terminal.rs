@@ -10,6 +10,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::AppError;
 use crate::cli::Common;
 
+/// `n` with `noun` in the singular or the plural ("1 portfolio", "2 portfolios").
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub(super) fn print(text: &str) -> Result<(), AppError> {
     write_stdout(text).map_err(|e| AppError::Runtime(format!("cannot write to stdout: {e}")))
 }

@@ -78,6 +78,58 @@ impl SafeCsv {
     }
 }
 
+/// Columns of the tables a run folder holds that hold words, not numbers.
+const TEXT_COLUMNS: &[&str] = &[
+    "model",
+    "model_a",
+    "model_b",
+    "metric",
+    "stage",
+    "role",
+    "label",
+    "unit",
+    "parameter",
+    "range",
+    "baseline",
+    "challenger",
+    "flips_at",
+    "kind",
+    "value",
+    "reason",
+    "paired",
+    "standing",
+    "mechanism",
+];
+
+/// Refuses a number column of a table read back from a run folder holding something
+/// that is not a number (a file edited by hand and resealed): a report would
+/// otherwise show it as undefined. Text columns are the ones named in
+/// [`TEXT_COLUMNS`] and swept fields (dotted paths, which may hold words).
+pub fn check_numbers(
+    path: &Path,
+    header: &[String],
+    rows: &[csv::StringRecord],
+) -> Result<(), String> {
+    for (i, h) in header.iter().enumerate() {
+        if h.contains('.') || TEXT_COLUMNS.contains(&h.as_str()) {
+            continue;
+        }
+        for r in rows {
+            let v = r.get(i).unwrap_or_default();
+            if !v.is_empty() && v.parse::<f64>().is_err() {
+                let line = r.position().map_or(0, |p| p.line());
+                return Err(format!(
+                    "{}, line {line}: column `{h}` holds `{}`, not a number; the file was \
+                     edited after the run: put the number back, or run the study again",
+                    path.display(),
+                    crate::scenario::fields::shortened(v)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

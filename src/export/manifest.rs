@@ -96,11 +96,65 @@ pub struct Phases {
     pub write_seconds: f64,
 }
 
+/// What a folder holds, and so how its report is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderKind {
+    /// `budgetsim run`: summary.csv and the per-run tables.
+    Run,
+    /// `budgetsim run` with sweep axes: sweep.csv and its companions.
+    Sweep,
+    /// `budgetsim sensitivity`: sensitivity.csv.
+    Sensitivity,
+    /// `budgetsim explain`: explain.csv.
+    Explain,
+}
+
+impl FolderKind {
+    /// Every kind.
+    pub const ALL: [FolderKind; 4] = [
+        FolderKind::Run,
+        FolderKind::Sweep,
+        FolderKind::Sensitivity,
+        FolderKind::Explain,
+    ];
+
+    /// The table a folder of this kind cannot do without.
+    pub fn table(self) -> &'static str {
+        match self {
+            FolderKind::Run => "summary.csv",
+            FolderKind::Sweep => "sweep.csv",
+            FolderKind::Sensitivity => "sensitivity.csv",
+            FolderKind::Explain => "explain.csv",
+        }
+    }
+
+    /// The command that writes such a folder.
+    pub fn verb(self) -> &'static str {
+        match self {
+            FolderKind::Run | FolderKind::Sweep => "run",
+            FolderKind::Sensitivity => "sensitivity",
+            FolderKind::Explain => "explain",
+        }
+    }
+
+    /// The kind of a folder written before manifests recorded it, from its tables
+    /// (a run with `--sensitivity` has both summary.csv and sensitivity.csv: a run).
+    pub fn guess(dir: &std::path::Path) -> Option<FolderKind> {
+        FolderKind::ALL
+            .into_iter()
+            .find(|k| dir.join(k.table()).is_file())
+    }
+}
+
 /// The manifest of one run folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// budgetsim version that wrote the folder.
     pub budgetsim_version: String,
+    /// What the folder holds (absent in folders written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FolderKind>,
     /// Scenario name.
     pub scenario_name: String,
     /// Scenario file and hashes.

@@ -46,8 +46,13 @@ pub struct InputMove {
     pub values: [f64; 3],
     /// Challenger minus baseline in the scenario, at low and at high.
     pub diffs: [f64; 3],
-    /// The value where the difference changes sign, if a move flips it.
+    /// The value where the difference changes sign, if a move flips it (the nearer to
+    /// the scenario's value when both ends do).
     pub break_even: Option<f64>,
+    /// When both ends flip the answer, the break-even at the other end.
+    pub other_break_even: Option<f64>,
+    /// 95% CI of the difference at low and at high (NaN for older folders).
+    pub cis: [(f64, f64); 2],
     /// Policy lever or uncertain assumption.
     pub kind: crate::scenario::fields::Kind,
 }
@@ -130,6 +135,8 @@ pub struct Provenance {
     pub reproduce: String,
     /// When the run started (UTC, RFC 3339; empty if unknown).
     pub started: String,
+    /// What the folder holds (None for folders written before manifests said).
+    pub kind: Option<crate::export::manifest::FolderKind>,
 }
 
 impl Provenance {
@@ -143,6 +150,7 @@ impl Provenance {
             scenario_path: m.scenario.path.clone(),
             reproduce: m.reproduce.clone().unwrap_or_default(),
             started: m.started.clone(),
+            kind: m.kind,
         }
     }
 }
@@ -201,11 +209,13 @@ impl Csv {
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Csv {
+        let t = Csv {
             name: name.to_string(),
             header,
             rows,
-        })
+        };
+        crate::export::cell::check_numbers(&path, &t.header, &t.rows)?;
+        Ok(t)
     }
 
     /// Column `name` if the file has it (columns added in later versions).
@@ -531,13 +541,27 @@ pub fn read_inputs(dir: &Path) -> Result<Vec<InputMove>, String> {
     );
     // Folders written before the column existed: every input an assumption.
     let ck = sv.col("kind").ok();
+    let opt = |n| sv.col_opt(n);
+    let (cob, cis) = (
+        opt("other_break_even"),
+        [
+            opt("diff_low_ci_low"),
+            opt("diff_low_ci_high"),
+            opt("diff_high_ci_low"),
+            opt("diff_high_ci_high"),
+        ],
+    );
     for r in &sv.rows {
         let b = sv.f(r, cb);
+        let other = sv.f_opt(r, cob);
+        let ci = |i: usize| (sv.f_opt(r, cis[2 * i]), sv.f_opt(r, cis[2 * i + 1]));
         inputs.push(InputMove {
             path: sv.s(r, cp),
             values: [sv.f(r, cv), sv.f(r, cl), sv.f(r, ch)],
             diffs: [sv.f(r, cd), sv.f(r, cdl), sv.f(r, cdh)],
             break_even: b.is_finite().then_some(b),
+            other_break_even: other.is_finite().then_some(other),
+            cis: [ci(0), ci(1)],
             kind: ck
                 .and_then(|k| crate::scenario::fields::Kind::parse(&sv.s(r, k)))
                 .unwrap_or(crate::scenario::fields::Kind::Assumption),
@@ -588,6 +612,7 @@ pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {
         resolved_sha256: text_of(&m["scenario"]["resolved_sha256"]),
         scenario_path: text_of(&m["scenario"]["path"]),
         started: text_of(&m["started"]),
+        kind: serde_json::from_value(m["kind"].clone()).ok(),
         // Folders written before manifests recorded the command: the same command,
         // from the folder as it is now.
         reproduce: match m["reproduce"].as_str() {

@@ -699,6 +699,8 @@ mod tests {
             values: [1.0, 0.5, 1.5],
             diffs,
             break_even,
+            other_break_even: None,
+            cis: [(f64::NAN, f64::NAN); 2],
             kind: Kind::Assumption,
         }
     }

@@ -132,6 +132,15 @@ impl Lang {
         self.t(&format!("m_{}", m.name()))
     }
 
+    /// The metric's name inside a sentence ("the difference in net value"): the
+    /// name with its first letter in lower case.
+    pub fn metric_in_sentence(self, m: crate::metrics::Metric) -> String {
+        let name = self.metric(m);
+        let mut c = name.chars();
+        c.next()
+            .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+    }
+
     /// Keys of this language's message file, in file order.
     pub fn keys(self) -> Vec<&'static str> {
         catalog(self).keys.iter().map(String::as_str).collect()

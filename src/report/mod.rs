@@ -15,6 +15,8 @@ pub mod sweep_page;
 use std::path::{Path, PathBuf};
 
 pub use data::Provenance;
+
+use crate::export::manifest::FolderKind;
 pub use i18n::Lang;
 
 /// Which languages to produce.
@@ -59,12 +61,47 @@ pub fn report_name(lang: Lang) -> &'static str {
 /// Whether file `name` of a run folder (relative, `/`-separated) is drawn by
 /// [`build`]: a chart or an HTML report, made again from the data files.
 pub fn is_drawn(name: &str) -> bool {
-    name.starts_with("charts/") || Lang::ALL.iter().any(|&l| name == report_name(l))
+    drawn_in(name, &Lang::ALL)
+}
+
+/// Whether file `name` of a run folder is drawn by [`build`] in one of `langs`: that
+/// language's report or a chart of its chart folder.
+pub fn drawn_in(name: &str, langs: &[Lang]) -> bool {
+    let french = name.starts_with("charts/fr/");
+    langs.iter().any(|&l| {
+        name == report_name(l)
+            || match l {
+                Lang::En => name.starts_with("charts/") && !french,
+                Lang::Fr => french,
+            }
+    })
 }
 
 /// The report page of a study folder (sweep, explain, sensitivity) in a language;
 /// the provenance stands in for the manifest while the folder is being written.
 type Page<'a> = &'a dyn Fn(&Path, Lang, Option<&Provenance>) -> Result<String, String>;
+
+/// What folder `dir` holds: as its manifest (or `given`, while it is being written)
+/// records, or, for folders written before manifests said, as its tables show; an
+/// error when the table that kind of folder needs is missing.
+pub fn folder_kind(dir: &Path, given: Option<&Provenance>) -> Result<FolderKind, String> {
+    let recorded = match given {
+        Some(p) => p.kind,
+        None => data::provenance(dir, 0)?.kind,
+    };
+    let kind = recorded.or_else(|| FolderKind::guess(dir)).ok_or_else(|| {
+        "it has none of summary.csv, sweep.csv, sensitivity.csv or explain.csv".to_string()
+    })?;
+    if !dir.join(kind.table()).is_file() {
+        return Err(format!(
+            "its manifest says it was written by `budgetsim {}`, but its {} is missing: \
+             run the study again",
+            kind.verb(),
+            kind.table()
+        ));
+    }
+    Ok(kind)
+}
 
 /// Writes charts and reports into run folder `dir` from its tables. `provenance`
 /// overrides the manifest (used while a run is still writing its folder). Returns the
@@ -74,27 +111,24 @@ pub fn build(
     langs: &[Lang],
     provenance: Option<Provenance>,
 ) -> Result<Vec<PathBuf>, String> {
-    let summary = dir.join("summary.csv").is_file();
     let p = provenance.as_ref();
+    let kind = folder_kind(dir, p)?;
     // A study folder: its charts, then the report that embeds them.
-    let study: Option<(Vec<PathBuf>, Page)> = if summary {
-        None
-    } else if dir.join("sweep.csv").is_file() {
-        Some((charts::sweep::render_all(dir, langs)?, &sweep_page::page))
-    } else if dir.join("explain.csv").is_file() {
-        let t = crate::explain::read_csv(&dir.join("explain.csv"))?;
-        let bridge = charts::bridge::Bridge::new(&t, &data::resolved_scenario(dir)?);
-        Some((
-            charts::bridge::render(dir, &bridge, langs)?,
-            &html::explain_page,
-        ))
-    } else if dir.join("sensitivity.csv").is_file() {
-        Some((
+    let study: Option<(Vec<PathBuf>, Page)> = match kind {
+        FolderKind::Run => None,
+        FolderKind::Sweep => Some((charts::sweep::render_all(dir, langs)?, &sweep_page::page)),
+        FolderKind::Explain => {
+            let t = crate::explain::read_csv(&dir.join("explain.csv"))?;
+            let bridge = charts::bridge::Bridge::new(&t, &data::resolved_scenario(dir)?);
+            Some((
+                charts::bridge::render(dir, &bridge, langs)?,
+                &html::explain_page,
+            ))
+        }
+        FolderKind::Sensitivity => Some((
             sensitivity_page::render(dir, langs)?,
             &sensitivity_page::page,
-        ))
-    } else {
-        None
+        )),
     };
     if let Some((charts, page)) = study {
         let mut written: Vec<PathBuf> = charts

@@ -11,7 +11,7 @@ use super::charts::tornado::{Bar, Tornado};
 use super::data::{Csv, InputMove, Provenance, read_inputs, resolved_scenario};
 use super::html::{Change, what_would_change};
 use super::i18n::Lang;
-use super::page::{Cell, Figure, Layout, Table};
+use super::page::{Cell, Figure, Layout, Table, range};
 use super::style;
 use crate::metrics::Metric;
 use crate::model::Scenario;
@@ -24,6 +24,8 @@ struct SensitivityPage {
     layout: Layout,
     question_heading: String,
     question: String,
+    /// The difference with every input as in the scenario, with its CI.
+    base: String,
     change: Change,
     figures: Vec<Figure>,
     table_heading: String,
@@ -37,6 +39,11 @@ struct Measured {
     baseline: usize,
     challenger: usize,
     base: f64,
+    /// 95% CI of the mean difference with every input as in the scenario (NaN for
+    /// folders written before it was recorded).
+    base_ci: (f64, f64),
+    /// Portfolios per run.
+    portfolios: f64,
 }
 
 fn measured(dir: &Path, scenario: &Scenario) -> Result<Measured, String> {
@@ -61,6 +68,11 @@ fn measured(dir: &Path, scenario: &Scenario) -> Result<Measured, String> {
         baseline: model("baseline")?,
         challenger: model("challenger")?,
         base: t.f(first, t.col("diff_base")?),
+        base_ci: (
+            t.f_opt(first, t.col_opt("diff_base_ci_low")),
+            t.f_opt(first, t.col_opt("diff_base_ci_high")),
+        ),
+        portfolios: t.f_opt(first, t.col_opt("portfolios")),
     })
 }
 
@@ -85,6 +97,7 @@ pub fn tornado(dir: &Path) -> Result<Tornado, String> {
                 values: [r.values[1], r.values[2]],
                 diffs: [r.diffs[1], r.diffs[2]],
                 break_even: r.break_even,
+                other_break_even: r.other_break_even,
             })
             .collect(),
     })
@@ -117,15 +130,36 @@ fn moves(inputs: &[InputMove], scenario: &Scenario, m: &Measured, lang: Lang) ->
         rows: inputs
             .iter()
             .map(|r| {
+                // The difference at an end, with its 95% CI when the folder has it.
+                let at_end = |i: usize| {
+                    let d = style::diff(lang, m.metric, r.diffs[i + 1]);
+                    let (lo, hi) = r.cis[i];
+                    if lo.is_finite() && hi.is_finite() {
+                        let ci = |x| style::diff(lang, m.metric, x);
+                        Cell::with_ci(d, range(lang, &ci(lo), &ci(hi)))
+                    } else {
+                        Cell::text(d)
+                    }
+                };
+                // Both break-evens, in increasing order, when both ends flip.
+                let break_evens = |r: &InputMove| {
+                    let mut at: Vec<f64> =
+                        r.break_even.into_iter().chain(r.other_break_even).collect();
+                    at.sort_by(f64::total_cmp);
+                    at.iter()
+                        .map(|&b| r.value(lang, style::rounded(b, 3)))
+                        .collect::<Vec<_>>()
+                        .join(lang.t("list_sep"))
+                };
                 vec![
                     Cell::text(lang.field_in(&r.path, Some(scenario))),
                     Cell::text(kind(r.kind)),
                     Cell::code(&r.path),
                     Cell::text(r.value(lang, r.values[1])),
                     Cell::text(r.value(lang, r.values[2])),
-                    Cell::text(style::diff(lang, m.metric, r.diffs[1])),
-                    Cell::text(style::diff(lang, m.metric, r.diffs[2])),
-                    Cell::text(r.break_even.map_or(String::new(), |b| r.value(lang, b))),
+                    at_end(0),
+                    at_end(1),
+                    Cell::text(break_evens(r)),
                 ]
             })
             .collect(),
@@ -165,11 +199,24 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         question: lang.msg(
             "sens_question",
             &[
-                ("metric", lang.metric(m.metric)),
+                ("metric", &lang.metric_in_sentence(m.metric)),
                 ("challenger", label(m.challenger)),
                 ("baseline", label(m.baseline)),
             ],
         ),
+        base: {
+            let d = |x| style::diff(lang, m.metric, x);
+            lang.msg(
+                "sens_base",
+                &[
+                    ("challenger", label(m.challenger)),
+                    ("baseline", label(m.baseline)),
+                    ("diff", &d(m.base)),
+                    ("ci", &range(lang, &d(m.base_ci.0), &d(m.base_ci.1))),
+                    ("portfolios", &style::number(lang, m.portfolios, 0)),
+                ],
+            )
+        },
         change: what_would_change(&inputs, s, m.metric, lang),
         figures,
         table_heading: lang.t("sens_table").to_string(),

@@ -136,6 +136,12 @@ pub fn spec(path: &str) -> Option<&'static Spec> {
     fields().numeric.iter().find(|s| matches(&s.path, path))
 }
 
+/// Whether dotted `path` is a field that takes one of a closed set of words (a
+/// choice such as `selection`, or an on/off switch).
+pub fn is_choice(path: &str) -> bool {
+    fields().words.iter().any(|(p, _)| matches(p, path))
+}
+
 /// Whether `path` names a field of the scenario format (a leaf of any type).
 pub fn is_field(path: &str) -> bool {
     fields().leaves.iter().any(|p| matches(p, path))

@@ -112,7 +112,9 @@ fn too_long(path: &str, what: &str, v: Option<&Value>, out: &mut Vec<Diagnostic>
         .map_or(usize::MAX, |(_, m)| *m);
     let mut seen = Vec::new();
     for (_, text, at) in texts(path, v) {
-        let n = text.chars().count();
+        // Characters as a reader counts them: an emoji built of several code points
+        // (a family, a flag, a skin tone) or a letter with combining accents is one.
+        let n = unicode_segmentation::UnicodeSegmentation::graphemes(text.as_str(), true).count();
         if n > max && !seen.contains(&at) {
             out.push(Diagnostic {
                 location: None,
@@ -309,6 +311,25 @@ mod tests {
         let d = check(&label);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("line break"), "{d:?}");
+    }
+
+    /// Length limits count what a reader sees: 40 family emoji (seven code points
+    /// each) or accented letters written with combining marks fit an 80-character
+    /// label; 81 letters do not.
+    #[test]
+    fn text_length_counts_characters_as_people_see_them() {
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}";
+        let combining = "e\u{301}";
+        for label in [family.repeat(40), combining.repeat(80)] {
+            let t: Table = toml::from_str(&format!("[models.a]\nlabel = \"{label}\"\n")).unwrap();
+            let d = check(&t);
+            assert!(d.is_empty(), "{d:?}");
+        }
+        let t: Table =
+            toml::from_str(&format!("[models.a]\nlabel = \"{}\"\n", "é".repeat(81))).unwrap();
+        let d = check(&t);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("81 characters long"), "{d:?}");
     }
 
     #[test]

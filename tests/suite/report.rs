@@ -317,6 +317,24 @@ fn report_rebuilds_from_the_folder_and_lang_chooses_languages() {
             .is_empty(),
         "manifest hashes updated"
     );
+    // Redrawing one language keeps the other's report and charts.
+    std::fs::remove_file(out.join("report.fr.html")).unwrap();
+    let english = std::fs::read(out.join("report.html")).unwrap();
+    run(
+        tmp.path(),
+        &["report", out.to_str().unwrap(), "--lang", "fr"],
+    );
+    assert!(out.join("report.fr.html").is_file());
+    assert_eq!(std::fs::read(out.join("report.html")).unwrap(), english);
+    assert!(
+        out.join("charts/headline.png").is_file() && out.join("charts/fr/headline.png").is_file()
+    );
+    assert!(
+        budgetsim::export::run_folder::verify(&out)
+            .unwrap()
+            .is_empty(),
+        "the kept files are listed"
+    );
 }
 
 #[test]
@@ -647,4 +665,55 @@ fn a_report_that_cannot_be_drawn_names_the_folder_and_the_file() {
     );
     assert!(!err.contains(".tmp-"), "names a staging copy: {err}");
     assert!(err.contains(out.to_str().unwrap()), "{err}");
+}
+
+/// `report --reseal` accepts edited data only as the kind of folder its manifest
+/// records, and refuses a number edited into words (naming file, line and column)
+/// instead of drawing it as undefined; a refused redraw leaves the folder as it was.
+#[test]
+fn a_resealed_folder_keeps_its_kind_and_its_numbers_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = tmp.path().join("sweep");
+    let run_dir = tmp.path().join("run");
+    default_run(&run_dir, &[]);
+    default_run(&sweep, &["--sweep", "models.stage_gated.hurdle=0.8,1.2"]);
+    let redraw = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+            .args(["report", "--reseal", dir.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    // A summary.csv dropped into a sweep folder does not make it a run.
+    std::fs::copy(run_dir.join("summary.csv"), sweep.join("summary.csv")).unwrap();
+    let o = redraw(&sweep);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(sweep.join("report.html")).unwrap();
+    assert!(html.contains("compared across a sweep"), "redrawn as a run");
+    // A word where a number was: refused, with where and what to do.
+    let before = std::fs::read(sweep.join("report.html")).unwrap();
+    let text = std::fs::read_to_string(sweep.join("sweep.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mean = header.iter().position(|h| *h == "mean").unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    cells[mean] = "lots".into();
+    lines[3] = cells.join(",");
+    std::fs::write(sweep.join("sweep.csv"), lines.join("\n") + "\n").unwrap();
+    let o = redraw(&sweep);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("sweep.csv, line 4: column `mean` holds `lots`, not a number"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(sweep.join("report.html")).unwrap(), before);
+    // The table the manifest's kind needs, gone: named.
+    std::fs::remove_file(sweep.join("sweep.csv")).unwrap();
+    let o = redraw(&sweep);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("written by `budgetsim run`") && err.contains("sweep.csv is missing"),
+        "{err}"
+    );
 }

@@ -119,6 +119,9 @@ fn draw<DB: DrawingBackend>(
         x1 = x0 + 1.0;
     }
     let pad = (y1 - y0).abs().max(1e-9) * 0.08;
+    // A little room either side, so the first and last points are drawn whole.
+    let xpad = (x1 - x0) * 0.03;
+    let (x0, x1) = (x0 - xpad, x1 + xpad);
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .x_label_area_size(44)

@@ -33,8 +33,11 @@ pub struct Bar {
     pub values: [f64; 2],
     /// Difference at the low and high values.
     pub diffs: [f64; 2],
-    /// Where the difference crosses zero, if it does within the range.
+    /// Where the difference crosses zero, if it does within the range (the nearer to
+    /// the scenario's value when it does at both ends).
     pub break_even: Option<f64>,
+    /// When it crosses zero towards both ends, the crossing at the other end.
+    pub other_break_even: Option<f64>,
 }
 
 impl Bar {
@@ -175,7 +178,7 @@ fn draw<DB: DrawingBackend>(
         .x_desc(lang.msg(
             "x_tornado",
             &[
-                ("metric", lang.metric(t.metric)),
+                ("metric", &lang.metric_in_sentence(t.metric)),
                 ("challenger", pick(&t.challenger, lang)),
                 ("baseline", pick(&t.baseline, lang)),
             ],
@@ -266,8 +269,16 @@ fn draw<DB: DrawingBackend>(
                 .map_err(err)?;
             root.draw(&Polygon::new(diamond(px, py, 5), WHITE.filled()))
                 .map_err(err)?;
-            // A break-even is an estimate: three significant figures.
-            let shown = b.value(lang, style::rounded(x, 3));
+            // A break-even is an estimate: three significant figures. Both, in
+            // increasing order, when the answer flips towards both ends.
+            let mut at = vec![x];
+            at.extend(b.other_break_even.filter(|x| x.is_finite()));
+            at.sort_by(f64::total_cmp);
+            let shown = at
+                .iter()
+                .map(|&x| b.value(lang, style::rounded(x, 3)))
+                .collect::<Vec<_>>()
+                .join(lang.t("list_sep"));
             let text = lang.msg("tornado_mark", &[("value", &shown)]);
             let w = 8 * text.chars().count() as i32 + 8;
             // Beside the diamond, on the side of the bar's shorter half.
@@ -293,23 +304,21 @@ fn draw<DB: DrawingBackend>(
             ))
             .map_err(err)?;
         }
-        // Parameter name on the left, outside the plot.
-        let label = pick(&b.label, lang);
-        let name = if label.chars().count() > 44 {
-            let cut: String = label.chars().take(43).collect();
-            format!("{cut}…")
-        } else {
-            label.to_string()
-        };
-        root.draw(&Text::new(
-            name,
-            (332, py),
-            ("sans-serif", LABEL - 1)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(err)?;
+        // Parameter name on the left, outside the plot, on two lines if it is long.
+        let lines = label_lines(pick(&b.label, lang), LABEL_CHARS);
+        let step = 16;
+        let top = py - step * (lines.len() as i32 - 1) / 2;
+        for (i, line) in lines.into_iter().enumerate() {
+            root.draw(&Text::new(
+                line,
+                (332, top + step * i as i32),
+                ("sans-serif", LABEL - 1)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(err)?;
+        }
     }
     chart
         .draw_series(std::iter::once(PathElement::new(
@@ -358,6 +367,43 @@ fn draw<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
+/// Characters of a bar's label that fit on one line left of the plot.
+const LABEL_CHARS: usize = 44;
+
+/// A bar's label on at most two lines of at most `width` characters, broken between
+/// words. A label longer than two lines keeps its first line and its end (the field's
+/// own name, which tells inputs of the same model apart) with an ellipsis before it.
+fn label_lines(label: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in label.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let cut = |s: &str| -> String {
+        if s.chars().count() <= width {
+            s.to_string()
+        } else {
+            let tail: Vec<char> = s.chars().collect();
+            let kept: String = tail[tail.len() - (width - 1)..].iter().collect();
+            format!("…{kept}")
+        }
+    };
+    match lines.len() {
+        0 | 1 => vec![cut(label)],
+        2 if lines.iter().all(|l| l.chars().count() <= width) => lines,
+        _ => {
+            let first = lines[0].chars().take(width).collect::<String>();
+            let rest: String = label.chars().skip(first.chars().count()).collect();
+            vec![first, cut(rest.trim_start())]
+        }
+    }
+}
+
 /// Height that fits `n` bars, two group headings and the row of line labels.
 fn size(n: usize) -> (u32, u32) {
     (1100, 200 + 34 * (n.clamp(3, MAX_BARS) as u32 + 3))
@@ -386,6 +432,31 @@ pub fn render(dir: &Path, t: &Tornado, langs: &[Lang]) -> Result<Vec<PathBuf>, S
 mod tests {
     use super::*;
 
+    /// Long labels wrap instead of being cut, and labels too long for two lines keep
+    /// their end: two inputs of a model with a long label stay apart.
+    #[test]
+    fn long_labels_wrap_and_keep_what_tells_them_apart() {
+        assert_eq!(label_lines("Fund budget", 44), ["Fund budget"]);
+        let two = "Stage-gated (GOV.UK phases): stage “beta”: share of the idea’s duration";
+        let lines = label_lines(two, 44);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.join(" "), two);
+        assert!(lines.iter().all(|l| l.chars().count() <= 44));
+        let model =
+            "A stage-gated fund with discovery, alpha, beta and live phases run by many teams";
+        let a = label_lines(&format!("{model}: stage “alpha”: hurdle"), 44);
+        let b = label_lines(&format!("{model}: stage “beta”: hurdle"), 44);
+        assert_ne!(a, b);
+        assert!(
+            a[1].starts_with('…') && a[1].ends_with("stage “alpha”: hurdle"),
+            "{a:?}"
+        );
+        assert!(a.iter().chain(&b).all(|l| l.chars().count() <= 44));
+        // One unbroken word longer than a line.
+        let long = "x".repeat(60);
+        assert_eq!(label_lines(&long, 44)[0].chars().count(), 44);
+    }
+
     fn bar(label: &str, kind: Kind, diffs: [f64; 2], break_even: Option<f64>) -> Bar {
         Bar {
             label: [label.to_string(), format!("{label} (fr)")],
@@ -395,6 +466,7 @@ mod tests {
             values: [0.0, 3e6],
             diffs,
             break_even,
+            other_break_even: None,
         }
     }
 

@@ -259,6 +259,7 @@ tornado_mark = break-even { $value }
 # The report of a sensitivity folder.
 sens_report_title = What would change the answer
 sens_question = How far does the difference in { $metric } between { $challenger } and { $baseline } move when each input moves across its plausible range, one at a time?
+sens_base = With every input as in the scenario, { $challenger } minus { $baseline } is { $diff } per fund (95% CI of the mean: { $ci }), over { $portfolios } simulated funds per run.
 sens_table = Every input moved
 sens_input = Input
 sens_kind = Kind

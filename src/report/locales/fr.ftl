@@ -259,6 +259,7 @@ tornado_mark = équilibre à { $value }
 # Le rapport d’un dossier de sensibilité.
 sens_report_title = Ce qui changerait la réponse
 sens_question = De combien l’écart de { $metric } entre { $challenger } et { $baseline } varie-t-il lorsque chaque donnée d’entrée parcourt sa plage plausible, une à la fois ?
+sens_base = Avec chaque donnée comme dans le scénario, { $challenger } moins { $baseline } donne { $diff } par fonds (IC à 95 % de la moyenne : { $ci }), sur { $portfolios } fonds simulés par simulation.
 sens_table = Toutes les données d’entrée déplacées
 sens_input = Donnée d’entrée
 sens_kind = Nature
