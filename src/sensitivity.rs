@@ -614,7 +614,14 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
                 continue;
             }
             None => {
-                let (lo, hi) = (tidy(x * (1.0 - spread)), tidy(x * (1.0 + spread)));
+                // A count moves by the same whole number each way (10 by 25%: 7 and
+                // 13), not by two roundings that may differ (8 and 13).
+                let (lo, hi) = if integer {
+                    let d = (x * spread).abs().round();
+                    (x - d, x + d)
+                } else {
+                    (tidy(x * (1.0 - spread)), tidy(x * (1.0 + spread)))
+                };
                 let (lo, hi) = (lo.min(hi), lo.max(hi));
                 // A move past the field's declared range stops at its edge (a share of
                 // 1 moves down only), so the parameter is still measured one way.
@@ -850,6 +857,15 @@ pub fn flip_summary(plan: &Plan, t: &Table, lang: crate::model::Lang) -> String 
     let label = |i: usize| plan.scenario().models[i].label.get(lang);
     let (a, b) = (label(plan.baseline.0), label(plan.challenger.0));
     let d = t.base.mean_diff;
+    // When the base difference cannot be told from zero, say so after the verdict.
+    let noted = |text: String| {
+        if crate::report::data::reaches_zero((t.base.ci_low, t.base.ci_high)) {
+            let stop = if text.ends_with('.') { "" } else { "." };
+            format!("{text}{stop} {}", lang.t("sens_base_noise"))
+        } else {
+            text
+        }
+    };
     if d == 0.0 || !d.is_finite() {
         return lang.msg("sens_tie", &[("challenger", b), ("baseline", a)]);
     }
@@ -863,12 +879,27 @@ pub fn flip_summary(plan: &Plan, t: &Table, lang: crate::model::Lang) -> String 
                 End::Low => p.low,
                 End::High => p.high,
             };
+            // The flip is within the noise when, at every end that flips, the CI of
+            // the difference there reaches zero.
+            let at = |e: End| match e {
+                End::Low => &r.at_low,
+                End::High => &r.at_high,
+            };
+            let noisy = |e: End| crate::report::data::reaches_zero((at(e).ci_low, at(e).ci_high));
+            let in_noise = noisy(be.end) && r.other_break_even.is_none_or(|o| noisy(o.end));
             Some(lang.msg(
-                "sens_flip_item",
+                if in_noise {
+                    "sens_flip_item_noise"
+                } else {
+                    "sens_flip_item"
+                },
                 &[
                     ("input", &plan.label(p, lang)),
                     ("value", &value_text(p, lang, end)),
-                    ("break_even", &value_text(p, lang, tidy(be.value))),
+                    (
+                        "break_even",
+                        &value_text(p, lang, crate::report::style::rounded(be.value, 3)),
+                    ),
                 ],
             ))
         })
@@ -881,16 +912,16 @@ pub fn flip_summary(plan: &Plan, t: &Table, lang: crate::model::Lang) -> String 
             Better::Neither => ("sens_no_flip_above", higher),
         };
         let (first, second) = if challenger_first { (b, a) } else { (a, b) };
-        return lang.msg(key, &[("ahead", first), ("behind", second)]);
+        return noted(lang.msg(key, &[("ahead", first), ("behind", second)]));
     }
-    lang.msg(
+    noted(lang.msg(
         "sens_flips",
         &[
             ("flips", &flips.len().to_string()),
             ("moves", &t.rows.len().to_string()),
             ("items", &flips.join("; ")),
         ],
-    )
+    ))
 }
 
 /// sensitivity.csv: one row per parameter moved, largest swing first.

@@ -125,16 +125,18 @@ fn finite_moments(xs: &[f64]) -> (f64, f64, usize) {
 
 /// The best point of a sweep and every point's gap to it, for a quantity known per
 /// portfolio at every point (`columns[point]`, in portfolio order) where higher is
-/// better.
+/// better; `seeds[point]` is the seed each point ran.
 ///
-/// The best point has the highest mean over the whole grid. Every point of a sweep runs
-/// the same seed, so portfolio `i` meets the same ideas and draws at every point: the
-/// gap between two points is taken portfolio by portfolio and its 95% CI is a paired
-/// one, which chance common to both points does not widen. When two points ran
-/// different numbers of portfolios (`simulation.portfolios` swept) the gap is the
-/// difference of two independent means (Welch). A point behind the best by a gap whose
-/// CI reaches zero cannot be told apart from it.
-pub fn gaps(columns: &[Vec<f64>]) -> Vec<Gap> {
+/// The best point has the highest mean over the whole grid. Points of a sweep run the
+/// same seed, so portfolio `i` meets the same ideas and draws at every point: the gap
+/// between two points is taken portfolio by portfolio and its 95% CI is a paired one,
+/// which chance common to both points does not widen. When two points ran different
+/// seeds or numbers of portfolios (`simulation.seed` or `simulation.portfolios` swept)
+/// their portfolios are not the same funds, and the gap is the difference of two
+/// independent means (Welch). A point behind the best by a gap whose CI reaches zero
+/// cannot be told apart from it. When every point has the same mean there is nothing
+/// to choose: no point is the best, and every defined one is tied.
+pub fn gaps(columns: &[Vec<f64>], seeds: &[u64]) -> Vec<Gap> {
     let moments: Vec<(f64, f64, usize)> = columns.iter().map(|c| finite_moments(c)).collect();
     let best = moments
         .iter()
@@ -144,6 +146,10 @@ pub fn gaps(columns: &[Vec<f64>]) -> Vec<Gap> {
             Some(b) if moments[b].0 >= m.0 => Some(b),
             _ => Some(i),
         });
+    let finite = moments.iter().map(|m| m.0).filter(|m| m.is_finite());
+    let flat = finite.clone().fold(f64::INFINITY, f64::min)
+        == finite.fold(f64::NEG_INFINITY, f64::max)
+        && moments.iter().filter(|m| m.0.is_finite()).count() > 1;
     let undefined = |mean| Gap {
         mean,
         gap: f64::NAN,
@@ -166,7 +172,7 @@ pub fn gaps(columns: &[Vec<f64>]) -> Vec<Gap> {
                     ..undefined(mean)
                 };
             }
-            let paired = column.len() == columns[b].len();
+            let paired = column.len() == columns[b].len() && seeds.get(i) == seeds.get(b);
             let (gap, ci, pairs) = if paired {
                 let p = paired_moments(&columns[b], column, Better::Higher);
                 (p.mean_diff, (p.ci_low, p.ci_high), p.n)
@@ -190,6 +196,16 @@ pub fn gaps(columns: &[Vec<f64>]) -> Vec<Gap> {
                 },
             }
         })
+        .collect::<Vec<Gap>>()
+        .into_iter()
+        .map(|g| match g.standing {
+            // Every defined point level with the "best": nothing to choose.
+            Standing::Best if flat => Gap {
+                standing: Standing::Tied,
+                ..g
+            },
+            _ => g,
+        })
         .collect()
 }
 
@@ -204,6 +220,7 @@ pub fn choice(
     net: &[Vec<Vec<f64>>],
 ) -> PolarsResult<DataFrame> {
     let k = models.len();
+    let seeds: Vec<u64> = points.iter().map(|p| p.scenario.simulation.seed).collect();
     let pairs: Vec<(usize, usize)> = (0..k)
         .flat_map(|a| (0..k).filter(move |&b| b != a).map(move |b| (a, b)))
         .collect();
@@ -226,7 +243,7 @@ pub fn choice(
                         .collect()
                 })
                 .collect();
-            gaps(&diffs)
+            gaps(&diffs, &seeds)
         })
         .collect();
     let finite = |x: f64| x.is_finite().then_some(x);
@@ -280,7 +297,7 @@ mod tests {
     #[test]
     fn the_paired_gap_tells_apart_points_whose_own_cis_overlap() {
         let cols = shared_noise(&[0.0, 1.0, 3.0, 2.9], 400);
-        let g = gaps(&cols);
+        let g = gaps(&cols, &[1; 4]);
         let standing: Vec<Standing> = g.iter().map(|x| x.standing).collect();
         assert_eq!(
             standing,
@@ -297,7 +314,7 @@ mod tests {
         // gone and the gap is judged on independent means (here, one point fewer).
         let mut shuffled = cols.clone();
         shuffled[3].pop();
-        let g = gaps(&shuffled);
+        let g = gaps(&shuffled, &[1; 4]);
         assert!(!g[3].paired);
         assert_eq!(g[3].standing, Standing::Tied);
         assert!(g[3].ci.0 < 0.0 && g[3].ci.1 > 0.0);
@@ -307,19 +324,37 @@ mod tests {
     /// single portfolio gives no evidence; an undefined point is left out.
     #[test]
     fn ties_single_portfolios_and_undefined_points() {
-        let g = gaps(&[vec![1.0, 2.0], vec![1.0, 2.0]]);
-        assert_eq!(g[0].standing, Standing::Best);
-        assert_eq!(g[1].standing, Standing::Tied);
+        // The first of equal means is the best; the other cannot be told apart.
+        let g = gaps(&[vec![1.0, 2.0], vec![2.0, 1.0], vec![0.0, 0.0]], &[1; 3]);
+        let standing: Vec<Standing> = g.iter().map(|x| x.standing).collect();
+        assert_eq!(standing, [Standing::Best, Standing::Tied, Standing::Behind]);
         assert_eq!(g[1].gap, 0.0);
-        let g = gaps(&[vec![1.0], vec![5.0]]);
+        // Every point level: nothing to choose, no best point.
+        let g = gaps(
+            &[vec![1.0, 2.0], vec![2.0, 1.0], vec![f64::NAN; 2]],
+            &[1; 3],
+        );
+        let standing: Vec<Standing> = g.iter().map(|x| x.standing).collect();
+        assert_eq!(
+            standing,
+            [Standing::Tied, Standing::Tied, Standing::Undefined]
+        );
+        // Points run on different seeds are not the same funds: independent means.
+        let g = gaps(&[vec![0.0, 1.0, 2.0], vec![5.0, 6.0, 7.0]], &[1, 2]);
+        assert_eq!(g[1].standing, Standing::Best);
+        assert!(!g[0].paired);
+        let g = gaps(&[vec![1.0], vec![5.0]], &[1; 2]);
         assert_eq!(g[1].standing, Standing::Best);
         assert_eq!(g[0].standing, Standing::Tied, "{:?}", g[0]);
-        let g = gaps(&[vec![f64::NAN, f64::NAN], vec![0.0, 1.0], vec![-5.0, -4.0]]);
+        let g = gaps(
+            &[vec![f64::NAN, f64::NAN], vec![0.0, 1.0], vec![-5.0, -4.0]],
+            &[1; 3],
+        );
         assert_eq!(g[0].standing, Standing::Undefined);
         assert_eq!(g[1].standing, Standing::Best);
         // A gap with no spread at all is certain.
         assert_eq!(g[2].standing, Standing::Behind);
-        assert!(gaps(&[]).is_empty());
+        assert!(gaps(&[], &[]).is_empty());
         for s in [
             Standing::Best,
             Standing::Tied,

@@ -42,7 +42,8 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
     }
     // The manifest says what the folder is; its tables decide only for folders
     // written before manifests said.
-    crate::report::folder_kind(dir, None).map_err(not_a_run)?;
+    crate::report::folder_kind(dir, None)
+        .map_err(|why| AppError::Usage(format!("`{}` cannot be redrawn: {why}", dir.display())))?;
     let drawn = crate::report::is_drawn;
     let problems = run_folder::check_data(dir, &drawn)
         .map_err(|e| AppError::Runtime(format!("cannot read `{}`: {e}", dir.display())))?;
@@ -53,6 +54,14 @@ pub(super) fn rebuild_report(args: &ReportArgs) -> Result<(), AppError> {
             dir.display(),
             problems.join("\n  ")
         )));
+    }
+    if args.reseal {
+        // Accepted edits must still be data a run could have written.
+        let listed = run_folder::listing(dir)
+            .map_err(|e| AppError::Runtime(format!("cannot read `{}`: {e}", dir.display())))?;
+        for name in listed.iter().filter(|n| n.ends_with(".csv") && !drawn(n)) {
+            crate::export::cell::check_file(&dir.join(name)).map_err(AppError::Runtime)?;
+        }
     }
     let folder = Output::replacing(dir.clone(), Replace::Redraw)?;
     // The charts and report of a language not asked for are kept as they are.

@@ -101,31 +101,120 @@ const TEXT_COLUMNS: &[&str] = &[
     "mechanism",
 ];
 
+/// Number columns that may hold an infinite value: a parameter's setting, where `inf`
+/// switches a mechanism off. Statistics (means, differences, CIs) never are infinite.
+const INFINITE_ALLOWED: &[&str] = &[
+    "base_value",
+    "low_value",
+    "high_value",
+    "break_even",
+    "other_break_even",
+];
+
 /// Refuses a number column of a table read back from a run folder holding something
-/// that is not a number (a file edited by hand and resealed): a report would
-/// otherwise show it as undefined. Text columns are the ones named in
-/// [`TEXT_COLUMNS`] and swept fields (dotted paths, which may hold words).
+/// that is not a number, or an infinite statistic (a file edited by hand and
+/// resealed): a report would otherwise show it as undefined, or fail to scale a chart
+/// to it. Text columns are the ones named in [`TEXT_COLUMNS`] and swept fields
+/// (dotted paths, which may hold words or `inf`).
 pub fn check_numbers(
     path: &Path,
     header: &[String],
     rows: &[csv::StringRecord],
 ) -> Result<(), String> {
+    let numeric = number_columns(header, rows.iter());
+    check_rows(path, header, &numeric, rows)
+}
+
+/// Which columns of `header` hold numbers: not named as text, not a swept field, and
+/// with at least one number among `rows` when there is more than one row (a column of
+/// words only is text under a name no run writes, renamed or from another version:
+/// the reader's own check names the column it then misses).
+fn number_columns<'a>(
+    header: &[String],
+    rows: impl Iterator<Item = &'a csv::StringRecord> + Clone,
+) -> Vec<bool> {
+    let many = rows.clone().nth(1).is_some();
+    header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let named = named_number(h);
+            let is_number =
+                |r: &csv::StringRecord| r.get(i).is_some_and(|v| v.parse::<f64>().is_ok());
+            named && (!many || rows.clone().any(is_number))
+        })
+        .collect()
+}
+
+/// Whether column `h` is, by its name, a number column: not text, not a swept field.
+fn named_number(h: &str) -> bool {
+    !(h.contains('.') || TEXT_COLUMNS.contains(&h))
+}
+
+/// [`check_numbers`] with the number columns already known.
+fn check_rows(
+    path: &Path,
+    header: &[String],
+    numeric: &[bool],
+    rows: &[csv::StringRecord],
+) -> Result<(), String> {
     for (i, h) in header.iter().enumerate() {
-        if h.contains('.') || TEXT_COLUMNS.contains(&h.as_str()) {
+        if !numeric[i] {
             continue;
         }
         for r in rows {
             let v = r.get(i).unwrap_or_default();
-            if !v.is_empty() && v.parse::<f64>().is_err() {
-                let line = r.position().map_or(0, |p| p.line());
-                return Err(format!(
-                    "{}, line {line}: column `{h}` holds `{}`, not a number; the file was \
-                     edited after the run: put the number back, or run the study again",
-                    path.display(),
-                    crate::scenario::fields::shortened(v)
-                ));
-            }
+            let what = match v.parse::<f64>() {
+                _ if v.is_empty() => continue,
+                Err(_) => "not a number",
+                Ok(x) if x.is_infinite() && !INFINITE_ALLOWED.contains(&h.as_str()) => {
+                    "an infinite value, which no run writes there"
+                }
+                Ok(_) => continue,
+            };
+            let line = r.position().map_or(0, |p| p.line());
+            return Err(format!(
+                "{}, line {line}: column `{h}` holds `{}`, {what}; the file was edited after \
+                 the run: put the number back, or run the study again",
+                path.display(),
+                crate::scenario::fields::shortened(v)
+            ));
         }
+    }
+    Ok(())
+}
+
+/// [`check_numbers`] on CSV file `path` as a whole (a data table the reports do not
+/// read, such as portfolios.csv, checked before it is resealed).
+pub fn check_file(path: &Path) -> Result<(), String> {
+    let fail = |e: csv::Error| format!("{}: {e}", path.display());
+    let mut r = csv::Reader::from_path(path).map_err(fail)?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(fail)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    // Two passes, row by row (portfolios.csv can hold millions of rows): which columns
+    // hold numbers, then every cell of those.
+    let mut numeric: Vec<bool> = header.iter().map(|h| named_number(h)).collect();
+    let mut seen_number = vec![false; header.len()];
+    let mut rec = csv::StringRecord::new();
+    let mut rows = 0usize;
+    while r.read_record(&mut rec).map_err(fail)? {
+        rows += 1;
+        for (i, v) in rec.iter().enumerate().take(header.len()) {
+            seen_number[i] |= v.parse::<f64>().is_ok();
+        }
+    }
+    if rows > 1 {
+        for (n, seen) in numeric.iter_mut().zip(&seen_number) {
+            *n &= *seen;
+        }
+    }
+    let mut r = csv::Reader::from_path(path).map_err(fail)?;
+    while r.read_record(&mut rec).map_err(fail)? {
+        check_rows(path, &header, &numeric, std::slice::from_ref(&rec))?;
     }
     Ok(())
 }

@@ -40,12 +40,19 @@ pub struct Choice {
 impl Choice {
     /// Reads the choice of `challenger` against `baseline` from the folder's
     /// `sweep_choice.csv`. None when the folder has no such file (written before it
-    /// existed) or no point has a defined difference.
+    /// existed), when no point is the best (no defined difference, or the same at every
+    /// point), or when a Monte Carlo setting (seed, portfolio count) is swept: those
+    /// are not rules to choose, and their points are not the same funds. An error when
+    /// the file names more than one best point for the pair.
     pub fn read(dir: &Path, challenger: &str, baseline: &str) -> Result<Option<Choice>, String> {
         if !dir.join("sweep_choice.csv").is_file() {
             return Ok(None);
         }
         let t = Csv::read(dir, "sweep_choice.csv")?;
+        let settings = ["simulation.seed", "simulation.portfolios"];
+        if t.header.iter().any(|h| settings.contains(&h.as_str())) {
+            return Ok(None);
+        }
         let (ca, cb, cg, clo, chi, cs) = (
             t.col("model_a")?,
             t.col("model_b")?,
@@ -56,17 +63,27 @@ impl Choice {
         );
         let axes = t.header[..ca].to_vec();
         let mut points = Vec::new();
+        let mut best_line = None;
         for r in t
             .rows
             .iter()
             .filter(|r| &r[ca] == challenger && &r[cb] == baseline)
         {
+            let line = r.position().map_or(0, |p| p.line());
             let standing = Standing::parse(&r[cs]).ok_or_else(|| {
                 format!(
-                    "sweep_choice.csv: `{}` is not a standing (best, cannot_be_told_apart, behind or undefined)",
-                    &r[cs]
+                    "sweep_choice.csv, line {line}: column `standing` holds `{}`, not one of best, cannot_be_told_apart, behind or undefined: run the sweep again",
+                    crate::scenario::fields::shortened(&r[cs])
                 )
             })?;
+            if standing == Standing::Best {
+                if let Some(first) = best_line {
+                    return Err(format!(
+                        "sweep_choice.csv, lines {first} and {line}: two points are `best` for {challenger} against {baseline}; there is one best point: run the sweep again"
+                    ));
+                }
+                best_line = Some(line);
+            }
             points.push(PointGap {
                 values: (0..ca).map(|i| r[i].to_string()).collect(),
                 gap: t.f(r, cg),
@@ -111,6 +128,48 @@ impl Choice {
         }
     }
 
+    /// The sentence for a chart title: as [`Choice::sentence`], but when more than two
+    /// points cannot be told apart from the best it counts them instead of naming them.
+    pub fn short_sentence(&self, s: &Scenario, lang: Lang) -> String {
+        let tied = self.tied().count();
+        if tied <= 2 || self.undecided() {
+            return self.sentence(s, lang);
+        }
+        lang.msg(
+            "sweep_best_count",
+            &[
+                ("point", &self.best_text(s, lang)),
+                ("count", &tied.to_string()),
+            ],
+        )
+    }
+
+    /// Whether no gap has a CI (a single portfolio per point): nothing can be told
+    /// apart, for want of spread rather than because points are close.
+    fn undecided(&self) -> bool {
+        self.points
+            .iter()
+            .filter(|p| p.standing == Standing::Tied)
+            .all(|p| !p.ci.0.is_finite())
+            && self.tied().count() > 0
+    }
+
+    /// The best point with every swept field named.
+    fn best_text(&self, s: &Scenario, lang: Lang) -> String {
+        self.axes
+            .iter()
+            .zip(self.best_values())
+            .map(|(a, v)| {
+                format!(
+                    "{} = {}",
+                    lang.field_in(a, Some(s)),
+                    parameter_text(lang, a, v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(lang.t("list_sep"))
+    }
+
     /// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (...)", or for a
     /// grid "best at hurdle = 1.25, budget = $50M; the points (hurdle, budget) = (1,
     /// $50M), ... cannot be told apart from it", naming at most [`NAMED`] tied points
@@ -121,13 +180,10 @@ impl Choice {
             .iter()
             .map(|a| lang.field_in(a, Some(s)))
             .collect();
-        let point = fields
-            .iter()
-            .zip(&self.axes)
-            .zip(self.best_values())
-            .map(|((f, a), v)| format!("{f} = {}", parameter_text(lang, a, v)))
-            .collect::<Vec<_>>()
-            .join(lang.t("list_sep"));
+        let point = self.best_text(s, lang);
+        if self.undecided() {
+            return lang.msg("sweep_best_unknown", &[("point", &point)]);
+        }
         let tied: Vec<String> = self
             .tied()
             .map(|p| self.values_text(&p.values, lang))

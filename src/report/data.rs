@@ -53,11 +53,32 @@ pub struct InputMove {
     pub other_break_even: Option<f64>,
     /// 95% CI of the difference at low and at high (NaN for older folders).
     pub cis: [(f64, f64); 2],
+    /// 95% CI of the difference with every input as in the scenario (NaN for older
+    /// folders).
+    pub base_ci: (f64, f64),
     /// Policy lever or uncertain assumption.
     pub kind: crate::scenario::fields::Kind,
 }
 
+/// Whether a 95% CI is known and reaches zero: the mean it belongs to cannot be told
+/// apart from zero.
+pub fn reaches_zero(ci: (f64, f64)) -> bool {
+    ci.0.is_finite() && ci.1.is_finite() && ci.0 <= 0.0 && ci.1 >= 0.0
+}
+
 impl InputMove {
+    /// Whether the answer flips only within the noise: the mean difference changes sign
+    /// at an end, but at every end where it does, the 95% CI of the difference there
+    /// reaches zero. False when the CIs are unknown (older folders).
+    pub fn flips_in_noise(&self) -> bool {
+        let base = self.diffs[0];
+        let flipped = |d: f64| d.is_finite() && (d == 0.0 || (d > 0.0) != (base > 0.0));
+        let ends: Vec<usize> = (0..2).filter(|&i| flipped(self.diffs[i + 1])).collect();
+        self.break_even.is_some()
+            && !ends.is_empty()
+            && ends.iter().all(|&i| reaches_zero(self.cis[i]))
+    }
+
     /// Whether the input is a group of fields scaled together (its values are
     /// factors).
     pub fn is_group(&self) -> bool {
@@ -542,6 +563,7 @@ pub fn read_inputs(dir: &Path) -> Result<Vec<InputMove>, String> {
     // Folders written before the column existed: every input an assumption.
     let ck = sv.col("kind").ok();
     let opt = |n| sv.col_opt(n);
+    let base_ci = (opt("diff_base_ci_low"), opt("diff_base_ci_high"));
     let (cob, cis) = (
         opt("other_break_even"),
         [
@@ -562,9 +584,18 @@ pub fn read_inputs(dir: &Path) -> Result<Vec<InputMove>, String> {
             break_even: b.is_finite().then_some(b),
             other_break_even: other.is_finite().then_some(other),
             cis: [ci(0), ci(1)],
-            kind: ck
-                .and_then(|k| crate::scenario::fields::Kind::parse(&sv.s(r, k)))
-                .unwrap_or(crate::scenario::fields::Kind::Assumption),
+            base_ci: (sv.f_opt(r, base_ci.0), sv.f_opt(r, base_ci.1)),
+            kind: match ck {
+                None => crate::scenario::fields::Kind::Assumption,
+                Some(k) => crate::scenario::fields::Kind::parse(&sv.s(r, k)).ok_or_else(|| {
+                    format!(
+                        "sensitivity.csv, line {}: column `kind` holds `{}`, not `lever` or \
+                         `assumption`: put the kind back, or run the study again",
+                        r.position().map_or(0, |p| p.line()),
+                        crate::scenario::fields::shortened(&sv.s(r, k))
+                    )
+                })?,
+            },
         });
     }
     Ok(inputs)
@@ -612,7 +643,17 @@ pub fn provenance(dir: &Path, seed: u64) -> Result<Provenance, String> {
         resolved_sha256: text_of(&m["scenario"]["resolved_sha256"]),
         scenario_path: text_of(&m["scenario"]["path"]),
         started: text_of(&m["started"]),
-        kind: serde_json::from_value(m["kind"].clone()).ok(),
+        // Absent in folders written before it was recorded; anything else must be a kind.
+        kind: match m.get("kind") {
+            None => None,
+            Some(k) => Some(serde_json::from_value(k.clone()).map_err(|_| {
+                format!(
+                    "{}: `kind` is {k}, not one of \"run\", \"sweep\", \"sensitivity\" or \"explain\": \
+                     put back the kind the folder was written as, or run the study again",
+                    manifest_path.display()
+                )
+            })?),
+        },
         // Folders written before manifests recorded the command: the same command,
         // from the folder as it is now.
         reproduce: match m["reproduce"].as_str() {

@@ -240,8 +240,13 @@ pub fn what_would_change(
     let flips = inputs.iter().filter(|r| r.break_even.is_some()).count();
     // Every row carries the difference with every input as in the scenario.
     let tie = inputs.first().is_some_and(|r| r.diffs[0] == 0.0);
+    let uncertain = inputs
+        .first()
+        .is_some_and(|r| super::data::reaches_zero(r.base_ci));
     let intro = if tie {
         lang.t("change_tie").to_string()
+    } else if uncertain {
+        lang.t("change_uncertain").to_string()
     } else if flips == 0 {
         lang.t("change_none").to_string()
     } else {
@@ -283,7 +288,11 @@ pub fn what_would_change(
             let key = if r.break_even.is_some() {
                 args.push(("break_even", &break_even));
                 args.push(("scenario", &at));
-                "change_row_flip"
+                if r.flips_in_noise() {
+                    "change_row_flip_noise"
+                } else {
+                    "change_row_flip"
+                }
             } else {
                 "change_row"
             };
@@ -701,6 +710,7 @@ mod tests {
             break_even,
             other_break_even: None,
             cis: [(f64::NAN, f64::NAN); 2],
+            base_ci: (f64::NAN, f64::NAN),
             kind: Kind::Assumption,
         }
     }

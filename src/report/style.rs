@@ -254,7 +254,16 @@ pub fn whole(lang: Lang, n: u64) -> String {
 /// money for dollar fields ([`crate::scenario::is_dollars`]: `$250k`, `$40M`), other
 /// numbers with at most four decimals and no trailing zeros (`1`, `0.625`, `20190502`).
 pub fn parameter(lang: Lang, path: &str, x: f64) -> String {
-    if !x.is_finite() {
+    // An infinite setting switches a mechanism off (`signal_noise = inf`): it reads
+    // as infinity, not as a missing value.
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "∞".into()
+        } else {
+            format!("{}∞", minus(lang))
+        };
+    }
+    if x.is_nan() {
         return "–".into();
     }
     if crate::scenario::is_dollars(path) {
@@ -368,6 +377,13 @@ mod tests {
             parameter_text(Lang::En, "simulation.seed", "1000001"),
             "1000001"
         );
+        // A mechanism switched off reads as infinity; an undefined value as a dash.
+        assert_eq!(
+            parameter_text(Lang::En, "risk.requirements_half_life_months", "inf"),
+            "∞"
+        );
+        assert_eq!(parameter(Lang::Fr, "x", f64::NEG_INFINITY), "\u{2212}∞");
+        assert_eq!(parameter(Lang::En, "x", f64::NAN), "–");
         // Words are read as words, in each language; unknown words stay as written.
         assert_eq!(
             parameter_text(Lang::En, "models.x.selection", "rank"),

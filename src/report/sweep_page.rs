@@ -143,6 +143,17 @@ fn label(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String
         .join(lang.t("list_sep"))
 }
 
+/// Why points can be compared: they run the same funds, unless a Monte Carlo setting
+/// (seed, portfolio count) is itself swept.
+fn why(axes: &[String]) -> &'static str {
+    let settings = ["simulation.seed", "simulation.portfolios"];
+    if axes.iter().any(|a| settings.contains(&a.as_str())) {
+        "sweep_unpaired"
+    } else {
+        "sweep_paired"
+    }
+}
+
 /// The three answer sentences.
 fn answer(
     lang: Lang,
@@ -156,7 +167,7 @@ fn answer(
         finite.iter().min_by(|a, b| a.diff.0.total_cmp(&b.diff.0)),
         finite.iter().max_by(|a, b| a.diff.0.total_cmp(&b.diff.0)),
     ) else {
-        return vec![lang.t("sweep_paired").to_string()];
+        return vec![lang.t(why(axes)).to_string()];
     };
     if lo.diff.0 == hi.diff.0 {
         // Nothing to choose between: the swept field does not touch the compared pair.
@@ -191,7 +202,7 @@ fn answer(
             ("behind", &number(lang, behind as f64, 0)),
         ],
     );
-    vec![first, second, lang.t("sweep_paired").to_string()]
+    vec![first, second, lang.t(why(axes)).to_string()]
 }
 
 /// The sweep report in `lang`; `prov` overrides the manifest while the folder is being

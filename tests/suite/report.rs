@@ -717,3 +717,101 @@ fn a_resealed_folder_keeps_its_kind_and_its_numbers_are_checked() {
         "{err}"
     );
 }
+
+/// Resealing checks every table a run could have written: an infinite statistic (which
+/// no run writes, and which no chart can be scaled to), a word in portfolios.csv, a
+/// manifest `kind` that is no kind, or two best points in sweep_choice.csv are refused,
+/// each naming what to fix, without hanging and leaving the folder as it was.
+#[test]
+fn resealed_tables_must_be_tables_a_run_could_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let redraw = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+            .args(["report", "--reseal", dir.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let refused = |dir: &Path, expect: &str| {
+        let before = std::fs::read(dir.join("report.html")).unwrap();
+        let o = redraw(dir);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_ne!(o.status.code(), Some(0), "accepted: {expect}");
+        assert!(err.contains(expect), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(std::fs::read(dir.join("report.html")).unwrap(), before);
+    };
+    // A sensitivity folder whose base difference became infinite.
+    let sens = tmp.path().join("sens");
+    run(
+        tmp.path(),
+        &[
+            "sensitivity",
+            "--quiet",
+            "--portfolios",
+            "8",
+            "--spread",
+            "0.5",
+            "--out",
+            sens.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(sens.join("sensitivity.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "diff_base").unwrap();
+    let edited: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+            if i > 0 {
+                cells[col] = "inf".into();
+            }
+            cells.join(",")
+        })
+        .collect();
+    std::fs::write(sens.join("sensitivity.csv"), edited.join("\n") + "\n").unwrap();
+    refused(&sens, "column `diff_base` holds `inf`, an infinite value");
+    // A run whose portfolios.csv holds a word where a number was.
+    let run_dir = tmp.path().join("run");
+    default_run(&run_dir, &["--lang", "en"]);
+    let text = std::fs::read_to_string(run_dir.join("portfolios.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let last = lines[1].rfind(',').unwrap();
+    lines[1] = format!("{},lots", &lines[1][..last]);
+    std::fs::write(run_dir.join("portfolios.csv"), lines.join("\n") + "\n").unwrap();
+    refused(&run_dir, "portfolios.csv, line 2");
+    std::fs::write(run_dir.join("portfolios.csv"), text).unwrap();
+    // A manifest whose kind is no kind.
+    let manifest = std::fs::read_to_string(run_dir.join("manifest.json")).unwrap();
+    std::fs::write(
+        run_dir.join("manifest.json"),
+        manifest.replace("\"kind\": \"run\"", "\"kind\": \"bogus\""),
+    )
+    .unwrap();
+    refused(&run_dir, "`kind` is \"bogus\"");
+    // A sweep with two best points for the compared pair.
+    let sweep = tmp.path().join("sweep");
+    default_run(
+        &sweep,
+        &[
+            "--lang",
+            "en",
+            "--sweep",
+            "models.stage_gated.hurdle=0.8,1,1.2",
+        ],
+    );
+    let text = std::fs::read_to_string(sweep.join("sweep_choice.csv")).unwrap();
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.contains(",stage_gated,waterfall_rc,") {
+                let cut = l.rfind(',').unwrap();
+                format!("{},best", &l[..cut])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(sweep.join("sweep_choice.csv"), edited.join("\n") + "\n").unwrap();
+    refused(&sweep, "two points are `best`");
+}

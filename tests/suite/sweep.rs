@@ -427,7 +427,9 @@ fn sweep_choice_names_the_best_point_of_the_whole_grid_with_paired_gaps() {
     );
     let svg = std::fs::read_to_string(out.join("charts/sweep-difference.svg")).unwrap();
     let capital = format!("B{}", &sentence[1..]);
-    assert!(svg.contains(&capital), "{capital}");
+    // The chart's title counts tied points beyond two; the report names them.
+    let short = read_choice.short_sentence(&scenario, Lang::En);
+    assert!(svg.contains(&format!("B{}", &short[1..])), "{short}");
     assert!(svg.contains(&format!("hurdle (value / cost) at Fund budget = {budget}")));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Which value to choose"));
@@ -451,6 +453,7 @@ fn sweep_choice_names_the_best_point_of_the_whole_grid_with_paired_gaps() {
     let fr = read_choice.sentence(&scenario, Lang::Fr);
     assert!(fr.starts_with("meilleur point\u{202f}: "), "{fr}");
     let svg = std::fs::read_to_string(out.join("charts/fr/sweep-difference.svg")).unwrap();
+    let fr = read_choice.short_sentence(&scenario, Lang::Fr);
     assert!(svg.contains(&format!("M{}", &fr[1..])), "{fr}");
     // A one-field sweep holds nothing and names its points by value.
     let one = tmp.path().join("one");
@@ -492,4 +495,43 @@ fn a_sweep_that_does_not_touch_the_compared_pair_names_no_best_value() {
     assert!(!html.contains("Which value to choose"));
     let fr = std::fs::read_to_string(out.join("report.fr.html")).unwrap();
     assert!(fr.contains("Les valeurs balayées ne changent pas"));
+    // Nor does the table: no point is the best where every point is level.
+    let choice = std::fs::read_to_string(out.join("sweep_choice.csv")).unwrap();
+    let level: Vec<&str> = choice
+        .lines()
+        .filter(|l| l.contains(",stage_gated,waterfall_rc,"))
+        .collect();
+    assert_eq!(level.len(), 3);
+    assert!(
+        level.iter().all(|l| l.ends_with(",cannot_be_told_apart")),
+        "{level:?}"
+    );
+}
+
+/// Sweeping a Monte Carlo setting (the seed) runs different funds at each point: the
+/// gaps are unpaired, the report does not say the points share their funds, and it
+/// recommends no seed.
+#[test]
+fn a_swept_seed_is_not_paired_and_no_seed_is_recommended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("seeds");
+    run_sweep(
+        "30",
+        &out,
+        &["--sweep".as_ref(), "simulation.seed=1,2,3".as_ref()],
+    );
+    let choice = std::fs::read_to_string(out.join("sweep_choice.csv")).unwrap();
+    assert!(
+        choice
+            .lines()
+            .skip(1)
+            .all(|l| l.contains(",false,") || l.ends_with(",best") || l.ends_with(",undefined")),
+        "{choice}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("points do not run the same funds"));
+    assert!(!html.contains("Every point uses the same seed"));
+    assert!(!html.contains("Which value to choose"));
+    let svg = std::fs::read_to_string(out.join("charts/sweep-difference.svg")).unwrap();
+    assert!(!svg.contains("Best at"));
 }

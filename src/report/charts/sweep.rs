@@ -394,7 +394,10 @@ fn render_difference(
             ],
         );
         if let Some(c) = choice.filter(|c| !c.flat()) {
-            title = format!("{title}. {}", capitalised(&c.sentence(scenario, lang)));
+            title = format!(
+                "{title}. {}",
+                capitalised(&c.short_sentence(scenario, lang))
+            );
         }
         let label = vec![lang.msg(
             "difference",
