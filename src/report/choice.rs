@@ -156,18 +156,7 @@ impl Choice {
 
     /// The best point with every swept field named.
     fn best_text(&self, s: &Scenario, lang: Lang) -> String {
-        self.axes
-            .iter()
-            .zip(self.best_values())
-            .map(|(a, v)| {
-                format!(
-                    "{} = {}",
-                    lang.field_in(a, Some(s)),
-                    parameter_text(lang, a, v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(lang.t("list_sep"))
+        point_text(lang, s, &self.axes, self.best_values())
     }
 
     /// "best at hurdle = 1.25; 1, 1.5 cannot be told apart from it (...)", or for a
@@ -219,15 +208,11 @@ impl Choice {
     }
 }
 
-/// The values of the swept fields after the first, as people read them ("fund.budget
-/// = $50M"); None for a one-field sweep.
-pub fn held_text(axes: &[String], values: &[String], s: &Scenario, lang: Lang) -> Option<String> {
-    if axes.len() < 2 {
-        return None;
-    }
-    let parts: Vec<String> = axes[1..]
-        .iter()
-        .zip(&values[1..])
+/// A point of a grid as people read it: each swept field by its label with its value
+/// ("Vendor markup with one bid = 20%, Fund budget = $50M").
+pub fn point_text(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String {
+    axes.iter()
+        .zip(values)
         .map(|(a, v)| {
             format!(
                 "{} = {}",
@@ -235,6 +220,12 @@ pub fn held_text(axes: &[String], values: &[String], s: &Scenario, lang: Lang) -
                 parameter_text(lang, a, v)
             )
         })
-        .collect();
-    Some(parts.join(lang.t("list_sep")))
+        .collect::<Vec<_>>()
+        .join(lang.t("list_sep"))
+}
+
+/// The values of the swept fields after the first, as people read them ("fund.budget
+/// = $50M"); None for a one-field sweep.
+pub fn held_text(axes: &[String], values: &[String], s: &Scenario, lang: Lang) -> Option<String> {
+    (axes.len() >= 2).then(|| point_text(lang, s, &axes[1..], &values[1..]))
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use askama::Template;
 
 use super::charts::sweep::capitalised;
-use super::choice::{Choice, PointGap};
+use super::choice::{Choice, PointGap, point_text};
 use super::data::{Csv, Provenance, resolved_scenario, sweep_order};
 use super::i18n::Lang;
 use super::page::{Cell, Figure, Layout, Table, range};
@@ -128,21 +128,6 @@ fn gap_cell(lang: Lang, g: &PointGap) -> Cell {
     }
 }
 
-/// A point of the grid as a person reads it: "Vendor markup with one bid = 20%, ...".
-fn label(lang: Lang, s: &Scenario, axes: &[String], values: &[String]) -> String {
-    axes.iter()
-        .zip(values)
-        .map(|(a, v)| {
-            format!(
-                "{} = {}",
-                lang.field_in(a, Some(s)),
-                parameter_text(lang, a, v)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(lang.t("list_sep"))
-}
-
 /// Why points can be compared: they run the same funds, unless a Monte Carlo setting
 /// (seed, portfolio count) is itself swept.
 fn why(axes: &[String]) -> &'static str {
@@ -186,9 +171,9 @@ fn answer(
             ("challenger", &names[1]),
             ("baseline", &names[0]),
             ("low", &money(lang, lo.diff.0)),
-            ("low_at", &label(lang, s, axes, &lo.values)),
+            ("low_at", &point_text(lang, s, axes, &lo.values)),
             ("high", &money(lang, hi.diff.0)),
-            ("high_at", &label(lang, s, axes, &hi.values)),
+            ("high_at", &point_text(lang, s, axes, &hi.values)),
         ],
     );
     let ahead = finite.iter().filter(|p| p.diff.1 > 0.0).count();
