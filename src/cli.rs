@@ -40,10 +40,47 @@ pub enum Command {
     /// mechanisms (exact Shapley values over every on/off combination, same seeds):
     /// explain.csv and a bridge chart.
     Explain(ExplainArgs),
+    /// Run the funding models of several scenario files together on the same ideas and
+    /// draws (paired), in one run folder and report; refused (exit 2) when the files'
+    /// worlds (fund, ideas, risk, vendors, horizon) differ, naming the fields.
+    Compare(CompareArgs),
     /// Merge the shard folders of one study (`run --shard K/N`) into the run folder a
     /// single process would have written: the same files, byte for byte, apart from
     /// the manifest's timings.
     Merge(MergeArgs),
+}
+
+/// Options of `budgetsim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML), two or more, sharing one world.
+    #[arg(required = true, num_args = 2.., value_name = "SCENARIO")]
+    pub files: Vec<PathBuf>,
+    /// Number of portfolios to simulate (overrides the first file's simulation.portfolios).
+    #[arg(long, value_name = "N")]
+    pub portfolios: Option<u64>,
+    /// Master seed (overrides the first file's simulation.seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Override a field of the combined scenario before validation (repeatable); models
+    /// are keyed as in the run folder's scenario.toml.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Folder to write, replaced whole (default: output/compare-<file stems>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar or status lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Languages of charts and reports.
+    #[arg(long, value_enum, default_value_t = crate::report::Langs::Both)]
+    pub lang: crate::report::Langs,
+    /// Print the statistics as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `budgetsim merge`.

@@ -1,6 +1,7 @@
 //! The commands: load a scenario, run the engine, analyse, print, write the output
 //! folder, one module per command. `main` only maps the result to an exit code.
 
+mod compare;
 mod explain;
 mod files;
 mod folder;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::Explain(args)) => explain::explain(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Compare(args)) => compare::compare(&args),
     }
 }
 

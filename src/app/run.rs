@@ -18,9 +18,19 @@ use crate::metrics::Metric;
 use crate::scenario;
 
 pub(super) fn run_scenario(args: &RunArgs) -> Result<(), AppError> {
+    let begun = begin(&args.common);
+    let loaded = load(&args.common)?;
+    run_loaded(args, loaded, begun)
+}
+
+/// [`run_scenario`] on a scenario already loaded (by `run`, or built by `compare`),
+/// with the clocks and status line started when the command began.
+pub(super) fn run_loaded(
+    args: &RunArgs,
+    mut loaded: scenario::Loaded,
+    (started, clock, status): (std::time::SystemTime, Instant, super::terminal::Status),
+) -> Result<(), AppError> {
     let common = &args.common;
-    let (started, clock, status) = begin(common);
-    let mut loaded = load(common)?;
     scenario::add_sweeps(&mut loaded, &args.sweep)?;
     if !loaded.sweep.is_empty() {
         if args.json {

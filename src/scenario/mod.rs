@@ -11,6 +11,7 @@
 //! [`text`] (what text may hold), [`validate`] (cross-field rules), `sweep` (axes and
 //! grid points), `locate` (messages and where each problem was written).
 
+pub mod compare;
 pub mod error;
 pub mod fields;
 mod locate;

@@ -12,6 +12,7 @@ mod browser;
 mod calibration;
 mod cli;
 mod closed_form;
+mod compare;
 mod docs;
 mod explain;
 mod input;
