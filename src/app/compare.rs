@@ -22,10 +22,16 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let begun = begin(&common);
     let mut sources = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        let stem = path
-            .file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-        if sources.iter().any(|s: &compare::Source| s.stem == stem) {
+        let name = |p: &std::path::Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let mut stem = name(path).unwrap_or_else(|| "scenario".into());
+        let used = |stem: &str, sources: &[compare::Source]| sources.iter().any(|s| s.stem == stem);
+        if used(&stem, &sources) {
+            // Two files of one name in different folders: the folder tells them apart.
+            if let Some(folder) = path.parent().and_then(|d| d.file_name()) {
+                stem = format!("{}-{stem}", folder.to_string_lossy());
+            }
+        }
+        if used(&stem, &sources) {
             return Err(AppError::Usage(format!(
                 "two of the files are called `{stem}`: give each file once (copy one under another name to compare two versions)"
             )));
@@ -40,17 +46,25 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
              `extends` one file from the other), or run each file on its own"
         )));
     }
-    let stems: Vec<&str> = sources.iter().map(|s| s.stem.as_str()).collect();
-    let origin = format!("compare-{}", stems.join("-"));
-    let mut sets = Vec::new();
-    if let Some(n) = args.portfolios {
-        sets.push(format!("simulation.portfolios={n}"));
+    let classification = compare::classification(&sources).map_err(|why| {
+        AppError::Usage(format!(
+            "these files carry different classifications, and a report of them all must \
+             carry one:\n  {why}\nset the same classification in every file"
+        ))
+    })?;
+    if !args.quiet {
+        for note in compare::left_out(&sources) {
+            super::say(&format!("note: {note}"));
+        }
     }
-    if let Some(s) = args.seed {
-        sets.push(format!("simulation.seed={s}"));
-    }
-    sets.extend(args.set.iter().cloned());
-    let loaded = scenario::load_text(&origin, &compare::combine(&sources), None, &sets)?;
+    let origin = compare::origin(&sources);
+    let sets = super::overrides(&common);
+    let loaded = scenario::load_text(
+        &origin,
+        &compare::combine(&sources, classification),
+        None,
+        &sets,
+    )?;
     let run = RunArgs {
         common,
         json: args.json,

@@ -95,8 +95,8 @@ pub fn load(args: &Common) -> Result<Loaded, ScenarioError> {
     Ok(loaded)
 }
 
-/// [`load`] without the warning.
-fn load_quietly(args: &Common) -> Result<Loaded, ScenarioError> {
+/// The `--set` overrides `args` asks for, `--portfolios` and `--seed` first.
+fn overrides(args: &Common) -> Vec<String> {
     let mut sets = Vec::new();
     if let Some(n) = args.portfolios {
         sets.push(format!("simulation.portfolios={n}"));
@@ -105,6 +105,12 @@ fn load_quietly(args: &Common) -> Result<Loaded, ScenarioError> {
         sets.push(format!("simulation.seed={s}"));
     }
     sets.extend(args.set.iter().cloned());
+    sets
+}
+
+/// [`load`] without the warning.
+fn load_quietly(args: &Common) -> Result<Loaded, ScenarioError> {
+    let sets = overrides(args);
     match &args.scenario {
         Some(path) => scenario::load_file(path, &sets),
         None => scenario::load_default(&sets),

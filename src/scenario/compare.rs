@@ -24,9 +24,6 @@ const NOT_WORLD: [&str; 7] = [
 /// `--seed`, `--portfolios`) are used.
 const SAMPLING: [&str; 2] = ["seed", "portfolios"];
 
-/// Most differences listed in a refusal.
-const SHOWN: usize = 12;
-
 /// One scenario file to compare: a short name for it (its file stem) and its scenario.
 pub struct Source {
     /// File stem, used to tell apart models that share a key.
@@ -133,13 +130,7 @@ pub fn mismatch(sources: &[Source]) -> Option<String> {
     if out.is_empty() {
         return None;
     }
-    let more = out.len().saturating_sub(SHOWN);
-    out.truncate(SHOWN);
-    let mut text = out.join("\n  ");
-    if more > 0 {
-        text.push_str(&format!("\n  ... and {more} more"));
-    }
-    Some(text)
+    Some(out.join("\n  "))
 }
 
 /// A model key made from a file stem and a key, in the characters keys may hold.
@@ -164,23 +155,97 @@ fn label_with(label: &Value, stem: &str) -> Value {
     }
 }
 
+/// Longest file name put after a label or in the combined scenario's name, in
+/// characters (labels may hold 80, names 150).
+const STEM_CHARS: usize = 24;
+
+/// `stem`, cut to [`STEM_CHARS`] characters.
+fn cut(stem: &str) -> String {
+    if stem.chars().count() <= STEM_CHARS {
+        stem.to_string()
+    } else {
+        let kept: String = stem.chars().take(STEM_CHARS - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+/// The name the combined scenario goes by (its default output folder): `compare-` and
+/// the files' stems, or their count when the stems would make too long a folder name.
+pub fn origin(sources: &[Source]) -> String {
+    let stems: Vec<String> = sources.iter().map(|s| cut(&s.stem)).collect();
+    let joined = stems.join("-");
+    if joined.chars().count() <= 120 {
+        format!("compare-{joined}")
+    } else {
+        format!("compare-{}-files", stems.len())
+    }
+}
+
+/// The classification the combined scenario carries: the files' common one, or None
+/// when they carry different ones (no rule says which is the more restrictive).
+pub fn classification(sources: &[Source]) -> Result<Option<Value>, String> {
+    let mut found: Option<(&str, &Value)> = None;
+    for s in sources {
+        let Some(c) = s.loaded.resolved.get("classification") else {
+            continue;
+        };
+        match found {
+            Some((_, first)) if first == c => {}
+            Some((origin, first)) => {
+                return Err(format!(
+                    "classification: {} in {origin}, {} in {}",
+                    short(first),
+                    short(c),
+                    s.loaded.origin
+                ));
+            }
+            None => found = Some((&s.loaded.origin, c)),
+        }
+    }
+    Ok(found.map(|(_, c)| c.clone()))
+}
+
+/// What the files hold that a comparison does not run: their sweeps and `[sensitivity]`
+/// tables, one line per file and table.
+pub fn left_out(sources: &[Source]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in sources {
+        for (key, what) in [("sweep", "[[sweep]]"), ("sensitivity", "[sensitivity]")] {
+            if s.loaded.resolved.contains_key(key) {
+                out.push(format!(
+                    "the {what} of {} is not run: compare makes one run",
+                    s.loaded.origin
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The scenario holding every model of `sources` on the first file's world, as TOML
-/// text: models in file order; a model identical to one already taken (same key, same
-/// fields) is taken once; a model whose key is taken by a different model gets the
-/// file's stem before its key (`cds_accelerator_stage_gated`), and after its label when
-/// another model has that label.
-/// Each model keeps the role it has in its own file. Sweeps and `[sensitivity]` are
-/// left out: the comparison is one run.
-pub fn combine(sources: &[Source]) -> String {
+/// text, with `classification` (from [`classification`]). Models come in file order;
+/// a model the same as one already taken (equal once validated: key, label, role and
+/// every rule) is taken once. A model whose key is taken by a different model is keyed
+/// `<stem>_<key>` (with `_2`, `_3`... until no file uses the key), with its file's name
+/// after its label when another model has that label. Each model keeps the role it has
+/// in its own file. Sweeps and `[sensitivity]` are left out: the comparison is one run.
+pub fn combine(sources: &[Source], classification: Option<Value>) -> String {
     let Some(first) = sources.first() else {
         return String::new();
     };
     let mut table = first.loaded.resolved.clone();
-    table.remove("sweep");
-    table.remove("sensitivity");
-    table.remove("extends");
-    let stems: Vec<&str> = sources.iter().map(|s| s.stem.as_str()).collect();
-    let joined = stems.join(", ");
+    for key in ["sweep", "sensitivity", "extends", "classification"] {
+        table.remove(key);
+    }
+    if let Some(c) = classification {
+        table.insert("classification".into(), c);
+    }
+    let stems: Vec<String> = sources.iter().map(|s| cut(&s.stem)).collect();
+    let joined = if stems.iter().map(|s| s.chars().count() + 2).sum::<usize>() <= 120 {
+        stems.join(", ")
+    } else {
+        format!("{} files", stems.len())
+    };
     let mut name = Table::new();
     name.insert("en".into(), Value::String(format!("Compared: {joined}")));
     name.insert(
@@ -202,44 +267,64 @@ pub fn combine(sources: &[Source]) -> String {
         )),
     );
     table.insert("description".into(), Value::Table(description));
+    // Keys written in some file: a renamed model never takes one of them.
+    let literal: Vec<&String> = sources
+        .iter()
+        .filter_map(|s| s.loaded.resolved.get("models").and_then(Value::as_table))
+        .flat_map(|m| m.keys())
+        .collect();
     let mut models = Table::new();
+    // Models taken so far, as validated (their key is their `name`).
+    let mut taken: Vec<&crate::model::FundingModel> = Vec::new();
     for source in sources {
         let Some(Value::Table(own)) = source.loaded.resolved.get("models") else {
             continue;
         };
         for (i, (key, model)) in own.iter().enumerate() {
+            let Some(validated) = source.loaded.scenario.models.get(i) else {
+                continue;
+            };
+            // The same model under the same key in another file: run it once.
+            if taken.contains(&validated) {
+                continue;
+            }
             let mut model = model.clone();
             if let Value::Table(m) = &mut model {
-                let role = match source.loaded.scenario.models.get(i).map(|m| m.role) {
-                    Some(Role::Challenger) => "challenger",
-                    _ => "baseline",
+                let role = match validated.role {
+                    Role::Challenger => "challenger",
+                    Role::Baseline => "baseline",
                 };
                 m.insert("role".into(), Value::String(role.into()));
             }
-            match models.get(key) {
-                Some(taken) if *taken == model => {}
-                Some(_) => {
-                    let mut renamed = model.clone();
-                    if let Value::Table(m) = &mut renamed {
-                        let label = m
-                            .get("label")
-                            .cloned()
-                            .unwrap_or_else(|| Value::String(key.clone()));
-                        // Legends must tell the two apart: the file's name after a label
-                        // another model already has.
-                        let taken = models
-                            .values()
-                            .any(|other| other.get("label") == Some(&label));
-                        if taken || m.get("label").is_none() {
-                            m.insert("label".into(), label_with(&label, &source.stem));
-                        }
+            let key = if models.contains_key(key) {
+                let base = prefixed(&source.stem, key);
+                let free = |k: &String| !models.contains_key(k) && !literal.contains(&k);
+                let mut candidate = base.clone();
+                let mut n = 1;
+                while !free(&candidate) {
+                    n += 1;
+                    candidate = format!("{base}_{n}");
+                }
+                if let Value::Table(m) = &mut model {
+                    let label = m
+                        .get("label")
+                        .cloned()
+                        .unwrap_or_else(|| Value::String(key.clone()));
+                    // Legends must tell the two apart: the file's name after a label
+                    // another model already has.
+                    let clash = models
+                        .values()
+                        .any(|other| other.get("label") == Some(&label));
+                    if clash || m.get("label").is_none() {
+                        m.insert("label".into(), label_with(&label, &cut(&source.stem)));
                     }
-                    models.insert(prefixed(&source.stem, key), renamed);
                 }
-                None => {
-                    models.insert(key.clone(), model);
-                }
-            }
+                candidate
+            } else {
+                key.clone()
+            };
+            taken.push(validated);
+            models.insert(key, model);
         }
     }
     table.insert("models".into(), Value::Table(models));

@@ -157,3 +157,109 @@ fn compare_refuses_files_whose_worlds_differ() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Model keys never collide: files whose names clean up alike, or a renamed key that
+/// another file writes itself, keep every model under a key of its own; a model the
+/// same as one already taken (as validated, defaults filled in) runs once; a
+/// classification set in one file is carried, different ones refused; long file names
+/// still make a valid scenario.
+#[test]
+fn compare_keeps_every_distinct_model_once_under_its_own_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = format!("{}/scenarios/default.toml", env!("CARGO_MANIFEST_DIR"));
+    let file = |name: &str, body: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, format!("extends = \"{base}\"\n{body}")).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let hurdle = |h: f64| format!("[models.stage_gated]\nhurdle = {h}\n");
+    let models = |dir: &Path| -> Vec<String> {
+        let mut r = csv::Reader::from_path(dir.join("summary.csv")).unwrap();
+        let mut m: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+        m.dedup();
+        m
+    };
+    let compare = |files: &[&str], out: &Path| {
+        let mut args = vec!["compare"];
+        args.extend_from_slice(files);
+        args.extend([
+            "--quiet",
+            "--lang",
+            "en",
+            "--portfolios",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        budgetsim(&args)
+    };
+    // "a-b" and "a_b" clean up to the same prefix.
+    let (ab1, ab2) = (
+        file("a-b.toml", &hurdle(1.2)),
+        file("a_b.toml", &hurdle(1.5)),
+    );
+    let out = tmp.path().join("one");
+    let o = compare(&["scenarios/default.toml", &ab1, &ab2], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        models(&out),
+        [
+            "waterfall",
+            "waterfall_rc",
+            "stage_gated",
+            "a_b_stage_gated",
+            "a_b_stage_gated_2"
+        ]
+    );
+    // A key one file writes is never given to another file's renamed model.
+    let literal = file(
+        "lit.toml",
+        "[models.q_stage_gated]\nlabel = \"Literal\"\ncommitment = \"project\"\ncontingency = 0.1\ngate_review_cost = 0\ngate_delay_months = 0\nprocurement_cost = 0\nprocurement_delay_months = 0\nstages = [{ name = \"delivery\", scope_share = 1.0, duration_share = 1.0 }]\n",
+    );
+    let q = file("q.toml", &hurdle(1.7));
+    let out = tmp.path().join("two");
+    let o = compare(&[&literal, &q], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = models(&out);
+    assert!(
+        m.contains(&"q_stage_gated".to_string()) && m.contains(&"q_stage_gated_2".to_string()),
+        "{m:?}"
+    );
+    let toml = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(toml.contains("Literal"));
+    // The same model written out with its defaults is the same model: run once.
+    let explicit = file(
+        "explicit.toml",
+        "[models.stage_gated]\nselection = \"rank\"\ncost_basis = \"planned\"\n",
+    );
+    let out = tmp.path().join("three");
+    let o = compare(&["scenarios/default.toml", &explicit], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(models(&out), ["waterfall", "waterfall_rc", "stage_gated"]);
+    // A classification set in any file is carried (the default one is no statement)...
+    let protected = file("prot.toml", "classification = \"Protected B\"\n");
+    let four = tmp.path().join("four");
+    let o = compare(&["scenarios/default.toml", &protected], &four);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(four.join("report.html")).unwrap();
+    assert!(html.contains("Protected B"));
+    // ...and two different ones are refused, both named.
+    let other = file("other.toml", "classification = \"Protected A\"\n");
+    let o = compare(&[&other, &protected], &tmp.path().join("four-b"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("different classifications") && err.contains("Protected B"),
+        "{err}"
+    );
+    // Long file names: the generated name and labels stay within their limits.
+    let long = file(
+        &format!(
+            "{}.toml",
+            "stage-gated-review-for-treasury-board-".repeat(2)
+        ),
+        &hurdle(1.3),
+    );
+    let o = compare(&["scenarios/default.toml", &long], &tmp.path().join("five"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
