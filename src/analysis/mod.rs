@@ -7,6 +7,7 @@
 
 pub mod frames;
 pub mod sketch;
+pub mod sobol;
 pub mod stats;
 pub mod sweep;
 pub mod tally;
