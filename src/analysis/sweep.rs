@@ -166,9 +166,11 @@ pub fn gaps(columns: &[Vec<f64>], seeds: &[u64]) -> Vec<Gap> {
                 return undefined(mean);
             };
             if i == b {
+                // Every defined point level with the "best": nothing to choose.
+                let standing = if flat { Standing::Tied } else { Standing::Best };
                 return Gap {
                     gap: 0.0,
-                    standing: Standing::Best,
+                    standing,
                     ..undefined(mean)
                 };
             }
@@ -195,16 +197,6 @@ pub fn gaps(columns: &[Vec<f64>], seeds: &[u64]) -> Vec<Gap> {
                     Standing::Tied
                 },
             }
-        })
-        .collect::<Vec<Gap>>()
-        .into_iter()
-        .map(|g| match g.standing {
-            // Every defined point level with the "best": nothing to choose.
-            Standing::Best if flat => Gap {
-                standing: Standing::Tied,
-                ..g
-            },
-            _ => g,
         })
         .collect()
 }

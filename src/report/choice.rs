@@ -95,14 +95,6 @@ impl Choice {
         Ok(best.map(|best| Choice { axes, points, best }))
     }
 
-    /// Whether every point with a defined difference has the best one's: nothing to
-    /// choose between (the swept fields do not touch the compared pair).
-    pub fn flat(&self) -> bool {
-        self.points
-            .iter()
-            .all(|p| p.standing == Standing::Undefined || p.gap == 0.0)
-    }
-
     /// The best point's swept values.
     pub fn best_values(&self) -> &[String] {
         &self.points[self.best].values

@@ -240,7 +240,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
         "difference",
         &[("challenger", &names[1]), ("baseline", &names[0])],
     )));
-    let chosen = Choice::read(dir, &keys[1], &keys[0])?.filter(|c| !c.flat());
+    let chosen = Choice::read(dir, &keys[1], &keys[0])?;
     if chosen.is_some() {
         head.push(Cell::text(lang.t("sweep_gap")));
     }

@@ -375,7 +375,6 @@ fn render_difference(
     let best_x = held.and_then(|v| v[0].parse::<f64>().ok());
     let mark = best_x
         .and_then(|x| curve[0].1.iter().position(|p| p.0 == x))
-        .filter(|_| choice.is_some_and(|c| !c.flat()))
         .map(|j| (0, j));
     let mut files = Vec::new();
     for &lang in langs {
@@ -393,7 +392,7 @@ fn render_difference(
                 ("field", &along),
             ],
         );
-        if let Some(c) = choice.filter(|c| !c.flat()) {
+        if let Some(c) = choice {
             title = format!(
                 "{title}. {}",
                 capitalised(&c.short_sentence(scenario, lang))
@@ -592,7 +591,7 @@ fn render_heatmap(
     let Some(g) = grid(comparisons, &base.0, &other.0)? else {
         return Ok(Vec::new());
     };
-    let best = choice.filter(|c| !c.flat()).and_then(|c| {
+    let best = choice.and_then(|c| {
         let v = c.best_values();
         let i = g.xs.iter().position(|x| *x == v[0])?;
         let j = g.ys.iter().position(|y| *y == v[1])?;
