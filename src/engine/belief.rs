@@ -259,11 +259,11 @@ mod tests {
     /// gain. Ideas are drawn from the model itself, so the posterior must be calibrated.
     #[test]
     fn the_best_of_five_is_worth_what_the_posterior_says() {
-        use crate::engine::rng::{Purpose, stream};
+        use crate::engine::rng::{Purpose, counter};
         use rand::RngExt;
         use rand_distr::StandardNormal;
         let (mu0, tau, sd, s, n) = (0.0, 0.5, 0.5, 0.8, 100_000);
-        let mut rng = stream(7, 0, 0, Purpose::Quality, 0);
+        let mut rng = counter(7, 0, 0, Purpose::Quality, 0);
         let mut z = || -> f64 { rng.sample(StandardNormal) };
         let (mut predicted, mut naive, mut realised) = (0.0, 0.0, 0.0);
         for _ in 0..n {

@@ -1,7 +1,8 @@
 //! Idea fundamentals for one portfolio, drawn once from each idea's own streams and shared
 //! by every funding model (common random numbers).
 
-use super::rng::{IdeaKey, Purpose, attempt_key, counter};
+use super::belief::Belief;
+use super::rng::{IdeaKey, Kind, Purpose, attempt_key, counter, whole};
 use crate::model::Scenario;
 
 /// One candidate idea's fundamentals.
@@ -25,6 +26,9 @@ pub struct Idea {
     pub signal0: f64,
     /// Idea-level standard normal of cost overrun, shared by its contracts.
     pub risk_z: f64,
+    /// The decision maker's belief on arrival: the prior updated on the business case
+    /// (the same under every model, so worked out once).
+    pub belief: Belief,
 }
 
 /// All ideas of one portfolio plus their per-stage draws.
@@ -61,25 +65,33 @@ impl IdeaSet {
         let i = &s.ideas;
         for id in 0..rounds * per {
             let key = IdeaKey::new(seed, portfolio, u64::from(id));
-            // Parameter-free draws, one word each: fit, log value, business-case error.
-            // Costs and durations have their own streams, so changing their distributions
-            // (whose samplers may reject) leaves every other draw of the idea as it was
-            // (paired sweeps).
+            // Parameter-free draws from one counter, one word each and in a fixed order:
+            // fit, log value, business-case error, the idea's risk normal, then per
+            // stage its signal error and misfit detection (so drawing more stages adds
+            // words and shifts none). Costs and durations have keys of their own, so
+            // changing their distributions (whose samplers may reject) leaves every
+            // other draw of the idea as it was (paired sweeps).
             let mut r = key.counter(Purpose::Fundamentals, 0);
             let fit = r.uniform() < i.fit_probability;
             let zx = r.normal();
             let e0 = r.normal();
-            let cost = i.planned_cost.sample(&mut key.stream(Purpose::Cost, 0));
-            let duration = i
-                .planned_duration_months
-                .sample(&mut key.stream(Purpose::Duration, 0));
-            let log_value = i.log_value_mean + i.log_value_sd * zx;
-            let risk_z = key.counter(Purpose::IdeaRisk, 0).normal();
-            for k in 0..stages as u64 {
-                signal_z.push(key.counter(Purpose::Signal, k).normal());
-                detect_u.push(key.counter(Purpose::Detection, k).uniform());
+            let risk_z = r.normal();
+            for _ in 0..stages {
+                signal_z.push(r.normal());
+                detect_u.push(r.uniform());
             }
+            let cost = whole(Kind::PlannedCost, || {
+                i.planned_cost.sample(&mut key.counter(Purpose::Cost, 0))
+            });
+            let duration = whole(Kind::PlannedDuration, || {
+                i.planned_duration_months
+                    .sample(&mut key.counter(Purpose::Duration, 0))
+            });
+            let log_value = i.log_value_mean + i.log_value_sd * zx;
             let round = id / per;
+            let signal0 = log_value + noise_term(i.business_case_noise, e0);
+            let mut belief = Belief::prior(i.log_value_mean, i.log_value_sd, i.fit_probability);
+            belief.observe(signal0, i.business_case_noise);
             ideas.push(Idea {
                 id,
                 round,
@@ -88,8 +100,9 @@ impl IdeaSet {
                 log_value,
                 cost,
                 duration,
-                signal0: log_value + noise_term(i.business_case_noise, e0),
+                signal0,
                 risk_z,
+                belief,
             });
         }
         IdeaSet {

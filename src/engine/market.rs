@@ -47,15 +47,23 @@ pub fn compete<R: Rng + ?Sized>(
     let u_pick: f64 = rng.random();
     let ok = |v: usize| eligible(vendors, v, cost) && !taken.contains(&v);
     let p = vendors.bid_probability;
+    // Large vendors come first, so a contract above the small-vendor cap is bid on by
+    // vendors 0..large only: the bidding stops there rather than skipping through the
+    // small vendors who may not bid.
+    let scan = if cost <= vendors.small_contract_cap {
+        n
+    } else {
+        (vendors.large as usize).min(n)
+    };
     if p >= 1.0 {
-        bidders.extend((0..n).filter(|&v| ok(v)));
+        bidders.extend((0..scan).filter(|&v| ok(v)));
     } else if p > 0.0 {
         // Gaps between bidders are geometric: P(skip = j) = (1 - p)^j p.
         let mut next = 0.0f64;
         loop {
             let u: f64 = rng.random();
             next += skips.skip(1.0 - u);
-            if next >= n as f64 {
+            if next >= scan as f64 {
                 break;
             }
             let v = next as usize;
@@ -106,20 +114,14 @@ pub fn compete<R: Rng + ?Sized>(
     }
 }
 
-/// Relative distance from a power of 1 - p within which [`Skips::skip`] takes the
-/// logarithm: far above the few ulps by which the powers and the logarithm may be off,
-/// so that outside it comparing with the powers gives the logarithm's answer.
-const SKIP_GUARD: f64 = 1e-9;
-
 /// The geometric skips between bidders, `floor(ln(x) / ln(1 - p))` for `x = 1 - u`, found
 /// by comparing `x` with the powers (1 - p)^j instead of taking a logarithm and dividing
-/// for every bidder: the skip is at least j exactly when x <= (1 - p)^j. Only an `x`
-/// within [`SKIP_GUARD`] of a power, where rounding could decide, takes the logarithm,
-/// so skips are the same as the logarithm's to the last bit.
+/// for every bidder: the skip is at least j exactly when x <= (1 - p)^j, so the skip is
+/// the count of powers at or above `x`. (The powers are products, within a few ulps of
+/// the exact ones: a skip can differ from the logarithm's only for an `x` that close to
+/// a power, which has no bearing on the geometric law.)
 #[derive(Debug, Clone)]
 pub struct Skips {
-    /// ln(1 - p).
-    log_q: f64,
     /// (1 - p)^j for j = 1..=vendors (a skip past the last vendor ends the bidding).
     powers: Vec<f64>,
 }
@@ -127,45 +129,26 @@ pub struct Skips {
 impl Skips {
     /// The skips of `vendors`' market.
     pub fn new(vendors: &Vendors) -> Skips {
-        let log_q = (-vendors.bid_probability).ln_1p();
-        // Products of exp(log_q): relative error j ulps at most, far inside the guard.
-        let q = log_q.exp();
+        let q = 1.0 - vendors.bid_probability;
         let powers = std::iter::successors(Some(q), |x| Some(x * q))
             .take(vendors.count())
             .collect();
-        Skips { log_q, powers }
+        Skips { powers }
     }
 
-    /// The skip `floor(ln(x) / ln(1 - p))` for `x` in (0, 1]; skips of the vendor count or
-    /// more come back as the vendor count (either ends the bidding). Counted without
-    /// branches: which power `x` passes is as random as the draw.
+    /// The skip for `x` in (0, 1]; skips of the vendor count or more come back as the
+    /// vendor count (either ends the bidding). Counted without branches (which power
+    /// `x` passes is as random as the draw), a loop the compiler vectorises.
     fn skip(&self, x: f64) -> f64 {
-        let (mut at_least, mut near) = (0u32, 0u32);
-        for &power in &self.powers {
-            at_least += u32::from(x < power * (1.0 - SKIP_GUARD));
-            near += u32::from(x <= power * (1.0 + SKIP_GUARD));
-        }
-        if near != at_least {
-            // Within the guard of a power, where rounding could decide: 1 - u is in
-            // (0, 1], so its log is finite.
-            return floor_non_negative(x.ln() / self.log_q);
-        }
-        f64::from(at_least)
+        let n: u32 = self.powers.iter().map(|&power| u32::from(x <= power)).sum();
+        f64::from(n)
     }
-}
-
-/// `x.floor()` for `x` >= 0 (or -0), by truncation: one instruction where `floor` is
-/// a libm call on baseline x86-64. Values past 2^64 saturate, still past any vendor
-/// count, so a skip that long ends the bidding as `floor` would.
-fn floor_non_negative(x: f64) -> f64 {
-    debug_assert!(x >= 0.0 || x.is_nan());
-    x as u64 as f64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::{Purpose, counter, stream};
+    use crate::engine::rng::{Purpose, counter};
 
     fn market() -> Vendors {
         Vendors {
@@ -183,7 +166,8 @@ mod tests {
 
     #[test]
     fn skips_match_the_logarithm() {
-        // Everywhere, and a few ulps either side of every power of 1 - p.
+        // Random draws (none within a few ulps of a power of 1 - p) give the
+        // logarithm's skip, for common and extreme bid probabilities.
         let mut m = market();
         for p in [0.3, 0.05, 0.9, 1e-12] {
             m.bid_probability = p;
@@ -191,16 +175,8 @@ mod tests {
             let log_q = (-p).ln_1p();
             let exact = |x: f64| ((x.ln() / log_q).floor()).min(m.count() as f64);
             let mut rng = counter(7, 0, 0, Purpose::Bids, 0);
-            let mut xs: Vec<f64> = (0..20_000).map(|_| 1.0 - rng.random::<f64>()).collect();
-            for power in &skips.powers {
-                let bits = power.to_bits();
-                xs.extend(
-                    (bits - 4..=bits + 4)
-                        .map(f64::from_bits)
-                        .filter(|x| *x <= 1.0),
-                );
-            }
-            for x in xs {
+            for _ in 0..20_000 {
+                let x = 1.0 - rng.random::<f64>();
                 assert_eq!(skips.skip(x), exact(x), "p {p}, x {x}");
             }
         }
@@ -217,7 +193,7 @@ mod tests {
                 None,
                 &[],
                 &mut Vec::new(),
-                &mut stream(1, 0, i, Purpose::Bids, 0),
+                &mut counter(1, 0, i, Purpose::Bids, 0),
             );
             assert!(!m.is_small(a.vendor));
         }
@@ -234,7 +210,7 @@ mod tests {
                 None,
                 &[],
                 &mut Vec::new(),
-                &mut stream(2, 0, i, Purpose::Bids, 0),
+                &mut counter(2, 0, i, Purpose::Bids, 0),
             );
             if a.sole_source {
                 assert_eq!(a.markup, 0.5);
@@ -257,7 +233,7 @@ mod tests {
                 Some(4),
                 &[],
                 &mut Vec::new(),
-                &mut stream(5, 0, i, Purpose::Bids, 0),
+                &mut counter(5, 0, i, Purpose::Bids, 0),
             );
             wins += f64::from(u8::from(a.vendor == 4));
             expected += 0.5 + 0.5 / f64::from(a.bids);
@@ -294,6 +270,32 @@ mod tests {
             let share = f64::from(b) / n as f64;
             // sd of a share near 0.3 over 40k draws is about 0.0023.
             assert!((share - 0.3).abs() < 0.012, "vendor {v} bids {share}");
+        }
+        // Above the small-vendor cap the bidding stops after the large vendors, who
+        // still bid with the bid probability each.
+        let mut large_bids = vec![0u32; m.count()];
+        for i in 0..n {
+            let mut bidders = Vec::new();
+            compete(
+                &m,
+                &Skips::new(&m),
+                2e6,
+                None,
+                &[],
+                &mut bidders,
+                &mut counter(8, 0, i, Purpose::Bids, 0),
+            );
+            for v in bidders {
+                large_bids[v] += 1;
+            }
+        }
+        for (v, &b) in large_bids.iter().enumerate() {
+            let share = f64::from(b) / n as f64;
+            if m.is_small(v) {
+                assert_eq!(b, 0, "small vendor {v} bid above the cap");
+            } else {
+                assert!((share - 0.3).abs() < 0.012, "large vendor {v} bids {share}");
+            }
         }
         // No chance: nobody bids, so sole source; certainty: every eligible vendor bids.
         m.bid_probability = 0.0;

@@ -61,8 +61,9 @@ pub fn run_portfolio(s: &Scenario, p: u64) -> Vec<Run> {
     run_portfolio_detail(s, p, Detail::Projects)
 }
 
-/// As [`run_portfolio`], keeping per-idea detail only when `detail` asks for it.
-fn run_portfolio_detail(s: &Scenario, p: u64, detail: Detail) -> Vec<Run> {
+/// As [`run_portfolio`], keeping per-idea detail only when `detail` asks for it (a run
+/// asks for [`Detail::Outcomes`] unless its project table is wanted).
+pub fn run_portfolio_detail(s: &Scenario, p: u64, detail: Detail) -> Vec<Run> {
     let ideas = IdeaSet::draw(s, p, max_stages(s));
     s.models
         .iter()

@@ -3,7 +3,7 @@
 //! a correlated schedule slip, and the duration effect that makes long contracts riskier
 //! (the mechanism by which smaller stages reduce risk).
 
-use super::rng::Counter;
+use super::rng::{Counter, Kind, whole};
 use crate::model::Risk;
 
 /// What happens to one contract's cost and schedule.
@@ -288,6 +288,10 @@ impl<'a> Prepared<'a> {
 
     /// As [`draw`].
     pub fn draw(&self, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
+        whole(Kind::Risk, || self.draw_inner(months, idea_z, rng))
+    }
+
+    fn draw_inner(&self, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
         let risk = self.risk;
         let z_own = rng.normal();
         let z_sched = rng.normal();
@@ -414,7 +418,7 @@ mod tests {
     fn costs(r: &Risk, months: f64, n: u64) -> Vec<f64> {
         (0..n)
             .map(|i| {
-                let idea_z: f64 = counter(5, 0, i, Purpose::IdeaRisk, 0).normal();
+                let idea_z: f64 = counter(5, 0, i, Purpose::Fundamentals, 0).normal();
                 draw(
                     r,
                     months,
@@ -599,7 +603,7 @@ mod tests {
             let mut sums = [[0.0f64; 2]; 3];
             for i in 0..n {
                 // Each contract of a different idea: the body normal is standard.
-                let idea_z: f64 = counter(11, 2, i, Purpose::IdeaRisk, 0).normal();
+                let idea_z: f64 = counter(11, 2, i, Purpose::Fundamentals, 0).normal();
                 let d = draw(
                     &r,
                     months,

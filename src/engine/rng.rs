@@ -1,55 +1,61 @@
-//! Keyed random streams: every random quantity comes from a stream keyed by
+//! Keyed random numbers: every random quantity comes from a counter keyed by
 //! (seed, portfolio, idea, purpose, index), so draws do not depend on the funding model,
 //! the thread count or the order in which portfolios run (common random numbers).
 
 use std::convert::Infallible;
 
-use rand::{SeedableRng, TryRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::TryRng;
 
-/// How many random numbers of each kind a portfolio draws, all models.
+/// How many random numbers of each kind a portfolio draws, all models. A draw of a
+/// distribution (a planned cost, a planned duration, a contract's risk) counts as one
+/// of its kind; the words and normals it takes inside are not counted again.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DrawCounts {
-    /// Keyed streams created (a seeding each).
-    pub streams: u64,
-    /// Words drawn from those streams (planned costs and durations).
-    pub stream_words: u64,
-    /// Counter uniforms (and other counter words used whole).
+    /// Counter keys created (a hash each).
+    pub keys: u64,
+    /// Uniforms (and other counter words used whole).
     pub uniforms: u64,
-    /// Counter normals (one word and an inverse normal CDF each).
+    /// Standard normals (one word and an inverse normal CDF each).
     pub normals: u64,
+    /// Planned costs, from the scenario's cost distribution.
+    pub planned_costs: u64,
+    /// Planned durations, from the scenario's duration distribution.
+    pub planned_durations: u64,
+    /// Contract risk draws: cost multiplier and schedule slip (risk.rs).
+    pub risk_draws: u64,
 }
 
 /// What one portfolio of the default scenario draws, all models (measured by the test
 /// `default_portfolio_draw_counts_match_the_constants`, kept within 10%): the
 /// random-number floor of the engine bench draws exactly this.
 pub const DEFAULT_PORTFOLIO_DRAWS: DrawCounts = DrawCounts {
-    streams: 160,
-    stream_words: 262,
-    uniforms: 2079,
-    normals: 850,
+    keys: 361,
+    uniforms: 1603,
+    normals: 560,
+    planned_costs: 80,
+    planned_durations: 80,
+    risk_draws: 147,
 };
 
-/// What a stream is used for; each purpose has its own stream per idea.
+/// What a counter key is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
-    /// Fit, log value and business-case error (parameter-free draws only).
+    /// Everything drawn once per idea, in a fixed order: fit, log value, business-case
+    /// error, the idea-level risk normal, then per stage its signal error and misfit
+    /// detection (a prefix that does not depend on how many stages are drawn).
     Fundamentals = 1,
-    /// The idea-level component of cost overrun shared by all its contracts.
-    IdeaRisk = 2,
-    /// Signal error of a stage (index: stage number).
+    /// Signal error of a parallel attempt (index: [`attempt_key`]; slot 0 uses the
+    /// idea's stage signal).
     Signal = 3,
-    /// Misfit detection of a stage (index: stage number).
-    Detection = 4,
     /// Cost, schedule and black-swan draws of a contract (index: contract key).
     Contract = 5,
     /// Bids and award of a contract (index: contract key).
     Bids = 6,
-    /// Planned cost (its own stream: samplers with rejection steps would otherwise shift
+    /// Planned cost (its own key: samplers with rejection steps would otherwise shift
     /// every later draw when the cost distribution changes).
     Cost = 7,
-    /// Planned duration (own stream, as for cost).
+    /// Planned duration (own key, as for cost).
     Duration = 8,
     /// Solution quality of a vendor's attempt (index: attempt slot).
     Quality = 9,
@@ -62,39 +68,6 @@ pub fn attempt_key(k: usize, slot: u32) -> u64 {
     k as u64 | (u64::from(slot) << 32)
 }
 
-/// The generator behind every stream: Xoshiro256++, which is specified by its
-/// algorithm, so streams reproduce across rand versions (unlike `SmallRng`). A thin
-/// wrapper, so that unit tests can count the words drawn.
-#[derive(Debug, Clone)]
-pub struct Stream(Xoshiro256PlusPlus);
-
-impl TryRng for Stream {
-    type Error = Infallible;
-
-    #[inline]
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        #[cfg(test)]
-        count::word();
-        self.0.try_next_u32()
-    }
-
-    #[inline]
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        #[cfg(test)]
-        count::word();
-        self.0.try_next_u64()
-    }
-
-    #[inline]
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        #[cfg(test)]
-        for _ in 0..dst.len().div_ceil(8) {
-            count::word();
-        }
-        self.0.try_fill_bytes(dst)
-    }
-}
-
 /// SplitMix64 finaliser: a bijective mix with good avalanche.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -103,8 +76,8 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Key of idea `idea` in portfolio `portfolio`: the common prefix of its streams' and
-/// counters' keys, hashed once per idea.
+/// Key of idea `idea` in portfolio `portfolio`: the common prefix of its counters' keys,
+/// hashed once per idea.
 #[derive(Debug, Clone, Copy)]
 pub struct IdeaKey(u64);
 
@@ -122,28 +95,16 @@ impl IdeaKey {
         mix(mix(self.0 ^ purpose as u64) ^ index)
     }
 
-    /// The stream for (purpose, index) of this idea: `stream(seed, portfolio, idea,
-    /// purpose, index)`.
-    pub fn stream(self, purpose: Purpose, index: u64) -> Stream {
-        #[cfg(test)]
-        count::stream();
-        Stream(Xoshiro256PlusPlus::seed_from_u64(self.hash(purpose, index)))
-    }
-
     /// The counter for (purpose, index) of this idea: `counter(seed, portfolio, idea,
     /// purpose, index)`.
     pub fn counter(self, purpose: Purpose, index: u64) -> Counter {
+        #[cfg(test)]
+        count::key();
         Counter {
             key: self.hash(purpose, index),
             next: 0,
         }
     }
-}
-
-/// The stream for (seed, portfolio, idea, purpose, index): a generator for samplers
-/// that may consume a variable number of words (planned cost and duration).
-pub fn stream(seed: u64, portfolio: u64, idea: u64, purpose: Purpose, index: u64) -> Stream {
-    IdeaKey::new(seed, portfolio, idea).stream(purpose, index)
 }
 
 /// The counter for (seed, portfolio, idea, purpose, index).
@@ -211,18 +172,46 @@ impl TryRng for Counter {
     }
 }
 
-/// Per-thread counts of streams created and words drawn (unit tests only).
+/// Draws of a distribution, counted whole ([`DrawCounts`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    PlannedCost = 4,
+    PlannedDuration = 5,
+    Risk = 6,
+}
+
+/// Runs `f`, one draw of kind `kind`. Unit tests count it once, and nothing it draws
+/// inside; otherwise it is just `f()`.
+#[inline(always)]
+pub(crate) fn whole<T>(kind: Kind, f: impl FnOnce() -> T) -> T {
+    #[cfg(test)]
+    count::enter(kind);
+    #[cfg(not(test))]
+    let _ = kind;
+    let out = f();
+    #[cfg(test)]
+    count::leave();
+    out
+}
+
+/// Per-thread counts of keys created and numbers drawn, by kind (unit tests only).
+/// Inside a distribution's draw ([`count::Kind`]) the words and normals it takes are
+/// not counted: the draw counts once, as its kind.
 #[cfg(test)]
 pub(crate) mod count {
     use std::cell::Cell;
 
-    use super::DrawCounts;
+    use super::{DrawCounts, Kind};
 
     thread_local! {
-        static COUNTS: Cell<[u64; 4]> = const { Cell::new([0; 4]) };
+        static COUNTS: Cell<[u64; 7]> = const { Cell::new([0; 7]) };
+        static INSIDE: Cell<u32> = const { Cell::new(0) };
     }
 
     fn add(i: usize) {
+        if INSIDE.with(Cell::get) > 0 {
+            return;
+        }
         COUNTS.with(|c| {
             let mut v = c.get();
             v[i] += 1;
@@ -230,32 +219,39 @@ pub(crate) mod count {
         });
     }
 
-    pub(crate) fn stream() {
+    pub(crate) fn key() {
         add(0);
     }
 
-    /// A word from a keyed stream.
-    pub(crate) fn word() {
+    pub(crate) fn counter_word() {
         add(1);
     }
 
-    pub(crate) fn counter_word() {
+    pub(crate) fn normal() {
         add(2);
     }
 
-    pub(crate) fn normal() {
-        add(3);
+    /// Counts a draw of kind `kind` once and nothing inside it until [`leave`].
+    pub(crate) fn enter(kind: Kind) {
+        add(kind as usize);
+        INSIDE.with(|c| c.set(c.get() + 1));
+    }
+
+    pub(crate) fn leave() {
+        INSIDE.with(|c| c.set(c.get() - 1));
     }
 
     /// What was drawn on this thread since the last call, and resets the counts.
     pub(crate) fn take() -> DrawCounts {
-        let [streams, stream_words, counter_words, normals] = COUNTS.with(|c| c.replace([0; 4]));
+        let [keys, words, normals, _, costs, durations, risks] = COUNTS.with(|c| c.replace([0; 7]));
         DrawCounts {
-            streams,
-            stream_words,
+            keys,
             // Each normal takes one counter word.
-            uniforms: counter_words - normals,
+            uniforms: words - normals,
             normals,
+            planned_costs: costs,
+            planned_durations: durations,
+            risk_draws: risks,
         }
     }
 }
@@ -266,15 +262,15 @@ mod tests {
     use rand::Rng;
 
     #[test]
-    fn streams_are_reproducible_and_distinct() {
-        let a = stream(1, 2, 3, Purpose::Signal, 0).next_u64();
-        assert_eq!(a, stream(1, 2, 3, Purpose::Signal, 0).next_u64());
+    fn counters_are_reproducible_and_distinct() {
+        let a = counter(1, 2, 3, Purpose::Signal, 0).next_u64();
+        assert_eq!(a, counter(1, 2, 3, Purpose::Signal, 0).next_u64());
         let others = [
-            stream(2, 2, 3, Purpose::Signal, 0).next_u64(),
-            stream(1, 3, 3, Purpose::Signal, 0).next_u64(),
-            stream(1, 2, 4, Purpose::Signal, 0).next_u64(),
-            stream(1, 2, 3, Purpose::Detection, 0).next_u64(),
-            stream(1, 2, 3, Purpose::Signal, 1).next_u64(),
+            counter(2, 2, 3, Purpose::Signal, 0).next_u64(),
+            counter(1, 3, 3, Purpose::Signal, 0).next_u64(),
+            counter(1, 2, 4, Purpose::Signal, 0).next_u64(),
+            counter(1, 2, 3, Purpose::Fundamentals, 0).next_u64(),
+            counter(1, 2, 3, Purpose::Signal, 1).next_u64(),
         ];
         assert!(others.iter().all(|&o| o != a));
     }
@@ -289,7 +285,7 @@ mod tests {
             let z = counter(3, 0, i, Purpose::Signal, 0).normal();
             mean += z;
             sq += z * z;
-            let u = counter(3, 0, i, Purpose::Detection, 0).uniform();
+            let u = counter(3, 0, i, Purpose::Quality, 0).uniform();
             swans += u32::from(u < 1.0 / 6.0);
             let mut c = counter(3, i, 0, Purpose::Contract, 1);
             first_half += u32::from((c.uniform() < 0.5) == (c.uniform() < 0.5));
@@ -316,15 +312,30 @@ mod tests {
         }
         let c = count::take();
         let per = |x: u64| x as f64 / n as f64;
-        let measured = [c.streams, c.stream_words, c.uniforms, c.normals].map(per);
-        let d = DEFAULT_PORTFOLIO_DRAWS;
-        let constants = [d.streams, d.stream_words, d.uniforms, d.normals];
-        eprintln!("per default portfolio (streams, stream words, uniforms, normals): {measured:?}");
-        for ((m, k), what) in
-            measured
-                .iter()
-                .zip(constants)
-                .zip(["streams", "stream words", "uniforms", "normals"])
+        let fields = |d: DrawCounts| {
+            [
+                d.keys,
+                d.uniforms,
+                d.normals,
+                d.planned_costs,
+                d.planned_durations,
+                d.risk_draws,
+            ]
+        };
+        let measured = fields(c).map(per);
+        let names = [
+            "keys",
+            "uniforms",
+            "normals",
+            "planned costs",
+            "planned durations",
+            "risk draws",
+        ];
+        eprintln!("per default portfolio ({names:?}): {measured:?}");
+        for ((m, k), what) in measured
+            .iter()
+            .zip(fields(DEFAULT_PORTFOLIO_DRAWS))
+            .zip(names)
         {
             assert!(
                 (m - k as f64).abs() <= 0.1 * k as f64,

@@ -71,12 +71,10 @@ pub struct Queue {
 }
 
 impl Queue {
-    /// An empty queue with room for `n` events.
-    pub fn with_capacity(n: usize) -> Queue {
-        Queue {
-            heap: BinaryHeap::with_capacity(n),
-            seq: 0,
-        }
+    /// Empties the queue for a new run, keeping its memory.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.seq = 0;
     }
 
     /// Schedules an event.

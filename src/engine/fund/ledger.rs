@@ -71,11 +71,13 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// A ledger for a fund of `budget` dollars, with room for `payments` payments.
-    pub fn with_capacity(budget: f64, payments: usize) -> Ledger {
+    /// A ledger for a fund of `budget` dollars, recording payments in `payments`
+    /// (emptied first: a reused buffer).
+    pub fn new(budget: f64, mut payments: Vec<Payment>) -> Ledger {
+        payments.clear();
         Ledger {
             budget,
-            payments: Vec::with_capacity(payments),
+            payments,
             ..Ledger::default()
         }
     }

@@ -1,5 +1,5 @@
 //! One portfolio under one funding model: a pure function of (scenario, model, ideas,
-//! keyed streams). The event loop lives here; the ledger ([`ledger`]), what is known of
+//! keyed counters). The event loop lives here; the ledger ([`ledger`]), what is known of
 //! each idea ([`track`]), the funding rules ([`rules`]), starting a stage ([`start`])
 //! and the metrics at the horizon ([`outcome`]) each have a module of their own.
 
@@ -11,17 +11,17 @@ mod stage_end;
 mod start;
 mod track;
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use events::{EventKind, Queue};
-use ledger::Ledger;
+use ledger::{Ledger, Payment};
 pub use outcome::{Project, Run};
 use rules::{Candidate, Forecast, Outlook};
 use track::Track;
 pub use track::{Scope, Status};
 
 use super::Detail;
-use super::belief::Belief;
 use super::ideas::IdeaSet;
 use super::market::{Award, Skips};
 use crate::model::{Commitment, FundingModel, Scenario};
@@ -57,6 +57,26 @@ struct Sim<'a> {
     keep_projects: bool,
 }
 
+/// The vectors of a run that do not outlive it, kept per thread and reused by the next
+/// run (rayon runs thousands of portfolios per thread), so that a run allocates only
+/// what it returns.
+#[derive(Default)]
+struct Workspace {
+    tracks: Vec<Track>,
+    events: Queue,
+    payments: Vec<Payment>,
+    held: Vec<usize>,
+    releases: Vec<(f64, f64)>,
+    scratch_awards: Vec<(Award, bool, f64, f64)>,
+    scratch_taken: Vec<usize>,
+    scratch_bidders: Vec<usize>,
+    scratch_candidates: Vec<Candidate>,
+}
+
+thread_local! {
+    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
+}
+
 /// Runs one portfolio under one funding model, with per-idea detail. `ideas` must come
 /// from `IdeaSet::draw(s, portfolio, ..)`; if it holds fewer per-stage draws than the
 /// model has stages, the ideas are drawn again with enough.
@@ -79,21 +99,28 @@ pub fn simulate_detail(
     } else {
         ideas
     };
-    let i = &s.ideas;
-    let tracks = ideas
-        .ideas
-        .iter()
-        .map(|idea| {
-            let mut belief = Belief::prior(i.log_value_mean, i.log_value_sd, i.fit_probability);
-            belief.observe(idea.signal0, i.business_case_noise);
-            Track::new(belief)
-        })
-        .collect();
+    WORKSPACE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut ws) => run_in(s, m, ideas, portfolio, detail, &mut ws),
+        // Only reachable were a run to start another on its own thread.
+        Err(_) => run_in(s, m, ideas, portfolio, detail, &mut Workspace::default()),
+    })
+}
+
+/// [`simulate_detail`] with the buffers of `ws`, which get them back afterwards.
+fn run_in(
+    s: &Scenario,
+    m: &FundingModel,
+    ideas: &IdeaSet,
+    portfolio: u64,
+    detail: Detail,
+    ws: &mut Workspace,
+) -> Run {
+    let mut tracks = std::mem::take(&mut ws.tracks);
+    tracks.clear();
+    tracks.extend(ideas.ideas.iter().map(|idea| Track::new(idea.belief)));
+    let mut events = std::mem::take(&mut ws.events);
+    events.clear();
     let n = m.stages.len();
-    // Room for what a run usually books, so that its vectors seldom grow: a payment per
-    // contract, procurement and gate review (a few per idea and stage entered), an
-    // event per idea in flight, a release per idea.
-    let count = ideas.ideas.len();
     let mut sim = Sim {
         s,
         m,
@@ -102,16 +129,16 @@ pub fn simulate_detail(
         forecast: Forecast::new(s),
         skips: Skips::new(&s.vendors),
         tracks,
-        events: Queue::with_capacity(count),
-        ledger: Ledger::with_capacity(s.fund.budget, count * (n + 1)),
-        held: Vec::new(),
+        events,
+        ledger: Ledger::new(s.fund.budget, std::mem::take(&mut ws.payments)),
+        held: cleared(&mut ws.held),
         entered: vec![0; n],
         killed: vec![0; n],
-        releases: Vec::with_capacity(count),
-        scratch_awards: Vec::new(),
-        scratch_taken: Vec::new(),
-        scratch_bidders: Vec::new(),
-        scratch_candidates: Vec::new(),
+        releases: cleared(&mut ws.releases),
+        scratch_awards: std::mem::take(&mut ws.scratch_awards),
+        scratch_taken: std::mem::take(&mut ws.scratch_taken),
+        scratch_bidders: std::mem::take(&mut ws.scratch_bidders),
+        scratch_candidates: std::mem::take(&mut ws.scratch_candidates),
         keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
@@ -134,7 +161,26 @@ pub fn simulate_detail(
             EventKind::Gate => sim.decide(e.time, e.target..e.target + 1, false),
         }
     }
-    sim.finish()
+    let run = sim.finish();
+    *ws = Workspace {
+        tracks: sim.tracks,
+        events: sim.events,
+        payments: sim.ledger.payments,
+        held: sim.held,
+        releases: sim.releases,
+        scratch_awards: sim.scratch_awards,
+        scratch_taken: sim.scratch_taken,
+        scratch_bidders: sim.scratch_bidders,
+        scratch_candidates: sim.scratch_candidates,
+    };
+    run
+}
+
+/// The vector in `v`, emptied.
+fn cleared<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut out = std::mem::take(v);
+    out.clear();
+    out
 }
 
 impl Sim<'_> {

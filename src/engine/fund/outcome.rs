@@ -90,9 +90,22 @@ struct Finished {
     actual_months: f64,
 }
 
+/// The first whole month at or after month `t`, at most `cap`: `ceil(t)` clamped to
+/// [0, cap], by truncation (`ceil` is a libm call on baseline x86-64, and this runs for
+/// every payment). Months before 0 give 0, past `cap` (or infinite) give `cap`.
+fn month_index(t: f64, cap: usize) -> usize {
+    if t <= 0.0 || t.is_nan() {
+        return 0;
+    }
+    // Truncation saturates past 2^64, far beyond any horizon.
+    let whole = t as u64;
+    let up = whole.saturating_add(u64::from((whole as f64) < t));
+    usize::try_from(up).map_or(cap, |m| m.min(cap))
+}
+
 impl Sim<'_> {
     /// Metrics at the horizon.
-    pub(super) fn finish(self) -> Run {
+    pub(super) fn finish(&self) -> Run {
         let h = self.s.simulation.horizon_months;
         let nv = self.s.vendors.count();
         let mut idea_spend = vec![0.0; self.tracks.len()];
@@ -109,31 +122,32 @@ impl Sim<'_> {
                 ..StageOutcome::default()
             })
             .collect();
-        // Cumulative spend at each whole month 0..=H, and value released by then.
+        // Cumulative spend at each whole month 0..=H, and value released by then, built
+        // from difference arrays: each payment adds a constant from the month it is
+        // paid in full (`paid_from`), and a straight line `slope * m + level` over the
+        // months while it is under way, so a payment costs O(1) whatever its length.
         let months = h.floor() as usize + 1;
-        let mut spend_by_month = vec![0.0f64; months];
-        // Amounts fully paid from a month on; summed into `spend_by_month` afterwards.
-        let mut paid_from = vec![0.0f64; months];
+        let mut paid_from = vec![0.0f64; months + 1];
+        let mut slope = vec![0.0f64; months + 1];
+        let mut level = vec![0.0f64; months + 1];
         for p in &self.ledger.payments {
             let paid = p.paid_by(h);
             spend += paid;
             idea_spend[p.idea] += paid;
             stages[p.stage].spend += paid;
-            // Months while the payment is under way get their share; later months get
-            // it all (through `paid_from`), so the cost is the contract's length, not H.
-            let first_full = p.end.max(p.start).ceil().max(0.0) as usize;
-            let first = (p.start.ceil().max(0.0) as usize).min(first_full);
+            let first_full = month_index(p.end.max(p.start), months);
+            let first = month_index(p.start, first_full);
             // Inside [first, first_full) a month m is past the start or on it (paying 0)
-            // and before the end, so `paid_by(m)` is the straight-line share: written
-            // without its branches, the loop runs several months per instruction.
-            let span = p.end - p.start;
-            let until = first_full.min(months);
-            for (m, cum) in (first..).zip(&mut spend_by_month[first.min(until)..until]) {
-                *cum += p.amount * (m as f64 - p.start) / span;
+            // and before the end: `paid_by(m)` is the straight-line share
+            // amount (m - start) / (end - start).
+            if first < first_full {
+                let rate = p.amount / (p.end - p.start);
+                slope[first] += rate;
+                slope[first_full] -= rate;
+                level[first] -= rate * p.start;
+                level[first_full] += rate * p.start;
             }
-            if let Some(slot) = paid_from.get_mut(first_full) {
-                *slot += p.amount;
-            }
+            paid_from[first_full] += p.amount;
             if p.overhead {
                 overhead += paid;
             }
@@ -154,16 +168,21 @@ impl Sim<'_> {
                 stages[p.stage].finished += 1;
             }
         }
-        let mut running = 0.0;
-        for (cum, from) in spend_by_month.iter_mut().zip(&paid_from) {
-            running += from;
-            *cum += running;
-        }
-        let mut value_by_month = vec![0.0f64; months];
+        let mut released_from = vec![0.0f64; months + 1];
         for &(t, v) in &self.releases {
-            for cum in value_by_month.iter_mut().skip(t.ceil() as usize) {
-                *cum += v;
-            }
+            released_from[month_index(t, months)] += v;
+        }
+        let (mut full, mut rate, mut base, mut value_so_far) = (0.0, 0.0, 0.0, 0.0);
+        let mut spend_by_month = Vec::with_capacity(months);
+        let mut value_by_month = Vec::with_capacity(months);
+        for m in 0..months {
+            full += paid_from[m];
+            rate += slope[m];
+            base += level[m];
+            value_so_far += released_from[m];
+            // The straight-line parts are never negative; rounding could make them so.
+            spend_by_month.push((full + (rate * m as f64 + base).max(0.0)) as f32);
+            value_by_month.push(value_so_far as f32);
         }
         let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
         let mut excess = self.ledger.excess;
@@ -316,11 +335,42 @@ impl Sim<'_> {
             outcome: Outcome {
                 values,
                 stages,
-                spend_by_month: spend_by_month.into_iter().map(|x| x as f32).collect(),
-                value_by_month: value_by_month.into_iter().map(|x| x as f32).collect(),
+                spend_by_month,
+                value_by_month,
             },
             projects,
             escalation_excess: excess,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_index;
+
+    #[test]
+    fn month_index_is_ceil_clamped() {
+        let cap = 61;
+        for t in [
+            -3.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.5,
+            1.0,
+            1.0000000000000002,
+            12.999999999999998,
+            13.0,
+            59.2,
+            60.0,
+            61.0,
+            61.5,
+            1e30,
+            f64::INFINITY,
+        ] {
+            let expected = (t.ceil().max(0.0) as usize).min(cap);
+            assert_eq!(month_index(t, cap), expected, "{t}");
+        }
+        assert_eq!(month_index(f64::NAN, cap), 0);
     }
 }

@@ -62,6 +62,8 @@ pub struct Forecast<'a> {
     markup_small: f64,
     /// [`expected_markup`] of a contract above the small-contract cap.
     markup_large: f64,
+    /// ln(1 + annual discount rate) / 12: the log discount per month.
+    log_discount_per_month: f64,
 }
 
 impl<'a> Forecast<'a> {
@@ -72,7 +74,13 @@ impl<'a> Forecast<'a> {
             risk: risk::Prepared::new(&s.risk),
             markup_small: expected_markup(v, v.small_contract_cap),
             markup_large: expected_markup(v, f64::INFINITY),
+            log_discount_per_month: s.simulation.discount_rate.ln_1p() / 12.0,
         }
+    }
+
+    /// The discount factor of value `months` from now, (1 + annual rate)^(-months / 12).
+    pub fn discount(&self, months: f64) -> f64 {
+        (-months * self.log_discount_per_month).exp()
     }
 
     /// [`expected_markup`] of a contract of planned work `work`, dollars.
@@ -138,8 +146,8 @@ pub fn case(
                 // The idea is lost only when every attempt of a stage is cancelled.
                 survive *= 1.0 - pow_count(e.cancel, n_j);
             }
-            let drift = 0.5f64.powf(months / s.risk.requirements_half_life_months);
-            let discount = (1.0 + s.simulation.discount_rate).powf(-months / 12.0);
+            let drift = (-months / s.risk.requirements_half_life_months).exp2();
+            let discount = f.discount(months);
             Case {
                 value: value * survive * drift * discount,
                 cost,

@@ -101,7 +101,7 @@ impl Sim<'_> {
             if idea.fit {
                 // Built scope has aged since its requirements were fixed (track.rs).
                 let drift = tr.scope.freshness(t, s.risk.requirements_half_life_months);
-                let discount = (1.0 + s.simulation.discount_rate).powf(-t / 12.0);
+                let discount = self.forecast.discount(t);
                 // The leading attempt's solution is the one put into service.
                 let worth = (idea.log_value + tr.attempts[0].log_quality).exp();
                 let released = share * worth * drift * discount;

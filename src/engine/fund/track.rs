@@ -1,6 +1,8 @@
 //! What the fund knows and has done about one idea: its status, belief, attempts and
 //! running contracts, money reserved for it, and the age of its requirements.
 
+use smallvec::SmallVec;
+
 use crate::engine::belief::{Belief, Evidence};
 
 /// How an idea stands at the horizon.
@@ -99,7 +101,7 @@ impl Scope {
     /// a share `rework` of it is re-planned (its requirements become fresh), and the new
     /// stage's slice is fixed now.
     pub fn start_stage(&mut self, t: f64, weight: f64, half_life: f64, rework: f64) {
-        self.aged *= 0.5f64.powf((t - self.at) / half_life);
+        self.aged *= (-(t - self.at) / half_life).exp2();
         self.aged = (1.0 - rework) * self.aged + rework * self.built;
         self.aged += weight;
         self.built += weight;
@@ -108,7 +110,7 @@ impl Scope {
 
     /// Share of full value that scope built so far keeps at month `t` (1 = fresh).
     pub fn freshness(&self, t: f64, half_life: f64) -> f64 {
-        let age = 0.5f64.powf((t - self.at) / half_life);
+        let age = (-(t - self.at) / half_life).exp2();
         if self.built > 0.0 {
             age * (self.aged / self.built)
         } else {
@@ -144,8 +146,9 @@ pub struct Track {
     pub reserve: f64,
     /// Age of the requirements behind its built scope.
     pub scope: Scope,
-    /// Attempts alive: funded in the current stage, or kept for the next one.
-    pub attempts: Vec<Attempt>,
+    /// Attempts alive: funded in the current stage, or kept for the next one. Most
+    /// stages fund one, held inline so that starting an idea does not allocate.
+    pub attempts: SmallVec<[Attempt; 1]>,
     /// Contracts of the current stage still running.
     pub pending: usize,
     /// Gate review money committed with the current stage, dollars.
@@ -187,7 +190,7 @@ impl Track {
             first_value: None,
             reserve: 0.0,
             scope: Scope::default(),
-            attempts: Vec::new(),
+            attempts: SmallVec::new(),
             pending: 0,
             review_commit: 0.0,
             stage_attempts: 0,
