@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Compare waterfall and stage-gated funding of government digital services by Monte Carlo.
 ///
@@ -130,6 +130,24 @@ pub struct SensitivityArgs {
     /// Relative move of parameters without a declared range (default 0.25: -25%, +25%).
     #[arg(long, value_name = "S")]
     pub spread: Option<f64>,
+    /// How inputs move: one at a time, low and high (a tornado of every input), or every
+    /// uncertain assumption at once over its range (Sobol indices: each assumption's
+    /// share of the variance, alone and with its interactions).
+    #[arg(long, value_enum, default_value_t = Method::OneAtATime)]
+    pub method: Method,
+    /// Rows of the Sobol design (--method sobol; default 64, best a power of two): the
+    /// study runs rows x (assumptions + 2) times.
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+}
+
+/// How `budgetsim sensitivity` moves its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// Each input low and high while the others stay as in the scenario.
+    OneAtATime,
+    /// Every uncertain assumption at once, on a Sobol design (variance shares).
+    Sobol,
 }
 
 /// Options of `budgetsim calibrate`.

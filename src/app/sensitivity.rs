@@ -1,12 +1,14 @@
 //! `budgetsim sensitivity`: move each parameter low and high, one at a time, and
-//! measure the paired difference of a metric between two models (same seeds).
+//! measure the paired difference of a metric between two models (same seeds); or, with
+//! `--method sobol`, vary every uncertain assumption at once and split the variance of
+//! that difference into each assumption's share (Sobol indices).
 
 use super::explain::models_flag;
 use super::folder::{Output, Study};
 use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
-use crate::cli::SensitivityArgs;
+use crate::cli::{Method, SensitivityArgs};
 use crate::report::i18n::Lang;
 use crate::report::style;
 
@@ -18,6 +20,11 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let (started, clock, status) = begin(common);
     let loaded = load(common)?;
     let models = models_flag(args.models.as_deref())?;
+    if args.samples.is_some() && args.method != Method::Sobol {
+        return Err(AppError::Usage(
+            "--samples sets the rows of a Sobol design: add --method sobol".into(),
+        ));
+    }
     // Before the plan: without --models it runs every model to pick the pair.
     let portfolios = common
         .portfolios
@@ -51,6 +58,9 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         )));
     }
     check_memory(&loaded.scenario, plan.portfolios, common, Count::Portfolios)?;
+    if args.method == Method::Sobol {
+        return sobol(args, &loaded, &plan, (started, clock, status));
+    }
     let folder = Output::open(common, &format!("{}-sensitivity", loaded.slug()))?;
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;
@@ -83,6 +93,128 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         sens::write_excluded(&plan, &staging.path("sensitivity_excluded.csv"))
     })?;
     out.finish(&dest)
+}
+
+/// `sensitivity --method sobol`: the Sobol study of `plan`'s assumptions, written as
+/// sobol.csv, sobol_points.csv and sensitivity_excluded.csv with its chart and report.
+fn sobol(
+    args: &SensitivityArgs,
+    loaded: &crate::scenario::Loaded,
+    plan: &crate::sensitivity::Plan,
+    (started, clock, status): (
+        std::time::SystemTime,
+        std::time::Instant,
+        super::terminal::Status,
+    ),
+) -> Result<(), AppError> {
+    use crate::sensitivity::global;
+    let common = &args.common;
+    let samples = args.samples.unwrap_or(global::DEFAULT_SAMPLES);
+    let g = global::global(plan, samples).map_err(AppError::Usage)?;
+    let folder = Output::open(common, &format!("{}-sobol", loaded.slug()))?;
+    let dest = folder.dest().to_path_buf();
+    let pool = thread_pool(common)?;
+    status.say(&format!(
+        "{} varied together on a Sobol design of {}: {} of {}",
+        super::terminal::count(g.inputs.len() as u64, "assumption"),
+        super::terminal::count(g.design.n() as u64, "row"),
+        super::terminal::count(g.runs(), "run"),
+        super::terminal::count(plan.portfolios, "portfolio")
+    ));
+    let bar = progress_bar(common, g.runs() * plan.portfolios, "portfolios");
+    let results = pool.install(|| global::run(&g, &|k| bar.inc(k)));
+    bar.finish_and_clear();
+    let results = results.map_err(AppError::Usage)?;
+    let simulate_seconds = clock.elapsed().as_secs_f64();
+    let mut out = Results::default();
+    out.print(&render_sobol(&g, &results));
+    let mut options = reproduce_options(plan, args.spread);
+    options.push(format!("--method sobol --samples {}", g.design.n()));
+    let study = Study {
+        loaded,
+        threads: pool.current_num_threads(),
+        started,
+        clock,
+        simulate_seconds,
+        portfolios: plan.portfolios,
+        kind: crate::export::manifest::FolderKind::Sobol,
+        options,
+        langs: common.lang.list(),
+    };
+    study.write(folder, &status, |staging| {
+        global::write_csv(&g, &results, &staging.path("sobol.csv"))?;
+        global::write_points(&g, &results, &staging.path("sobol_points.csv"))?;
+        crate::sensitivity::write_excluded(plan, &staging.path("sensitivity_excluded.csv"))
+    })?;
+    out.finish(&dest)
+}
+
+/// The terminal table of a Sobol study: the difference's indices, largest total
+/// order first, with their 95% bootstrap CIs.
+fn render_sobol(
+    g: &crate::sensitivity::global::Global,
+    r: &crate::sensitivity::global::Results,
+) -> String {
+    let plan = g.plan;
+    let m = plan.metric;
+    let mut out = format!(
+        "Sobol indices of the difference in {} ({} minus {}): {} of {}, same seed throughout\n",
+        m.name(),
+        plan.challenger.1,
+        plan.baseline.1,
+        super::terminal::count(g.runs(), "run"),
+        super::terminal::count(plan.portfolios, "portfolio"),
+    );
+    let Some(split) = r.splits.first() else {
+        return out;
+    };
+    let ix = match &split.indices {
+        Ok(ix) => ix,
+        Err(why) => {
+            out += &format!("no indices: {why}\n");
+            return out;
+        }
+    };
+    out += &format!(
+        "mean over the design {}, standard deviation {}\n\n",
+        style::diff(Lang::En, m, ix.mean),
+        style::value(Lang::En, m, ix.variance.sqrt()),
+    );
+    out += &format!(
+        "{:>4}  {:<46} {:>22} {:>22}  {}\n",
+        "rank", "assumption", "alone (first order)", "with interactions", "path"
+    );
+    let mut order: Vec<usize> = (0..g.inputs.len()).collect();
+    order.sort_by(|&a, &b| {
+        ix.total_order[b]
+            .estimate
+            .total_cmp(&ix.total_order[a].estimate)
+    });
+    let pct = |e: &crate::analysis::sobol::Estimate| {
+        format!(
+            "{:.0}% [{:.0}, {:.0}]",
+            100.0 * e.estimate,
+            100.0 * e.low,
+            100.0 * e.high
+        )
+    };
+    for (rank, &i) in order.iter().take(20).enumerate() {
+        let p = &g.inputs[i];
+        out += &format!(
+            "{:>4}  {:<46} {:>22} {:>22}  {}\n",
+            rank + 1,
+            cut(&plan.label(p, Lang::En), 46),
+            pct(&ix.first_order[i]),
+            pct(&ix.total_order[i]),
+            p.path
+        );
+    }
+    if order.len() > 20 {
+        out += &format!("  ... {} more in sobol.csv\n", order.len() - 20);
+    }
+    out += "\nShares of the variance of the difference over the assumptions' ranges (95% \
+            bootstrap CIs); each model's own mean is split in sobol.csv too.\n";
+    out
 }
 
 /// The options that chose what a sensitivity run studied, for its reproduce command.

@@ -108,15 +108,18 @@ pub enum FolderKind {
     Sensitivity,
     /// `budgetsim explain`: explain.csv.
     Explain,
+    /// `budgetsim sensitivity --method sobol`: sobol.csv.
+    Sobol,
 }
 
 impl FolderKind {
     /// Every kind.
-    pub const ALL: [FolderKind; 4] = [
+    pub const ALL: [FolderKind; 5] = [
         FolderKind::Run,
         FolderKind::Sweep,
         FolderKind::Sensitivity,
         FolderKind::Explain,
+        FolderKind::Sobol,
     ];
 
     /// The table a folder of this kind cannot do without.
@@ -126,6 +129,7 @@ impl FolderKind {
             FolderKind::Sweep => "sweep.csv",
             FolderKind::Sensitivity => "sensitivity.csv",
             FolderKind::Explain => "explain.csv",
+            FolderKind::Sobol => "sobol.csv",
         }
     }
 
@@ -133,7 +137,7 @@ impl FolderKind {
     pub fn verb(self) -> &'static str {
         match self {
             FolderKind::Run | FolderKind::Sweep => "run",
-            FolderKind::Sensitivity => "sensitivity",
+            FolderKind::Sensitivity | FolderKind::Sobol => "sensitivity",
             FolderKind::Explain => "explain",
         }
     }

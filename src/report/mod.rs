@@ -9,6 +9,7 @@ pub mod html;
 pub mod i18n;
 pub mod page;
 pub mod sensitivity_page;
+pub mod sobol_page;
 pub mod style;
 pub mod sweep_page;
 
@@ -90,7 +91,8 @@ pub fn folder_kind(dir: &Path, given: Option<&Provenance>) -> Result<FolderKind,
         None => data::provenance(dir, 0)?.kind,
     };
     let kind = recorded.or_else(|| FolderKind::guess(dir)).ok_or_else(|| {
-        "it has none of summary.csv, sweep.csv, sensitivity.csv or explain.csv".to_string()
+        "it has none of summary.csv, sweep.csv, sensitivity.csv, explain.csv or sobol.csv"
+            .to_string()
     })?;
     if !dir.join(kind.table()).is_file() {
         return Err(format!(
@@ -129,6 +131,7 @@ pub fn build(
             sensitivity_page::render(dir, langs)?,
             &sensitivity_page::page,
         )),
+        FolderKind::Sobol => Some((sobol_page::render(dir, langs)?, &sobol_page::page)),
     };
     if let Some((charts, page)) = study {
         let mut written: Vec<PathBuf> = charts

@@ -27,4 +27,5 @@ mod reproduce;
 mod safety;
 mod sensitivity;
 mod shards;
+mod sobol;
 mod sweep;

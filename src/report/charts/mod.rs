@@ -11,6 +11,7 @@ pub mod hidpi;
 pub mod overrun;
 pub mod paired;
 pub mod scatter;
+pub mod sobol;
 pub mod sweep;
 pub mod timeseries;
 pub mod tornado;

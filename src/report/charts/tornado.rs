@@ -70,7 +70,7 @@ pub struct Tornado {
     pub bars: Vec<Bar>,
 }
 
-fn pick(texts: &[String; 2], lang: Lang) -> &str {
+pub(super) fn pick(texts: &[String; 2], lang: Lang) -> &str {
     match lang {
         Lang::En => &texts[0],
         Lang::Fr => &texts[1],
@@ -368,12 +368,12 @@ fn draw<DB: DrawingBackend>(
 }
 
 /// Characters of a bar's label that fit on one line left of the plot.
-const LABEL_CHARS: usize = 44;
+pub(super) const LABEL_CHARS: usize = 44;
 
 /// A bar's label on at most two lines of at most `width` characters, broken between
 /// words. A label longer than two lines keeps its first line and its end (the field's
 /// own name, which tells inputs of the same model apart) with an ellipsis before it.
-fn label_lines(label: &str, width: usize) -> Vec<String> {
+pub(super) fn label_lines(label: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in label.split(' ') {
         match lines.last_mut() {

@@ -285,6 +285,24 @@ kind-lever = policy lever
 kind-assumption = assumption
 c_tornado = Each bar runs from the difference with the input at its low value to the difference at its high value; the others stay as in the scenario and every run uses the same seeds. Policy levers first, then uncertain assumptions; the dashed line is no difference, and a diamond marks where the answer flips.
 
+# The report of a Sobol folder (sensitivity --method sobol).
+sobol_report_title = What drives the difference
+sobol_question = When every uncertain assumption varies at once across its range, which of them make the difference in { $metric } between { $challenger } and { $baseline } uncertain?
+sobol_summary = { $input } accounts for { $first } of the variance of the difference on its own and { $total } with its interactions (95% bootstrap intervals: { $first_ci } and { $total_ci }).
+sobol_design = { $runs } runs of { $portfolios } simulated funds each, on a Sobol design of { $rows } rows over { $inputs } assumptions, with the same seeds throughout. Over the design the difference averages { $mean } per fund, with a standard deviation of { $sd }.
+sobol_negligible = Assumptions whose share with interactions stays under 5% (upper end of the interval) could be fixed anywhere in their range without changing the difference much: { $inputs }.
+sobol_none = The difference cannot be split: { $why }.
+t_sobol = { $metric }, { $challenger } minus { $baseline }: what its variance comes from (Sobol indices, same seeds)
+x_sobol = share of the variance of the difference
+sobol_first = on its own (first order)
+sobol_total = with its interactions (total order)
+c_sobol = Each pair of bars is one assumption's share of the variance of the difference over the design: on its own (first-order index) and with every interaction it takes part in (total-order index), with 95% bootstrap intervals. The shares on their own add up to at most 100%; the gap is what assumptions do together.
+sobol_table = Every assumption varied
+sobol_col_first = On its own (difference)
+sobol_col_total = With interactions (difference)
+sobol_col_model = With interactions ({ $model })
+sobol_more = { $inputs } and { $count } more (see the table)
+
 # Sweep charts: the best point and the fields held.
 sweep_at = at { $held }
 sweep_best = best at { $point }; { $tied } cannot be told apart from it (the 95% CI of the gap to it includes zero)

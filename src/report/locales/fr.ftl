@@ -285,6 +285,24 @@ kind-lever = levier de politique
 kind-assumption = hypothèse
 c_tornado = Chaque barre va de l’écart avec la donnée à sa valeur basse à l’écart à sa valeur haute ; les autres restent comme dans le scénario et chaque simulation utilise les mêmes germes. Les leviers de politique d’abord, puis les hypothèses incertaines ; la ligne pointillée marque l’absence d’écart, et un losange le point où la réponse se renverse.
 
+# Le rapport d’un dossier Sobol (sensitivity --method sobol).
+sobol_report_title = Ce qui fait varier l’écart
+sobol_question = Lorsque toutes les hypothèses incertaines varient à la fois sur leur plage, lesquelles rendent incertain l’écart de { $metric } entre { $challenger } et { $baseline } ?
+sobol_summary = { $input } explique { $first } de la variance de l’écart à elle seule et { $total } avec ses interactions (intervalles bootstrap à 95 % : { $first_ci } et { $total_ci }).
+sobol_design = { $runs } simulations de { $portfolios } fonds chacune, sur un plan de Sobol de { $rows } lignes et { $inputs } hypothèses, avec les mêmes germes partout. Sur le plan, l’écart vaut en moyenne { $mean } par fonds, avec un écart type de { $sd }.
+sobol_negligible = Les hypothèses dont la part avec interactions reste sous 5 % (borne haute de l’intervalle) pourraient être fixées n’importe où dans leur plage sans guère changer l’écart : { $inputs }.
+sobol_none = L’écart ne peut pas être décomposé : { $why }.
+t_sobol = { $metric }, { $challenger } moins { $baseline } : d’où vient sa variance (indices de Sobol, mêmes germes)
+x_sobol = part de la variance de l’écart
+sobol_first = à elle seule (premier ordre)
+sobol_total = avec ses interactions (ordre total)
+c_sobol = Chaque paire de barres donne la part d’une hypothèse dans la variance de l’écart sur le plan : à elle seule (indice de premier ordre) et avec toutes les interactions auxquelles elle prend part (indice total), avec des intervalles bootstrap à 95 %. Les parts à elles seules totalisent au plus 100 % ; le reste vient de ce que les hypothèses font ensemble.
+sobol_table = Toutes les hypothèses variées
+sobol_col_first = À elle seule (écart)
+sobol_col_total = Avec interactions (écart)
+sobol_col_model = Avec interactions ({ $model })
+sobol_more = { $inputs } et { $count } autres (voir le tableau)
+
 # Graphiques de balayage : le meilleur point et les champs fixés.
 sweep_at = pour { $held }
 sweep_best = meilleur point : { $point } ; impossible de le distinguer de { $tied } (l’IC à 95 % de l’écart avec lui inclut zéro)

@@ -3,7 +3,11 @@
 //! same seed (common random numbers), so the swing is the parameter's effect, not noise.
 //!
 //! Flow: a [`Plan`] (parameters, their moves and the scenarios they give, plus the
-//! parameters left out and why) -> [`run`] -> a [`Table`] sorted by swing.
+//! parameters left out and why) -> [`run`] -> a [`Table`] sorted by swing. The global
+//! view, every assumption varied at once (Sobol indices), starts from the same plan
+//! ([`global`]).
+
+pub mod global;
 
 use toml::Value;
 
@@ -370,27 +374,32 @@ fn with_companions(
     settings
 }
 
-/// The scenario `loaded` with the field at `path` set to `v` (rounded for a whole-number
-/// field), companions included ([`with_companions`]); why not, if the scenario refuses
-/// that value.
-fn scenario_at(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Result<Scenario, String> {
+/// The settings that put the field at `path` to `v` (rounded for a whole-number
+/// field), companions included ([`with_companions`]).
+fn field_settings(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Vec<(String, Value)> {
     let value = if integer {
         Value::Integer(v.round() as i64)
     } else {
         Value::Float(v)
     };
-    let text = scenario::value_text(&value);
+    with_companions(&loaded.resolved, path, v, value)
+}
+
+/// The scenario `loaded` with the field at `path` set to `v` (rounded for a whole-number
+/// field), companions included ([`with_companions`]); why not, if the scenario refuses
+/// that value.
+fn scenario_at(loaded: &Loaded, path: &str, integer: bool, v: f64) -> Result<Scenario, String> {
+    let settings = field_settings(loaded, path, integer, v);
+    let text = scenario::value_text(&settings[0].1);
     let label = format!("sensitivity {path}={text}");
-    let settings = with_companions(&loaded.resolved, path, v, value);
     scenario::variant(loaded, &settings, &label).map_err(|e| {
         let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
         format!("{text} is not allowed: {why}; declare a valid low and high")
     })
 }
 
-/// The scenario `loaded` with every overrun of `group` scaled by `f` ([`Group`]); why
-/// not, if the scenario refuses the values that gives.
-fn group_at(loaded: &Loaded, group: &Group, f: f64) -> Result<Scenario, String> {
+/// The settings that scale every overrun of `group` by `f` ([`Group`]).
+fn group_settings(loaded: &Loaded, group: &Group, f: f64) -> Result<Vec<(String, Value)>, String> {
     let leaves = scenario::leaves(&loaded.resolved);
     let mut settings = Vec::new();
     for &m in group.members {
@@ -407,6 +416,13 @@ fn group_at(loaded: &Loaded, group: &Group, f: f64) -> Result<Scenario, String> 
         };
         settings.push((m.to_string(), Value::Float(tidy(v))));
     }
+    Ok(settings)
+}
+
+/// The scenario `loaded` with every overrun of `group` scaled by `f` ([`Group`]); why
+/// not, if the scenario refuses the values that gives.
+fn group_at(loaded: &Loaded, group: &Group, f: f64) -> Result<Scenario, String> {
+    let settings = group_settings(loaded, group, f)?;
     let label = format!("sensitivity {} x{}", group.id, tidy(f));
     scenario::variant(loaded, &settings, &label).map_err(|e| {
         let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
@@ -416,6 +432,19 @@ fn group_at(loaded: &Loaded, group: &Group, f: f64) -> Result<Scenario, String> 
             tidy(f)
         )
     })
+}
+
+/// The settings that put the parameter at `path` (a field or a [`Group`]) at `v`.
+fn settings_at(
+    loaded: &Loaded,
+    path: &str,
+    integer: bool,
+    v: f64,
+) -> Result<Vec<(String, Value)>, String> {
+    match group(path) {
+        Some(g) => group_settings(loaded, g, v),
+        None => Ok(field_settings(loaded, path, integer, v)),
+    }
 }
 
 /// The group whose id is `path`, if it is one.

@@ -1,0 +1,351 @@
+//! Global sensitivity (Sobol indices): every uncertain assumption varies at once over
+//! its range, on a low-discrepancy design, and the variance of the paired difference
+//! (and of each model's mean) is split into each assumption's share, alone (first
+//! order) and with its interactions (total order), with bootstrap CIs.
+//!
+//! Flow: the one-at-a-time [`Plan`] (its assumptions and their ranges) -> [`Global`]
+//! (the inputs and a Saltelli design, `analysis::sobol`) -> [`run`]: one paired run of
+//! the two models per design point, same seed throughout -> [`Results`] -> sobol.csv
+//! and sobol_points.csv.
+
+use std::path::Path;
+
+use toml::Value;
+
+use super::{Parameter, Plan, settings_at};
+use crate::analysis::sobol::{self, Bootstrap, Design, Indices};
+use crate::analysis::stats::paired_moments;
+use crate::export::cell::SafeCsv;
+use crate::scenario::{self, fields::Kind};
+
+/// Design rows when none is given: a power of two (the design is a net), enough to
+/// rank a score of assumptions; more rows narrow the CIs.
+pub const DEFAULT_SAMPLES: usize = 64;
+
+/// The outputs whose variance is split, in sobol.csv's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Mean paired difference, challenger minus baseline.
+    Difference,
+    /// The baseline's mean of the metric.
+    Baseline,
+    /// The challenger's mean of the metric.
+    Challenger,
+}
+
+impl Output {
+    /// Every output, in order.
+    pub const ALL: [Output; 3] = [Output::Difference, Output::Baseline, Output::Challenger];
+
+    /// As written in sobol.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Difference => "difference",
+            Output::Baseline => "baseline",
+            Output::Challenger => "challenger",
+        }
+    }
+
+    /// The output named `s` in sobol.csv.
+    pub fn parse(s: &str) -> Option<Output> {
+        Output::ALL.into_iter().find(|o| o.name() == s)
+    }
+}
+
+/// A global sensitivity study: the assumptions varied and the design.
+#[derive(Debug, Clone)]
+pub struct Global<'a> {
+    /// The one-at-a-time plan it starts from (models, metric, portfolios, ranges).
+    pub plan: &'a Plan,
+    /// The assumptions varied, with the range each is drawn over, in path order.
+    pub inputs: Vec<Parameter>,
+    /// Whether each input takes whole numbers.
+    integer: Vec<bool>,
+    /// The Saltelli design over the inputs.
+    pub design: Design,
+}
+
+impl Global<'_> {
+    /// Model runs: one per design point, each of `plan.portfolios` portfolios.
+    pub fn runs(&self) -> u64 {
+        self.design.len() as u64
+    }
+
+    /// The inputs' values at design point `j`, in the inputs' units.
+    fn values(&self, j: usize) -> Vec<f64> {
+        let mut u = vec![0.0; self.design.k()];
+        // In range by construction: j < design.len() and the buffer has k entries.
+        if self.design.point_into(j, &mut u).is_err() {
+            return vec![f64::NAN; self.inputs.len()];
+        }
+        self.inputs
+            .iter()
+            .zip(&self.integer)
+            .zip(u)
+            .map(|((p, &whole), u)| {
+                let x = p.low + u * (p.high - p.low);
+                if whole { x.round() } else { x }
+            })
+            .collect()
+    }
+}
+
+/// The study of `plan`'s uncertain assumptions on `samples` design rows (seeded with the
+/// scenario's seed). Errors say what to change: no assumption to vary, or a design the
+/// sampler refuses.
+pub fn global(plan: &Plan, samples: usize) -> Result<Global<'_>, String> {
+    let (inputs, integer): (Vec<Parameter>, Vec<bool>) = plan
+        .moves
+        .iter()
+        .filter(|m| m.parameter.kind == Kind::Assumption)
+        .map(|m| (m.parameter.clone(), m.integer))
+        .unzip();
+    if inputs.is_empty() {
+        return Err(
+            "no uncertain assumption to vary: list some with a low and high in \
+             [sensitivity.parameters] (levers are left to --method one-at-a-time)"
+                .into(),
+        );
+    }
+    if samples < 2 {
+        return Err(format!(
+            "--samples {samples}: the design needs at least 2 rows (a power of two such as 64 is best)"
+        ));
+    }
+    let design = sobol::design(inputs.len(), samples, plan.base.simulation.seed)
+        .map_err(|e| format!("--samples {samples}: {e}"))?;
+    Ok(Global {
+        plan,
+        inputs,
+        integer,
+        design,
+    })
+}
+
+/// One output's indices, with its mean and variance over the design.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// What was measured.
+    pub output: Output,
+    /// The indices; an error, with the reason, when the output varies by no more than
+    /// rounding (a share of no variance means nothing) or is not a number somewhere (a
+    /// metric undefined at some design points).
+    pub indices: Result<Indices, String>,
+}
+
+/// Everything a global study measured.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Each output's split, in [`Output::ALL`] order.
+    pub splits: Vec<Split>,
+    /// Per design point: the inputs' values.
+    pub points: Vec<Vec<f64>>,
+    /// Per design point: the outputs, in [`Output::ALL`] order.
+    pub outputs: Vec<[f64; 3]>,
+}
+
+/// Runs the study on the current rayon pool (each design point's portfolios in
+/// parallel, points in design order); `progress(n)` is called per portfolio. Errors
+/// name the first design point the scenario refuses.
+pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, String> {
+    let plan = g.plan;
+    let mut points = Vec::with_capacity(g.design.len());
+    let mut outputs = Vec::with_capacity(g.design.len());
+    for j in 0..g.design.len() {
+        let values = g.values(j);
+        let s = scenario_at(g, &values)?;
+        let r = crate::engine::run_with_progress(
+            &s,
+            0..plan.portfolios,
+            crate::engine::Detail::Outcomes,
+            progress,
+        );
+        let col =
+            |m: usize| -> Vec<f64> { r.outcomes[m].iter().map(|o| o.get(plan.metric)).collect() };
+        let (base, chal) = (col(0), col(1));
+        let d = paired_moments(&chal, &base, plan.metric.better());
+        outputs.push([d.mean_diff, finite_mean(&base), finite_mean(&chal)]);
+        points.push(values);
+    }
+    let bootstrap = Bootstrap {
+        seed: g.design.seed(),
+        ..Bootstrap::default()
+    };
+    let splits = Output::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &output)| {
+            let ys: Vec<f64> = outputs.iter().map(|o| o[i]).collect();
+            let indices = match sobol::indices_with(&g.design, &ys, &bootstrap) {
+                Ok(ix) if ix.variance == 0.0 => Err(
+                    "it does not vary over the design (no variance to split between the \
+                     assumptions)"
+                        .to_string(),
+                ),
+                Ok(ix) => Ok(ix),
+                Err(e) => Err(e.to_string()),
+            };
+            Split { output, indices }
+        })
+        .collect();
+    Ok(Results {
+        splits,
+        points,
+        outputs,
+    })
+}
+
+/// Mean of the finite values (NaN when there are none): a metric undefined in some
+/// portfolios (value per dollar without spend) is averaged where it is defined.
+fn finite_mean(xs: &[f64]) -> f64 {
+    let (n, sum) = xs
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// The two compared models' scenario with every input at `values`.
+fn scenario_at(g: &Global, values: &[f64]) -> Result<crate::model::Scenario, String> {
+    let plan = g.plan;
+    let mut settings: Vec<(String, Value)> = Vec::new();
+    for ((p, &whole), &v) in g.inputs.iter().zip(&g.integer).zip(values) {
+        settings.extend(settings_at(&plan.loaded, &p.path, whole, v)?);
+    }
+    let label = "sensitivity --method sobol";
+    let mut s = scenario::variant(&plan.loaded, &settings, label).map_err(|e| {
+        let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
+        let at: Vec<String> = g
+            .inputs
+            .iter()
+            .zip(values)
+            .map(|(p, v)| format!("{} = {}", p.path, super::tidy(*v)))
+            .collect();
+        format!(
+            "the scenario refuses the combination {}: {why}; narrow the ranges in \
+             [sensitivity.parameters] so that every combination is allowed",
+            at.join(", ")
+        )
+    })?;
+    s.models = vec![
+        s.models[plan.baseline.0].clone(),
+        s.models[plan.challenger.0].clone(),
+    ];
+    s.simulation.portfolios = plan.portfolios;
+    Ok(s)
+}
+
+/// sobol.csv: one row per output and input, inputs by total-order index (largest
+/// first) within each output.
+pub fn write_csv(g: &Global, r: &Results, path: &Path) -> std::io::Result<()> {
+    let plan = g.plan;
+    let mut w = SafeCsv::create(path)?;
+    w.row([
+        "output",
+        "rank",
+        "parameter",
+        "base_value",
+        "low_value",
+        "high_value",
+        "range",
+        "first_order",
+        "first_order_ci_low",
+        "first_order_ci_high",
+        "total_order",
+        "total_order_ci_low",
+        "total_order_ci_high",
+        "output_mean",
+        "output_variance",
+        "metric",
+        "baseline",
+        "challenger",
+        "samples",
+        "runs",
+        "portfolios",
+        "note",
+    ])?;
+    for split in &r.splits {
+        let order = ranking(split, g.inputs.len());
+        for (rank, &i) in order.iter().enumerate() {
+            let p = &g.inputs[i];
+            let cell = |f: &dyn Fn(&Indices) -> f64| -> String {
+                split
+                    .indices
+                    .as_ref()
+                    .map_or(String::new(), |ix| number(f(ix)))
+            };
+            w.row([
+                split.output.name().to_string(),
+                (rank + 1).to_string(),
+                p.path.clone(),
+                p.base.to_string(),
+                p.low.to_string(),
+                p.high.to_string(),
+                p.source.name().to_string(),
+                cell(&|ix| ix.first_order[i].estimate),
+                cell(&|ix| ix.first_order[i].low),
+                cell(&|ix| ix.first_order[i].high),
+                cell(&|ix| ix.total_order[i].estimate),
+                cell(&|ix| ix.total_order[i].low),
+                cell(&|ix| ix.total_order[i].high),
+                cell(&|ix| ix.mean),
+                cell(&|ix| ix.variance),
+                plan.metric.name().to_string(),
+                plan.baseline.1.clone(),
+                plan.challenger.1.clone(),
+                g.design.n().to_string(),
+                g.runs().to_string(),
+                plan.portfolios.to_string(),
+                split.indices.as_ref().err().cloned().unwrap_or_default(),
+            ])?;
+        }
+    }
+    w.finish()
+}
+
+/// Input indexes by total-order index, largest first (NaN last), ties in path order.
+fn ranking(split: &Split, k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..k).collect();
+    if let Ok(ix) = &split.indices {
+        let key = |i: usize| {
+            let t = ix.total_order[i].estimate;
+            if t.is_nan() { f64::NEG_INFINITY } else { t }
+        };
+        order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+    }
+    order
+}
+
+/// sobol_points.csv: every design point run, with its inputs' values and outputs, so
+/// that notebooks can plot or re-analyse the design.
+pub fn write_points(g: &Global, r: &Results, path: &Path) -> std::io::Result<()> {
+    let mut w = SafeCsv::create(path)?;
+    let mut head = vec!["point".to_string(), "matrix".to_string()];
+    head.extend(g.inputs.iter().map(|p| p.path.clone()));
+    head.extend(Output::ALL.iter().map(|o| o.name().to_string()));
+    w.row(head)?;
+    let n = g.design.n();
+    for (j, (values, outs)) in r.points.iter().zip(&r.outputs).enumerate() {
+        // Points come in blocks of n rows: A, B, then AB_i for each input i, as
+        // analysis::sobol lays them out.
+        let matrix = match j / n {
+            0 => "A".to_string(),
+            1 => "B".to_string(),
+            i => format!("AB_{}", g.inputs[i - 2].path),
+        };
+        let mut row = vec![j.to_string(), matrix];
+        row.extend(values.iter().map(|v| v.to_string()));
+        row.extend(outs.iter().map(|v| v.to_string()));
+        w.row(row)?;
+    }
+    w.finish()
+}
+
+/// An index as written: full precision, empty when undefined.
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        String::new()
+    }
+}
