@@ -171,7 +171,7 @@ fn render_sobol(
     let ix = match &split.indices {
         Ok(ix) => ix,
         Err(why) => {
-            out += &format!("no indices: {why}\n");
+            out += &format!("no indices: {}\n", why.text());
             return out;
         }
     };

@@ -2,7 +2,7 @@
 //! by every funding model (common random numbers).
 
 use super::belief::Belief;
-use super::rng::{IdeaKey, Kind, Purpose, attempt_key, counter, whole};
+use super::rng::{IdeaKey, Kind, Purpose, attempt_key, whole};
 use crate::model::Scenario;
 
 /// One candidate idea's fundamentals.
@@ -26,6 +26,8 @@ pub struct Idea {
     pub signal0: f64,
     /// Idea-level standard normal of cost overrun, shared by its contracts.
     pub risk_z: f64,
+    /// The key of its random numbers (seed, portfolio, idea), hashed once.
+    pub key: IdeaKey,
     /// The decision maker's belief on arrival: the prior updated on the business case
     /// (the same under every model, so worked out once).
     pub belief: Belief,
@@ -102,6 +104,7 @@ impl IdeaSet {
                 duration,
                 signal0,
                 risk_z,
+                key,
                 belief,
             });
         }
@@ -120,45 +123,29 @@ impl IdeaSet {
 
     /// Signal on log value from attempt `slot` of stage `k` of idea `id`. Slot 0 is the
     /// stage signal above; other attempts draw their own errors.
-    pub fn attempt_signal(
-        &self,
-        s: &Scenario,
-        portfolio: u64,
-        id: usize,
-        k: usize,
-        slot: u32,
-        noise: f64,
-    ) -> f64 {
+    pub fn attempt_signal(&self, id: usize, k: usize, slot: u32, noise: f64) -> f64 {
         if slot == 0 {
             return self.stage_signal(id, k, noise);
         }
-        let z = counter(
-            s.simulation.seed,
-            portfolio,
-            u64::from(self.ideas[id].id),
-            Purpose::Signal,
-            attempt_key(k, slot),
-        )
-        .normal();
+        let z = self.ideas[id]
+            .key
+            .counter(Purpose::Signal, attempt_key(k, slot))
+            .normal();
         self.ideas[id].log_value + noise_term(noise, z)
     }
 
     /// Log solution quality of attempt `slot` on idea `id`: normal with sd
     /// `ideas.solution_sd` and mean -sd^2/2, so each attempt is worth the idea's value on
     /// average. Exactly 0 when the spread is 0.
-    pub fn log_quality(&self, s: &Scenario, portfolio: u64, id: usize, slot: u32) -> f64 {
+    pub fn log_quality(&self, s: &Scenario, id: usize, slot: u32) -> f64 {
         let sd = s.ideas.solution_sd;
         if sd == 0.0 {
             return 0.0;
         }
-        let z = counter(
-            s.simulation.seed,
-            portfolio,
-            u64::from(self.ideas[id].id),
-            Purpose::Quality,
-            u64::from(slot),
-        )
-        .normal();
+        let z = self.ideas[id]
+            .key
+            .counter(Purpose::Quality, u64::from(slot))
+            .normal();
         sd * z - sd * sd / 2.0
     }
 

@@ -78,7 +78,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// Key of idea `idea` in portfolio `portfolio`: the common prefix of its counters' keys,
 /// hashed once per idea.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdeaKey(u64);
 
 impl IdeaKey {

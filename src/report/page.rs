@@ -168,6 +168,23 @@ pub struct Figure {
     pub caption: String,
 }
 
+impl Figure {
+    /// The chart `stem` of study folder `dir` in `lang` (its SVG from the language's
+    /// chart directory), captioned by message `caption`; none when it was not drawn.
+    pub fn read(dir: &std::path::Path, lang: Lang, stem: &str, caption: &str) -> Vec<Figure> {
+        let svg = dir.join(super::chart_dir(lang)).join(format!("{stem}.svg"));
+        std::fs::read_to_string(svg)
+            .ok()
+            .map(|svg| Figure {
+                id: stem.into(),
+                svg,
+                caption: lang.t(caption).to_string(),
+            })
+            .into_iter()
+            .collect()
+    }
+}
+
 /// A range of money or numbers as the reports show it, "[low; high]" (French: a
 /// narrow no-break space before the semicolon).
 pub fn range(lang: Lang, low: &str, high: &str) -> String {

@@ -177,16 +177,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     let inputs = read_inputs(dir)?;
     let s = &scenario;
     let label = |i: usize| s.models[i].label.get(lang);
-    let svg = dir.join(super::chart_dir(lang)).join("tornado.svg");
-    let figures = std::fs::read_to_string(&svg)
-        .ok()
-        .map(|svg| Figure {
-            id: "tornado".into(),
-            svg,
-            caption: lang.t("c_tornado").to_string(),
-        })
-        .into_iter()
-        .collect();
+    let figures = Figure::read(dir, lang, "tornado", "c_tornado");
     let page = SensitivityPage {
         layout: Layout::new(
             lang,

@@ -185,10 +185,11 @@ pub fn render(dir: &Path, langs: &[Lang]) -> Result<Vec<PathBuf>, String> {
     super::charts::sobol::render(dir, &chart(dir)?, langs)
 }
 
-/// A share as the reports show it: a whole percentage ("43%"), or "–" undefined.
+/// A share as the reports show it: a whole percentage ("43%"; a small negative
+/// estimate, noise around zero, as "0%"), or "–" undefined.
 fn share(lang: Lang, x: f64) -> String {
     if x.is_finite() {
-        style::percent(lang, x, 0)
+        style::percent(lang, if x > -0.005 { x.max(0.0) } else { x }, 0)
     } else {
         "–".into()
     }
@@ -278,8 +279,12 @@ fn findings(st: &Study, scenario: &Scenario, lang: Lang) -> Vec<String> {
             ("sd", &style::value(lang, st.metric, variance.sqrt())),
         ],
     )];
-    if !note.is_empty() {
-        out.push(lang.msg("sobol_none", &[("why", note)]));
+    if let Some(why) = crate::sensitivity::global::Unsplit::parse(note) {
+        let key = match why {
+            crate::sensitivity::global::Unsplit::Constant => "sobol_constant",
+            crate::sensitivity::global::Unsplit::Undefined => "sobol_undefined",
+        };
+        out.push(lang.msg("sobol_none", &[("why", lang.t(key))]));
         return out;
     }
     if let Some(top) = diff.first() {
@@ -327,16 +332,7 @@ pub fn page(dir: &Path, lang: Lang, prov: Option<&Provenance>) -> Result<String,
     let st = read(dir, &scenario)?;
     let s = &scenario;
     let label = |i: usize| s.models[i].label.get(lang);
-    let svg = dir.join(super::chart_dir(lang)).join("sobol.svg");
-    let figures = std::fs::read_to_string(&svg)
-        .ok()
-        .map(|svg| Figure {
-            id: "sobol".into(),
-            svg,
-            caption: lang.t("c_sobol").to_string(),
-        })
-        .into_iter()
-        .collect();
+    let figures = Figure::read(dir, lang, "sobol", "c_sobol");
     let page = SobolPage {
         layout: Layout::new(
             lang,

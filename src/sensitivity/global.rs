@@ -22,6 +22,10 @@ use crate::scenario::{self, fields::Kind};
 /// rank a score of assumptions; more rows narrow the CIs.
 pub const DEFAULT_SAMPLES: usize = 64;
 
+/// Fewest design rows accepted: below it the estimators' noise dwarfs the shares (with
+/// 2 rows, intervals of several hundred percent).
+pub const MIN_SAMPLES: usize = 8;
+
 /// The outputs whose variance is split, in sobol.csv's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
@@ -83,8 +87,12 @@ impl Global<'_> {
             .zip(&self.integer)
             .zip(u)
             .map(|((p, &whole), u)| {
-                let x = p.low + u * (p.high - p.low);
-                if whole { x.round() } else { x }
+                if whole {
+                    // Each whole number of [low, high] gets an equal share of (0, 1).
+                    (p.low + (u * (p.high - p.low + 1.0)).floor()).min(p.high)
+                } else {
+                    p.low + u * (p.high - p.low)
+                }
             })
             .collect()
     }
@@ -94,12 +102,52 @@ impl Global<'_> {
 /// scenario's seed). Errors say what to change: no assumption to vary, or a design the
 /// sampler refuses.
 pub fn global(plan: &Plan, samples: usize) -> Result<Global<'_>, String> {
-    let (inputs, integer): (Vec<Parameter>, Vec<bool>) = plan
+    // A range declared for an assumption must be used, once: the one-at-a-time plan
+    // leaves out a declared value the scenario refuses (checked against the other
+    // fields as they stand), which here would silently shrink the study.
+    let declared = plan
+        .loaded
+        .sensitivity
+        .as_ref()
+        .and_then(|s| s.parameters.as_ref());
+    for (i, p) in declared.into_iter().flatten().enumerate() {
+        let listed = declared.into_iter().flatten();
+        if listed.take(i).any(|q| q.path == p.path) {
+            return Err(format!(
+                "[sensitivity.parameters] lists `{}` twice: keep one range",
+                p.path
+            ));
+        }
+        if let Some(e) = plan.excluded.iter().find(|e| e.path == p.path) {
+            return Err(format!(
+                "[sensitivity.parameters]: `{}` cannot be varied: {}",
+                p.path, e.reason
+            ));
+        }
+    }
+    let mut inputs = Vec::new();
+    let mut integer = Vec::new();
+    for m in plan
         .moves
         .iter()
         .filter(|m| m.parameter.kind == Kind::Assumption)
-        .map(|m| (m.parameter.clone(), m.integer))
-        .unzip();
+    {
+        let mut p = m.parameter.clone();
+        if m.integer {
+            // A count takes the whole numbers within its range, each as likely.
+            let (lo, hi) = (p.low.ceil(), p.high.floor());
+            if lo > hi {
+                return Err(format!(
+                    "`{}` counts whole numbers, and no whole number lies between {} and {}: \
+                     declare a wider range",
+                    p.path, p.low, p.high
+                ));
+            }
+            (p.low, p.high) = (lo, hi);
+        }
+        inputs.push(p);
+        integer.push(m.integer);
+    }
     if inputs.is_empty() {
         return Err(
             "no uncertain assumption to vary: list some with a low and high in \
@@ -107,9 +155,10 @@ pub fn global(plan: &Plan, samples: usize) -> Result<Global<'_>, String> {
                 .into(),
         );
     }
-    if samples < 2 {
+    if samples < MIN_SAMPLES {
         return Err(format!(
-            "--samples {samples}: the design needs at least 2 rows (a power of two such as 64 is best)"
+            "--samples {samples}: the design needs at least {MIN_SAMPLES} rows for shares \
+             worth reading (a power of two such as 64 is best)"
         ));
     }
     let design = sobol::design(inputs.len(), samples, plan.base.simulation.seed)
@@ -127,10 +176,44 @@ pub fn global(plan: &Plan, samples: usize) -> Result<Global<'_>, String> {
 pub struct Split {
     /// What was measured.
     pub output: Output,
-    /// The indices; an error, with the reason, when the output varies by no more than
-    /// rounding (a share of no variance means nothing) or is not a number somewhere (a
-    /// metric undefined at some design points).
-    pub indices: Result<Indices, String>,
+    /// The indices, or why the output cannot be split.
+    pub indices: Result<Indices, Unsplit>,
+}
+
+/// Why an output's variance cannot be split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsplit {
+    /// It varies by no more than rounding over the design: a share of no variance
+    /// means nothing.
+    Constant,
+    /// It is not a number at some design point (a metric undefined in every portfolio
+    /// there, such as value per dollar without spend).
+    Undefined,
+}
+
+impl Unsplit {
+    /// As written in sobol.csv's `note`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unsplit::Constant => "constant",
+            Unsplit::Undefined => "undefined",
+        }
+    }
+
+    /// Why, in a sentence's end (terminal; the reports have it in both languages).
+    pub fn text(self) -> &'static str {
+        match self {
+            Unsplit::Constant => "it does not vary over the design",
+            Unsplit::Undefined => "it is not a number at some points of the design",
+        }
+    }
+
+    /// The reason named `s` in sobol.csv.
+    pub fn parse(s: &str) -> Option<Unsplit> {
+        [Unsplit::Constant, Unsplit::Undefined]
+            .into_iter()
+            .find(|u| u.name() == s)
+    }
 }
 
 /// Everything a global study measured.
@@ -149,13 +232,17 @@ pub struct Results {
 /// name the first design point the scenario refuses.
 pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, String> {
     let plan = g.plan;
-    let mut points = Vec::with_capacity(g.design.len());
+    // Every point is checked before anything runs, so a refused combination costs no
+    // simulation and leaves nothing half done.
+    let points: Vec<Vec<f64>> = (0..g.design.len()).map(|j| g.values(j)).collect();
+    let scenarios = points
+        .iter()
+        .map(|values| scenario_at(g, values))
+        .collect::<Result<Vec<_>, String>>()?;
     let mut outputs = Vec::with_capacity(g.design.len());
-    for j in 0..g.design.len() {
-        let values = g.values(j);
-        let s = scenario_at(g, &values)?;
+    for s in &scenarios {
         let r = crate::engine::run_with_progress(
-            &s,
+            s,
             0..plan.portfolios,
             crate::engine::Detail::Outcomes,
             progress,
@@ -165,7 +252,6 @@ pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, Strin
         let (base, chal) = (col(0), col(1));
         let d = paired_moments(&chal, &base, plan.metric.better());
         outputs.push([d.mean_diff, finite_mean(&base), finite_mean(&chal)]);
-        points.push(values);
     }
     let bootstrap = Bootstrap {
         seed: g.design.seed(),
@@ -176,14 +262,15 @@ pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, Strin
         .enumerate()
         .map(|(i, &output)| {
             let ys: Vec<f64> = outputs.iter().map(|o| o[i]).collect();
-            let indices = match sobol::indices_with(&g.design, &ys, &bootstrap) {
-                Ok(ix) if ix.variance == 0.0 => Err(
-                    "it does not vary over the design (no variance to split between the \
-                     assumptions)"
-                        .to_string(),
-                ),
-                Ok(ix) => Ok(ix),
-                Err(e) => Err(e.to_string()),
+            let indices = if ys.iter().any(|y| !y.is_finite()) {
+                Err(Unsplit::Undefined)
+            } else {
+                match sobol::indices_with(&g.design, &ys, &bootstrap) {
+                    Ok(ix) if ix.variance == 0.0 => Err(Unsplit::Constant),
+                    Ok(ix) => Ok(ix),
+                    // Only a non-finite output is refused with these inputs.
+                    Err(_) => Err(Unsplit::Undefined),
+                }
             };
             Split { output, indices }
         })
@@ -214,17 +301,18 @@ fn scenario_at(g: &Global, values: &[f64]) -> Result<crate::model::Scenario, Str
     }
     let label = "sensitivity --method sobol";
     let mut s = scenario::variant(&plan.loaded, &settings, label).map_err(|e| {
-        let why = e.diagnostics.first().map_or("", |d| d.message.as_str());
-        let at: Vec<String> = g
-            .inputs
-            .iter()
-            .zip(values)
-            .map(|(p, v)| format!("{} = {}", p.path, super::tidy(*v)))
-            .collect();
+        let why = e
+            .diagnostics
+            .first()
+            .map_or(String::new(), |d| match &d.path {
+                Some(path) => format!("{path}: {}", d.message),
+                None => d.message.clone(),
+            });
         format!(
-            "the scenario refuses the combination {}: {why}; narrow the ranges in \
-             [sensitivity.parameters] so that every combination is allowed",
-            at.join(", ")
+            "a point of the design combines values the scenario refuses: {why}. The \
+             assumptions vary together, so every combination of their ranges must be \
+             allowed: give a smaller --spread, or declare ranges that cannot cross in \
+             [sensitivity.parameters]"
         )
     })?;
     s.models = vec![
@@ -296,7 +384,11 @@ pub fn write_csv(g: &Global, r: &Results, path: &Path) -> std::io::Result<()> {
                 g.design.n().to_string(),
                 g.runs().to_string(),
                 plan.portfolios.to_string(),
-                split.indices.as_ref().err().cloned().unwrap_or_default(),
+                split
+                    .indices
+                    .as_ref()
+                    .err()
+                    .map_or(String::new(), |u| u.name().to_string()),
             ])?;
         }
     }
@@ -334,8 +426,8 @@ pub fn write_points(g: &Global, r: &Results, path: &Path) -> std::io::Result<()>
             i => format!("AB_{}", g.inputs[i - 2].path),
         };
         let mut row = vec![j.to_string(), matrix];
-        row.extend(values.iter().map(|v| v.to_string()));
-        row.extend(outs.iter().map(|v| v.to_string()));
+        row.extend(values.iter().map(|&v| number(v)));
+        row.extend(outs.iter().map(|&v| number(v)));
         w.row(row)?;
     }
     w.finish()

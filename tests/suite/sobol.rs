@@ -117,14 +117,81 @@ parameters = [
     );
     let loaded = scenario::load_file(&path, &[]).unwrap();
     let plan = sensitivity::plan(&loaded, &Options::default()).unwrap();
-    let g = global::global(&plan, 4).unwrap();
+    let g = global::global(&plan, 8).unwrap();
     let r = global::run(&g, &|_| {}).unwrap();
     assert!(r.outputs.iter().all(|o| o[0] == 0.0));
-    let why = r.splits[0].indices.as_ref().unwrap_err();
-    assert!(
-        why.contains("variance") || why.contains("constant"),
-        "{why}"
+    assert_eq!(
+        r.splits[0].indices.as_ref().unwrap_err(),
+        &global::Unsplit::Constant
     );
+}
+
+/// Declared ranges are used as declared, or refused: never dropped in silence, never
+/// twice; a count takes each whole number of its range equally often.
+#[test]
+fn declared_ranges_are_used_whole_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_of = |body: &str| {
+        let path = scenario_file(dir.path(), body);
+        let loaded = scenario::load_file(&path, &[]).unwrap();
+        sensitivity::plan(&loaded, &Options::default()).unwrap()
+    };
+    let twice = plan_of(
+        r#"[sensitivity]
+parameters = [
+  { path = "ideas.fit_probability", low = 0.3, high = 0.5 },
+  { path = "ideas.fit_probability", low = 0.4, high = 0.6 },
+]
+"#,
+    );
+    let err = global::global(&twice, 8).unwrap_err();
+    assert!(err.contains("twice"), "{err}");
+    // A median above the scenario's p90 is refused one at a time, so it cannot be
+    // varied: the study says so instead of running without it.
+    let refused = plan_of(
+        r#"[sensitivity]
+parameters = [
+  { path = "ideas.planned_cost.median", low = 1_000_000, high = 6_000_000 },
+  { path = "ideas.fit_probability", low = 0.3, high = 0.5 },
+]
+"#,
+    );
+    let err = global::global(&refused, 8).unwrap_err();
+    assert!(err.contains("ideas.planned_cost.median"), "{err}");
+    let narrow = plan_of(
+        r#"[sensitivity]
+parameters = [
+  { path = "vendors.large", low = 4, high = 6 },
+  { path = "fund.ideas_per_round", low = 2.2, high = 2.8 },
+]
+"#,
+    );
+    let err = global::global(&narrow, 8).unwrap_err();
+    assert!(err.contains("no whole number"), "{err}");
+    let counts = plan_of(
+        r#"[sensitivity]
+portfolios = 2
+parameters = [
+  { path = "vendors.large", low = 4, high = 6 },
+  { path = "ideas.fit_probability", low = 0.3, high = 0.5 },
+]
+"#,
+    );
+    let g = global::global(&counts, 64).unwrap();
+    let r = global::run(&g, &|_| {}).unwrap();
+    let large = g
+        .inputs
+        .iter()
+        .position(|p| p.path == "vendors.large")
+        .unwrap();
+    // Rows of A and B: 128 draws of a uniform whole number in 4..=6.
+    let mut seen = [0u32; 3];
+    for p in &r.points[..128] {
+        let v = p[large];
+        assert_eq!(v.fract(), 0.0);
+        seen[(v - 4.0) as usize] += 1;
+    }
+    assert!(seen.iter().all(|&n| (32..=54).contains(&n)), "{seen:?}");
 }
 
 #[test]
@@ -250,6 +317,28 @@ parameters = [{ path = "models.stage_gated.gate_review_cost", low = 0, high = 40
         text(&o.stderr).contains("no uncertain assumption"),
         "{}",
         text(&o.stderr)
+    );
+    // Ranges that cross (the catalyst preset's duration minimum and mode, each moved
+    // by the spread) are found before anything runs, naming the field.
+    let preset = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-govtech-catalyst.toml");
+    let o = bin(&[
+        "sensitivity",
+        preset.to_str().unwrap(),
+        "--method",
+        "sobol",
+        "--samples",
+        "8",
+        "--portfolios",
+        "5",
+        "--quiet",
+        "--out",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("ideas.planned_duration_months") && err.contains("--spread"),
+        "{err}"
     );
     assert!(!Path::new(out).exists(), "no folder is left behind");
 }

@@ -31,7 +31,6 @@ struct Sim<'a> {
     s: &'a Scenario,
     m: &'a FundingModel,
     ideas: &'a IdeaSet,
-    portfolio: u64,
     /// The scenario's constants for risk draws and reference-class forecasts.
     forecast: Forecast<'a>,
     /// The market's geometric skips between bidders.
@@ -100,9 +99,9 @@ pub fn simulate_detail(
         ideas
     };
     WORKSPACE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut ws) => run_in(s, m, ideas, portfolio, detail, &mut ws),
+        Ok(mut ws) => run_in(s, m, ideas, detail, &mut ws),
         // Only reachable were a run to start another on its own thread.
-        Err(_) => run_in(s, m, ideas, portfolio, detail, &mut Workspace::default()),
+        Err(_) => run_in(s, m, ideas, detail, &mut Workspace::default()),
     })
 }
 
@@ -111,7 +110,6 @@ fn run_in(
     s: &Scenario,
     m: &FundingModel,
     ideas: &IdeaSet,
-    portfolio: u64,
     detail: Detail,
     ws: &mut Workspace,
 ) -> Run {
@@ -125,7 +123,6 @@ fn run_in(
         s,
         m,
         ideas,
-        portfolio,
         forecast: Forecast::new(s),
         skips: Skips::new(&s.vendors),
         tracks,

@@ -97,10 +97,10 @@ fn month_index(t: f64, cap: usize) -> usize {
     if t <= 0.0 || t.is_nan() {
         return 0;
     }
-    // Truncation saturates past 2^64, far beyond any horizon.
-    let whole = t as u64;
-    let up = whole.saturating_add(u64::from((whole as f64) < t));
-    usize::try_from(up).map_or(cap, |m| m.min(cap))
+    // Clamped first, so the truncation is a single signed conversion of a small number.
+    let t = t.min(cap as f64);
+    let whole = t as i64 as usize;
+    whole + usize::from((whole as f64) < t)
 }
 
 impl Sim<'_> {

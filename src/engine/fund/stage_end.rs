@@ -58,12 +58,11 @@ impl Sim<'_> {
         // a quality spread (q = 1) it observes log V directly. With one, an attempt's
         // signals share its q, so they are kept as its evidence and combined with the
         // belief in closed form (belief.rs) until the attempt drops out.
-        let (ideas, portfolio) = (self.ideas, self.portfolio);
+        let ideas = self.ideas;
         let mut release = None;
         let tr = &mut self.tracks[id];
         for a in tr.attempts.iter_mut() {
-            let sig = ideas.attempt_signal(s, portfolio, id, k, a.slot, stage.signal_noise)
-                + a.log_quality;
+            let sig = ideas.attempt_signal(id, k, a.slot, stage.signal_noise) + a.log_quality;
             if sd > 0.0 {
                 a.evidence.observe(sig, stage.signal_noise);
             } else {

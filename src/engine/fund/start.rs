@@ -9,7 +9,7 @@ use super::rules;
 use super::track::{Attempt, Contract, Status};
 use crate::engine::belief::Evidence;
 use crate::engine::market::{self, Award};
-use crate::engine::rng::{Purpose, attempt_key, counter};
+use crate::engine::rng::{Purpose, attempt_key};
 
 impl Sim<'_> {
     /// Money to set aside for a future stage `k` of idea `id` at markup `markup`: its
@@ -38,7 +38,6 @@ impl Sim<'_> {
     /// change while the idea waits.
     pub(super) fn try_start(&mut self, t: f64, id: usize) -> Result<(), f64> {
         let (s, m) = (self.s, self.m);
-        let seed = s.simulation.seed;
         let k = self.tracks[id].stage;
         let idea = &self.ideas.ideas[id];
         let work = m.stage_work(k, idea.cost, s.risk.gate_rework_share);
@@ -53,11 +52,10 @@ impl Sim<'_> {
         }
         if self.tracks[id].attempts.is_empty() {
             let ideas = self.ideas;
-            let portfolio = self.portfolio;
             self.tracks[id].attempts = (0..n_att as u32)
                 .map(|slot| Attempt {
                     slot,
-                    log_quality: ideas.log_quality(s, portfolio, id, slot),
+                    log_quality: ideas.log_quality(s, id, slot),
                     vendor: None,
                     markup: 0.0,
                     sole_source: false,
@@ -87,7 +85,7 @@ impl Sim<'_> {
             let competed = k == 0 || m.stages[k].recompete || !incumbent_ok;
             let award = if competed {
                 let key = attempt_key(k, a.slot);
-                let mut rng = counter(seed, self.portfolio, u64::from(idea.id), Purpose::Bids, key);
+                let mut rng = idea.key.counter(Purpose::Bids, key);
                 market::compete(
                     &s.vendors,
                     &self.skips,
@@ -170,13 +168,7 @@ impl Sim<'_> {
             }
             let slot = self.tracks[id].attempts[i].slot;
             let key = attempt_key(k, slot);
-            let mut rng = counter(
-                seed,
-                self.portfolio,
-                u64::from(idea.id),
-                Purpose::Contract,
-                key,
-            );
+            let mut rng = idea.key.counter(Purpose::Contract, key);
             let d = self.forecast.risk.draw(months, idea.risk_z, &mut rng);
             let cancelled = d.cost > cap;
             let work_mult = d.cost.min(cap);
