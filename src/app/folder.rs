@@ -241,7 +241,18 @@ impl Study<'_> {
         let resolved = self.loaded.resolved_toml();
         out.write(|staging| {
             files(staging)?;
-            std::fs::write(staging.path("scenario.toml"), &resolved)
+            std::fs::write(staging.path("scenario.toml"), &resolved)?;
+            // The test hook of run folders (`BUDGETSIM_FAULT_AFTER_FILES`), checked
+            // once a study's files are written: as a full disk would, it fails the
+            // write when that many files or more are there.
+            let written = std::fs::read_dir(staging.root())?.count();
+            if crate::export::run_folder::fault_after().is_some_and(|n| written >= n) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "no space left on device (simulated by BUDGETSIM_FAULT_AFTER_FILES)",
+                ));
+            }
+            Ok(())
         })?;
         let mut manifest = manifest(
             self.loaded,

@@ -64,7 +64,7 @@ pub fn file_entries(dir: &Path) -> io::Result<Vec<FileEntry>> {
 /// Test hook: fail with a simulated disk-full error after writing this many files
 /// (read from `BUDGETSIM_FAULT_AFTER_FILES`), to check that a failed write leaves the
 /// previous results intact.
-fn fault_after() -> Option<usize> {
+pub(crate) fn fault_after() -> Option<usize> {
     std::env::var("BUDGETSIM_FAULT_AFTER_FILES")
         .ok()?
         .parse()

@@ -342,3 +342,55 @@ parameters = [{ path = "models.stage_gated.gate_review_cost", low = 0, high = 40
     );
     assert!(!Path::new(out).exists(), "no folder is left behind");
 }
+
+/// A study folder is written whole or not at all: a write that fails (a full disk,
+/// simulated) exits 1 and leaves the previous study's files as they were.
+#[test]
+fn a_failed_write_keeps_the_previous_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        r#"[sensitivity]
+parameters = [
+  { path = "ideas.business_case_noise", low = 0.5, high = 1.5 },
+  { path = "vendors.bid_probability", low = 0.2, high = 0.4 },
+]
+"#,
+    );
+    let out = dir.path().join("study");
+    let args = |portfolios: &'static str| {
+        vec![
+            "sensitivity".to_string(),
+            path.to_str().unwrap().to_string(),
+            "--method".into(),
+            "sobol".into(),
+            "--samples".into(),
+            "8".into(),
+            "--portfolios".into(),
+            portfolios.into(),
+            "--quiet".into(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let o = bin(&args("10").iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let before = std::fs::read(out.join("sobol.csv")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(args("12"))
+        .env("BUDGETSIM_FAULT_AFTER_FILES", "2")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("no space left") && err.contains("unchanged"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(out.join("sobol.csv")).unwrap(), before);
+    assert!(
+        budgetsim::export::run_folder::verify(&out)
+            .unwrap()
+            .is_empty()
+    );
+}
