@@ -184,12 +184,7 @@ fn render_sobol(
         "{:>4}  {:<46} {:>22} {:>22}  {}\n",
         "rank", "assumption", "alone (first order)", "with interactions", "path"
     );
-    let mut order: Vec<usize> = (0..g.inputs.len()).collect();
-    order.sort_by(|&a, &b| {
-        ix.total_order[b]
-            .estimate
-            .total_cmp(&ix.total_order[a].estimate)
-    });
+    let order = crate::sensitivity::global::ranking(split, g.inputs.len());
     let pct = |e: &crate::analysis::sobol::Estimate| {
         format!(
             "{:.0}% [{:.0}, {:.0}]",

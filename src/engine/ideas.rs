@@ -1,4 +1,4 @@
-//! Idea fundamentals for one portfolio, drawn once from each idea's own streams and shared
+//! Idea fundamentals for one portfolio, drawn once from each idea's own counters and shared
 //! by every funding model (common random numbers).
 
 use super::belief::Belief;

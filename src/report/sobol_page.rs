@@ -79,40 +79,19 @@ pub fn read(dir: &Path, scenario: &Scenario) -> Result<Study, String> {
             .position(|m| m.name == key)
             .ok_or_else(|| format!("sobol.csv: model `{key}` is not in scenario.toml"))
     };
-    let cols = [
-        "output",
-        "parameter",
-        "low_value",
-        "high_value",
-        "first_order",
-        "first_order_ci_low",
-        "first_order_ci_high",
-        "total_order",
-        "total_order_ci_low",
-        "total_order_ci_high",
-        "output_mean",
-        "output_variance",
-        "note",
-    ]
-    .map(|c| t.col(c));
-    let [
-        out_c,
-        path_c,
-        lo_c,
-        hi_c,
-        f_c,
-        fl_c,
-        fh_c,
-        t_c,
-        tl_c,
-        th_c,
-        mean_c,
-        var_c,
-        note_c,
-    ] = cols;
-    let (out_c, path_c, lo_c, hi_c) = (out_c?, path_c?, lo_c?, hi_c?);
-    let (f_c, fl_c, fh_c, t_c, tl_c, th_c) = (f_c?, fl_c?, fh_c?, t_c?, tl_c?, th_c?);
-    let (mean_c, var_c, note_c) = (mean_c?, var_c?, note_c?);
+    let (out_c, path_c, note_c) = (t.col("output")?, t.col("parameter")?, t.col("note")?);
+    let (lo_c, hi_c) = (t.col("low_value")?, t.col("high_value")?);
+    let (mean_c, var_c) = (t.col("output_mean")?, t.col("output_variance")?);
+    let first_c = [
+        t.col("first_order")?,
+        t.col("first_order_ci_low")?,
+        t.col("first_order_ci_high")?,
+    ];
+    let total_c = [
+        t.col("total_order")?,
+        t.col("total_order_ci_low")?,
+        t.col("total_order_ci_high")?,
+    ];
     // Empty cells (an output that could not be split) read as NaN.
     let f = |row: &csv::StringRecord, c: usize| {
         let s = t.s(row, c);
@@ -136,8 +115,8 @@ pub fn read(dir: &Path, scenario: &Scenario) -> Result<Study, String> {
             last.1.push(Indices {
                 path: t.s(row, path_c),
                 range: (f(row, lo_c), f(row, hi_c)),
-                first: Share::new(f(row, f_c), f(row, fl_c), f(row, fh_c)),
-                total: Share::new(f(row, t_c), f(row, tl_c), f(row, th_c)),
+                first: Share::new(f(row, first_c[0]), f(row, first_c[1]), f(row, first_c[2])),
+                total: Share::new(f(row, total_c[0]), f(row, total_c[1]), f(row, total_c[2])),
             });
         }
     }

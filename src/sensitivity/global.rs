@@ -12,7 +12,7 @@ use std::path::Path;
 
 use toml::Value;
 
-use super::{Parameter, Plan, settings_at};
+use super::{Parameter, Plan, columns, settings_at};
 use crate::analysis::sobol::{self, Bootstrap, Design, Indices};
 use crate::analysis::stats::paired_moments;
 use crate::export::cell::SafeCsv;
@@ -109,10 +109,10 @@ pub fn global(plan: &Plan, samples: usize) -> Result<Global<'_>, String> {
         .loaded
         .sensitivity
         .as_ref()
-        .and_then(|s| s.parameters.as_ref());
-    for (i, p) in declared.into_iter().flatten().enumerate() {
-        let listed = declared.into_iter().flatten();
-        if listed.take(i).any(|q| q.path == p.path) {
+        .and_then(|s| s.parameters.as_deref())
+        .unwrap_or_default();
+    for (i, p) in declared.iter().enumerate() {
+        if declared[..i].iter().any(|q| q.path == p.path) {
             return Err(format!(
                 "[sensitivity.parameters] lists `{}` twice: keep one range",
                 p.path
@@ -229,27 +229,20 @@ pub struct Results {
 
 /// Runs the study on the current rayon pool (each design point's portfolios in
 /// parallel, points in design order); `progress(n)` is called per portfolio. Errors
-/// name the first design point the scenario refuses.
+/// name the field of the first combination the scenario refuses.
 pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, String> {
     let plan = g.plan;
-    // Every point is checked before anything runs, so a refused combination costs no
-    // simulation and leaves nothing half done.
     let points: Vec<Vec<f64>> = (0..g.design.len()).map(|j| g.values(j)).collect();
-    let scenarios = points
-        .iter()
-        .map(|values| scenario_at(g, values))
-        .collect::<Result<Vec<_>, String>>()?;
+    // Every point is checked before anything runs, so a refused combination costs no
+    // simulation; the scenarios are built again one at a time below rather than kept,
+    // so memory does not grow with the design (validating one takes microseconds).
+    for values in &points {
+        scenario_at(g, values)?;
+    }
     let mut outputs = Vec::with_capacity(g.design.len());
-    for s in &scenarios {
-        let r = crate::engine::run_with_progress(
-            s,
-            0..plan.portfolios,
-            crate::engine::Detail::Outcomes,
-            progress,
-        );
-        let col =
-            |m: usize| -> Vec<f64> { r.outcomes[m].iter().map(|o| o.get(plan.metric)).collect() };
-        let (base, chal) = (col(0), col(1));
+    for values in &points {
+        let s = scenario_at(g, values)?;
+        let [base, chal] = columns(&s, plan.metric, plan.portfolios, progress);
         let d = paired_moments(&chal, &base, plan.metric.better());
         outputs.push([d.mean_diff, finite_mean(&base), finite_mean(&chal)]);
     }
@@ -396,7 +389,7 @@ pub fn write_csv(g: &Global, r: &Results, path: &Path) -> std::io::Result<()> {
 }
 
 /// Input indexes by total-order index, largest first (NaN last), ties in path order.
-fn ranking(split: &Split, k: usize) -> Vec<usize> {
+pub fn ranking(split: &Split, k: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..k).collect();
     if let Ok(ix) = &split.indices {
         let key = |i: usize| {

@@ -759,6 +759,18 @@ impl Plan {
     }
 }
 
+/// The metric of models 0 (baseline) and 1 (challenger) of `s`, portfolio by
+/// portfolio, over portfolios `0..portfolios` (the same seed at every call).
+fn columns(
+    s: &Scenario,
+    metric: Metric,
+    portfolios: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> [Vec<f64>; 2] {
+    let r = engine::run_with_progress(s, 0..portfolios, engine::Detail::Outcomes, progress);
+    [0, 1].map(|m| r.outcomes[m].iter().map(|o| o.get(metric)).collect())
+}
+
 /// Challenger minus baseline of the plan's metric for one scenario (models 0 and 1).
 fn difference(
     s: &Scenario,
@@ -766,10 +778,9 @@ fn difference(
     portfolios: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Paired {
-    let r = engine::run_with_progress(s, 0..portfolios, engine::Detail::Outcomes, progress);
-    let col = |m: usize| -> Vec<f64> { r.outcomes[m].iter().map(|o| o.get(metric)).collect() };
+    let [base, chal] = columns(s, metric, portfolios, progress);
     // Only the mean and its CI are reported: no percentiles.
-    paired_moments(&col(1), &col(0), metric.better())
+    paired_moments(&chal, &base, metric.better())
 }
 
 /// Halvings of the bracket around a break-even: each is one more run, and eight narrow
