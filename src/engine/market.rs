@@ -62,7 +62,7 @@ pub fn compete<R: Rng + ?Sized>(
         let mut next = 0.0f64;
         loop {
             let u: f64 = rng.random();
-            next += skips.skip(1.0 - u);
+            next += skips.skip(1.0 - u, scan);
             if next >= scan as f64 {
                 break;
             }
@@ -136,11 +136,13 @@ impl Skips {
         Skips { powers }
     }
 
-    /// The skip for `x` in (0, 1]; skips of the vendor count or more come back as the
-    /// vendor count (either ends the bidding). Counted without branches (which power
-    /// `x` passes is as random as the draw), a loop the compiler vectorises.
-    fn skip(&self, x: f64) -> f64 {
-        let n: u32 = self.powers.iter().map(|&power| u32::from(x <= power)).sum();
+    /// The skip for `x` in (0, 1]; skips of `limit` or more come back as at most
+    /// `limit` (any of them ends a bidding that scans `limit` vendors). Counted without
+    /// branches (which power `x` passes is as random as the draw), a loop the compiler
+    /// vectorises.
+    fn skip(&self, x: f64, limit: usize) -> f64 {
+        let powers = &self.powers[..limit.min(self.powers.len())];
+        let n: u32 = powers.iter().map(|&power| u32::from(x <= power)).sum();
         f64::from(n)
     }
 }
@@ -177,7 +179,9 @@ mod tests {
             let mut rng = counter(7, 0, 0, Purpose::Bids, 0);
             for _ in 0..20_000 {
                 let x = 1.0 - rng.random::<f64>();
-                assert_eq!(skips.skip(x), exact(x), "p {p}, x {x}");
+                assert_eq!(skips.skip(x, m.count()), exact(x), "p {p}, x {x}");
+                // A shorter scan caps the skip where it ends the bidding anyway.
+                assert_eq!(skips.skip(x, 3), exact(x).min(3.0), "p {p}, x {x}");
             }
         }
     }

@@ -16,22 +16,35 @@ pub enum EventKind {
     Intake = 2,
 }
 
-/// One scheduled event.
+/// One scheduled event, in 24 bytes (the heap moves events on every step).
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
     /// Month it happens.
     pub time: f64,
-    /// What happens.
-    pub kind: EventKind,
-    /// The order of events as two words compared in turn: the time's bits mapped so that
-    /// unsigned order is `f64::total_cmp` order, then the kind above the creation order
-    /// (which breaks ties within a kind). The heap compares these words on every step
-    /// rather than the three fields.
-    key: (u64, u64),
+    /// The kind above the creation order (which breaks ties within a kind): with the
+    /// time, the order of events.
+    order: u64,
     /// Idea id, or round number for intakes.
-    pub target: usize,
+    pub target: u32,
     /// Attempt slot, for contract ends.
     pub slot: u32,
+}
+
+impl Event {
+    /// What happens.
+    pub fn kind(&self) -> EventKind {
+        match self.order >> 62 {
+            0 => EventKind::ContractEnd,
+            1 => EventKind::Gate,
+            _ => EventKind::Intake,
+        }
+    }
+
+    /// The order as two words compared in turn: the time's bits mapped so that unsigned
+    /// order is `f64::total_cmp` order, then kind and creation order.
+    fn key(&self) -> (u64, u64) {
+        (total_order_bits(self.time), self.order)
+    }
 }
 
 impl PartialEq for Event {
@@ -48,7 +61,7 @@ impl PartialOrd for Event {
 impl Ord for Event {
     // Reversed: BinaryHeap is a max-heap and we want the earliest event first.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.key.cmp(&self.key)
+        o.key().cmp(&self.key())
     }
 }
 
@@ -77,16 +90,17 @@ impl Queue {
         self.seq = 0;
     }
 
-    /// Schedules an event.
+    /// Schedules an event. `target` is an idea id or a round number (validation keeps
+    /// both far below 2^32).
     pub fn push(&mut self, time: f64, kind: EventKind, target: usize, slot: u32) {
         self.seq += 1;
         // Creation order fits below the kind: 2^62 events are never scheduled.
         debug_assert!(self.seq < 1 << 62);
+        debug_assert!(u32::try_from(target).is_ok());
         self.heap.push(Event {
             time,
-            kind,
-            key: (total_order_bits(time), (kind as u64) << 62 | self.seq),
-            target,
+            order: (kind as u64) << 62 | self.seq,
+            target: target as u32,
             slot,
         });
     }
@@ -100,6 +114,29 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_come_out_by_time_then_kind_then_creation() {
+        let mut q = Queue::default();
+        q.push(5.0, EventKind::Intake, 1, 0);
+        q.push(5.0, EventKind::Gate, 2, 0);
+        q.push(5.0, EventKind::ContractEnd, 3, 1);
+        q.push(5.0, EventKind::ContractEnd, 4, 2);
+        q.push(1.5, EventKind::Intake, 5, 0);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop())
+            .map(|e| (e.time, e.kind(), e.target, e.slot))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (1.5, EventKind::Intake, 5, 0),
+                (5.0, EventKind::ContractEnd, 3, 1),
+                (5.0, EventKind::ContractEnd, 4, 2),
+                (5.0, EventKind::Gate, 2, 0),
+                (5.0, EventKind::Intake, 1, 0),
+            ]
+        );
+    }
 
     #[test]
     fn time_bits_order_as_total_cmp() {

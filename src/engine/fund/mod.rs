@@ -17,14 +17,14 @@ use std::ops::Range;
 use events::{EventKind, Queue};
 use ledger::{Ledger, Payment};
 pub use outcome::{Project, Run};
-use rules::{Candidate, Forecast, Outlook};
+use rules::{Candidate, Forecast, Outlook, StageForecast};
 use track::Track;
 pub use track::{Scope, Status};
 
 use super::Detail;
 use super::ideas::IdeaSet;
 use super::market::{Award, Skips};
-use crate::model::{Commitment, FundingModel, Scenario};
+use crate::model::{Commitment, CostBasis, FundingModel, Scenario};
 
 /// The state of one portfolio run.
 struct Sim<'a> {
@@ -52,6 +52,9 @@ struct Sim<'a> {
     /// Reused buffers: bidders in a competition, and a decision's candidates.
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
+    /// Reference-class forecasts of every stage of each idea that has arrived, in idea
+    /// order (`stages` entries per idea; empty under a planned cost basis).
+    stage_forecasts: Vec<StageForecast>,
     /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
     keep_projects: bool,
 }
@@ -70,6 +73,7 @@ struct Workspace {
     scratch_taken: Vec<usize>,
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
+    stage_forecasts: Vec<StageForecast>,
 }
 
 thread_local! {
@@ -136,6 +140,7 @@ fn run_in(
         scratch_taken: std::mem::take(&mut ws.scratch_taken),
         scratch_bidders: std::mem::take(&mut ws.scratch_bidders),
         scratch_candidates: std::mem::take(&mut ws.scratch_candidates),
+        stage_forecasts: cleared(&mut ws.stage_forecasts),
         keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
@@ -146,16 +151,17 @@ fn run_in(
         if e.time >= horizon {
             break;
         }
-        match e.kind {
-            EventKind::Intake => sim.intake(e.time, e.target),
+        let target = e.target as usize;
+        match e.kind() {
+            EventKind::Intake => sim.intake(e.time, target),
             EventKind::ContractEnd => {
-                sim.contract_end(e.time, e.target, e.slot);
+                sim.contract_end(e.time, target, e.slot);
                 // Money came back: ideas waiting at a gate get another chance.
                 if !sim.held.is_empty() {
                     sim.decide(e.time, 0..0, false);
                 }
             }
-            EventKind::Gate => sim.decide(e.time, e.target..e.target + 1, false),
+            EventKind::Gate => sim.decide(e.time, target..target + 1, false),
         }
     }
     let run = sim.finish();
@@ -169,6 +175,7 @@ fn run_in(
         scratch_taken: sim.scratch_taken,
         scratch_bidders: sim.scratch_bidders,
         scratch_candidates: sim.scratch_candidates,
+        stage_forecasts: sim.stage_forecasts,
     };
     run
 }
@@ -198,6 +205,20 @@ impl Sim<'_> {
         for tr in &mut self.tracks[first..last] {
             tr.arrived = true;
         }
+        if self.m.cost_basis == CostBasis::ReferenceClass {
+            // Rounds arrive in order with contiguous ids, so idea `id`'s stages sit at
+            // `id * stages..`.
+            for idea in &self.ideas.ideas[first..last] {
+                rules::stage_forecasts(
+                    self.s,
+                    &self.forecast,
+                    self.m,
+                    idea.cost,
+                    idea.duration,
+                    &mut self.stage_forecasts,
+                );
+            }
+        }
         if let Some(next) = self.ideas.ideas.get(last) {
             self.events
                 .push(next.arrival, EventKind::Intake, round + 1, 0);
@@ -216,7 +237,12 @@ impl Sim<'_> {
             cost: idea.cost,
             duration: idea.duration,
         };
-        rules::case(self.s, &self.forecast, self.m, tr.stage, &outlook, |j| {
+        let n = self.m.stages.len();
+        let stages = self
+            .stage_forecasts
+            .get(id * n..(id + 1) * n)
+            .unwrap_or_default();
+        rules::case(self.s, self.m, tr.stage, &outlook, stages, |j| {
             self.attempts_in(id, j)
         })
     }

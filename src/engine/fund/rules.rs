@@ -105,13 +105,71 @@ fn pow_count(x: f64, n: f64) -> f64 {
     }
 }
 
-/// The case for stages `from..` of an idea, with `attempts(j)` vendors funded in stage j.
-pub fn case(
+/// What a reference-class forecast expects of one stage of one idea, and of the time
+/// from that stage to delivery: fixed for the idea under a model (its planned cost and
+/// duration do not change), so a run computes it once per idea rather than at every
+/// decision the idea meets (a held idea is weighed again at every contract end).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageForecast {
+    /// The risk model's expectation of one contract of the stage.
+    pub expected: risk::Expected,
+    /// 2^(-months / half-life) for the months from the stage's start to delivery:
+    /// what requirements drift leaves of the value.
+    pub drift: f64,
+    /// The discount factor of those months.
+    pub discount: f64,
+}
+
+/// The [`StageForecast`] of every stage of an idea of planned cost `cost` and planned
+/// duration `duration`, in stage order, appended to `out`.
+pub fn stage_forecasts(
     s: &Scenario,
     f: &Forecast,
     m: &FundingModel,
+    cost: f64,
+    duration: f64,
+    out: &mut Vec<StageForecast>,
+) {
+    let n = m.stages.len();
+    let first = out.len();
+    for j in 0..n {
+        let work = m.stage_work(j, cost, s.risk.gate_rework_share);
+        let planned = m.stage_duration(j, duration);
+        let markup = f.markup(&s.vendors, work);
+        out.push(StageForecast {
+            expected: f.risk.expected(planned, markup, s.vendors.overrun_markup),
+            drift: 0.0,
+            discount: 0.0,
+        });
+    }
+    for from in 0..n {
+        // The months summed in the order a case from `from` sums them.
+        let mut months = 0.0;
+        for j in from..n {
+            let planned = m.stage_duration(j, duration);
+            months += planned * out[first + j].expected.schedule;
+            if j == 0 || m.stages[j].recompete {
+                months += m.procurement_delay_months;
+            }
+            if j + 1 < n {
+                months += m.gate_delay_months;
+            }
+        }
+        let sf = &mut out[first + from];
+        sf.drift = (-months / s.risk.requirements_half_life_months).exp2();
+        sf.discount = f.discount(months);
+    }
+}
+
+/// The case for stages `from..` of an idea, with `attempts(j)` vendors funded in stage j.
+/// `stages` holds the idea's [`stage_forecasts`] (read only under a reference-class
+/// cost basis).
+pub fn case(
+    s: &Scenario,
+    m: &FundingModel,
     from: usize,
     o: &Outlook,
+    stages: &[StageForecast],
     attempts: impl Fn(usize) -> usize,
 ) -> Case {
     let n = m.stages.len();
@@ -125,31 +183,31 @@ pub fn case(
                     .sum::<f64>(),
         },
         CostBasis::ReferenceClass => {
-            let (mut cost, mut months, mut survive) = (0.0, 0.0, 1.0);
-            for j in from..n {
+            debug_assert_eq!(stages.len(), n, "an idea's stage forecasts");
+            let (mut cost, mut survive) = (0.0, 1.0);
+            for (j, stage) in stages.iter().enumerate().skip(from) {
                 let work = m.stage_work(j, o.cost, s.risk.gate_rework_share);
-                let planned = m.stage_duration(j, o.duration);
-                let competed = j == 0 || m.stages[j].recompete;
-                let markup = f.markup(&s.vendors, work);
-                let e = f.risk.expected(planned, markup, s.vendors.overrun_markup);
+                let e = stage.expected;
                 let n_j = attempts(j) as f64;
                 cost += o.cost_ratio * n_j * work * e.price;
-                months += planned * e.schedule;
-                if competed {
+                if j == 0 || m.stages[j].recompete {
                     cost += m.procurement_cost;
-                    months += m.procurement_delay_months;
                 }
                 if j + 1 < n {
                     cost += m.gate_review_cost;
-                    months += m.gate_delay_months;
                 }
                 // The idea is lost only when every attempt of a stage is cancelled.
                 survive *= 1.0 - pow_count(e.cancel, n_j);
             }
-            let drift = (-months / s.risk.requirements_half_life_months).exp2();
-            let discount = f.discount(months);
+            let Some(time) = stages.get(from) else {
+                // Nothing ahead: no time to wait.
+                return Case {
+                    value: value * survive,
+                    cost,
+                };
+            };
             Case {
-                value: value * survive * drift * discount,
+                value: value * survive * time.drift * time.discount,
                 cost,
             }
         }
@@ -281,6 +339,80 @@ mod tests {
         // Above the small cap only the two large vendors may bid.
         let two = 0.49 * 0.4 + 2.0 * 0.21 * 0.3 + 0.09 * 0.15;
         assert!((expected_markup(&v, 500.0) - two).abs() < 1e-12);
+    }
+
+    /// The reference-class case summed from scratch, stage by stage, as the forecasts
+    /// cached per idea must reproduce it.
+    fn case_from_scratch(
+        s: &Scenario,
+        f: &Forecast,
+        m: &FundingModel,
+        from: usize,
+        o: &Outlook,
+        attempts: impl Fn(usize) -> usize,
+    ) -> Case {
+        let n = m.stages.len();
+        let (mut cost, mut months, mut survive) = (0.0, 0.0, 1.0);
+        for j in from..n {
+            let work = m.stage_work(j, o.cost, s.risk.gate_rework_share);
+            let planned = m.stage_duration(j, o.duration);
+            let e = f.risk.expected(
+                planned,
+                f.markup(&s.vendors, work),
+                s.vendors.overrun_markup,
+            );
+            let n_j = attempts(j) as f64;
+            cost += o.cost_ratio * n_j * work * e.price;
+            months += planned * e.schedule;
+            if j == 0 || m.stages[j].recompete {
+                cost += m.procurement_cost;
+                months += m.procurement_delay_months;
+            }
+            if j + 1 < n {
+                cost += m.gate_review_cost;
+                months += m.gate_delay_months;
+            }
+            survive *= 1.0 - pow_count(e.cancel, n_j);
+        }
+        let drift = (-months / s.risk.requirements_half_life_months).exp2();
+        Case {
+            value: (1.0 - o.released) * o.expected_value * survive * drift * f.discount(months),
+            cost,
+        }
+    }
+
+    #[test]
+    fn cached_stage_forecasts_give_the_case_summed_from_scratch() {
+        let loaded = match crate::scenario::load_default(&[]) {
+            Ok(l) => l,
+            Err(e) => panic!("default scenario: {e}"),
+        };
+        let s = loaded.scenario;
+        let f = Forecast::new(&s);
+        for m in &s.models {
+            let mut m = m.clone();
+            m.cost_basis = CostBasis::ReferenceClass;
+            // Small and large ideas, short and long: both markups, several risk levels.
+            for (cost, duration) in [(2e5, 4.0), (3e6, 18.0), (4e7, 40.0)] {
+                let mut stages = Vec::new();
+                stage_forecasts(&s, &f, &m, cost, duration, &mut stages);
+                assert_eq!(stages.len(), m.stages.len());
+                for from in 0..m.stages.len() {
+                    for attempts in [1, 3] {
+                        let o = Outlook {
+                            expected_value: 5e6,
+                            released: 0.25,
+                            cost_ratio: 1.3,
+                            cost,
+                            duration,
+                        };
+                        let cached = case(&s, &m, from, &o, &stages, |_| attempts);
+                        let plain = case_from_scratch(&s, &f, &m, from, &o, |_| attempts);
+                        assert_eq!(cached, plain, "{} from stage {from}", m.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
