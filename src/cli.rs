@@ -44,6 +44,11 @@ pub enum Command {
     /// draws (paired), in one run folder and report; refused (exit 2) when the files'
     /// worlds (fund, ideas, risk, vendors, horizon) differ, naming the fields.
     Compare(CompareArgs),
+    /// Search the funding rule (the levers of [optimise] or --lever) that makes one
+    /// model's objective best under the constraints, every candidate on the same seed;
+    /// the finalists re-run on a fresh seed: optimise.csv, best.toml, a Pareto chart
+    /// and a report.
+    Optimise(OptimiseArgs),
     /// Merge the shard folders of one study (`run --shard K/N`) into the run folder a
     /// single process would have written: the same files, byte for byte, apart from
     /// the manifest's timings.
@@ -139,6 +144,45 @@ pub struct SensitivityArgs {
     /// study runs rows x (assumptions + 2) times.
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
+}
+
+/// Options of `budgetsim optimise` (each replaces its `[optimise]` field).
+#[derive(Debug, Args)]
+pub struct OptimiseArgs {
+    /// Scenario, overrides, threads and output folder (--portfolios: per candidate at
+    /// the first rung).
+    #[command(flatten)]
+    pub common: Common,
+    /// Key of the model whose rule is searched (default: the first challenger).
+    #[arg(long, value_name = "KEY")]
+    pub model: Option<String>,
+    /// Metric whose mean is the objective (default net_value).
+    #[arg(long, value_name = "M")]
+    pub objective: Option<String>,
+    /// maximise or minimise (default: the metric's better direction).
+    #[arg(long, value_name = "D")]
+    pub direction: Option<String>,
+    /// A lever: PATH=LOW..HIGH or PATH=A,B,C (repeat for several; replaces the table's).
+    #[arg(long, value_name = "PATH=RANGE")]
+    pub lever: Vec<String>,
+    /// A constraint: FIGURE<=LIMIT or FIGURE>=LIMIT, e.g. waste_share<=0.25 (repeat;
+    /// replaces the table's).
+    #[arg(long, value_name = "C")]
+    pub constraint: Vec<String>,
+    /// Most candidate evaluations in the search (a candidate in a world at a rung); the
+    /// candidates sampled are as many as fit.
+    #[arg(long, value_name = "N")]
+    pub budget_runs: Option<u64>,
+    /// Candidates re-run on the fresh seed (default 4).
+    #[arg(long, value_name = "N")]
+    pub finalists: Option<usize>,
+    /// Portfolios of the fresh-seed re-evaluation (default 4 x the last rung's).
+    #[arg(long, value_name = "N")]
+    pub final_portfolios: Option<u64>,
+    /// Other worlds (scenario files, comma-separated) in which every candidate is also
+    /// run; the rule with the least worst-case regret is chosen.
+    #[arg(long, value_name = "W1.toml,W2.toml", value_delimiter = ',')]
+    pub across: Vec<PathBuf>,
 }
 
 /// How `budgetsim sensitivity` moves its inputs.

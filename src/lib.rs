@@ -15,6 +15,7 @@ pub mod explain;
 pub mod export;
 pub mod metrics;
 pub mod model;
+pub mod optimise;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;

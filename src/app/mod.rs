@@ -6,6 +6,7 @@ mod explain;
 mod files;
 mod folder;
 mod merge;
+mod optimise;
 mod report;
 mod resources;
 mod run;
@@ -79,6 +80,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Explain(args)) => explain::explain(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
         Some(Command::Compare(args)) => compare::compare(&args),
+        Some(Command::Optimise(args)) => optimise::optimise(&args),
     }
 }
 
@@ -96,7 +98,7 @@ pub fn load(args: &Common) -> Result<Loaded, ScenarioError> {
 }
 
 /// The `--set` overrides `args` asks for, `--portfolios` and `--seed` first.
-fn overrides(args: &Common) -> Vec<String> {
+pub(super) fn overrides(args: &Common) -> Vec<String> {
     let mut sets = Vec::new();
     if let Some(n) = args.portfolios {
         sets.push(format!("simulation.portfolios={n}"));

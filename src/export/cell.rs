@@ -99,6 +99,21 @@ const TEXT_COLUMNS: &[&str] = &[
     "paired",
     "standing",
     "mechanism",
+    // optimise.csv and its companions (`objective` names a metric in
+    // optimise_result.csv; the report's reader checks optimise.csv's numbers itself).
+    "world",
+    "objective",
+    "direction",
+    "feasible_found",
+    "robust",
+    "constraint",
+    "figure",
+    "bound",
+    "binds",
+    "phase",
+    "status",
+    "feasible",
+    "violated",
 ];
 
 /// Number columns that may hold an infinite value: a parameter's setting, where `inf`

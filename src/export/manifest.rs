@@ -110,16 +110,19 @@ pub enum FolderKind {
     Explain,
     /// `budgetsim sensitivity --method sobol`: sobol.csv.
     Sobol,
+    /// `budgetsim optimise`: optimise.csv and its companions.
+    Optimise,
 }
 
 impl FolderKind {
     /// Every kind.
-    pub const ALL: [FolderKind; 5] = [
+    pub const ALL: [FolderKind; 6] = [
         FolderKind::Run,
         FolderKind::Sweep,
         FolderKind::Sensitivity,
         FolderKind::Explain,
         FolderKind::Sobol,
+        FolderKind::Optimise,
     ];
 
     /// The table a folder of this kind cannot do without.
@@ -130,6 +133,7 @@ impl FolderKind {
             FolderKind::Sensitivity => "sensitivity.csv",
             FolderKind::Explain => "explain.csv",
             FolderKind::Sobol => "sobol.csv",
+            FolderKind::Optimise => "optimise.csv",
         }
     }
 
@@ -139,6 +143,7 @@ impl FolderKind {
             FolderKind::Run | FolderKind::Sweep => "run",
             FolderKind::Sensitivity | FolderKind::Sobol => "sensitivity",
             FolderKind::Explain => "explain",
+            FolderKind::Optimise => "optimise",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod choice;
 pub mod data;
 pub mod html;
 pub mod i18n;
+pub mod optimise_page;
 pub mod page;
 pub mod sensitivity_page;
 pub mod sobol_page;
@@ -132,6 +133,7 @@ pub fn build(
             &sensitivity_page::page,
         )),
         FolderKind::Sobol => Some((sobol_page::render(dir, langs)?, &sobol_page::page)),
+        FolderKind::Optimise => Some((optimise_page::render(dir, langs)?, &optimise_page::page)),
     };
     if let Some((charts, page)) = study {
         let mut written: Vec<PathBuf> = charts

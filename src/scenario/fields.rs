@@ -624,6 +624,7 @@ mod tests {
         let run_setting = |p: &str| {
             p.starts_with("sweep.")
                 || p.starts_with("sensitivity.")
+                || p.starts_with("optimise.")
                 || p == "simulation.portfolios"
                 || p == "simulation.seed"
         };

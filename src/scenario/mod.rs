@@ -25,7 +25,8 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 pub use error::{Diagnostic, Location, ScenarioError};
-pub use overrides::{Seg, parse_path, value_text, variant, whole};
+pub(crate) use overrides::check_field_path;
+pub use overrides::{Seg, parse_path, value_text, variant, whole, with_settings};
 pub use read::{MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, merge};
 pub use sweep::{MAX_SWEEP_POINTS, SweepAxis, SweepPoint, add_sweeps, sweep_points};
 
@@ -57,6 +58,8 @@ pub struct Loaded {
     pub sweep: Vec<SweepAxis>,
     /// Settings of `[sensitivity]`, if the file has the table.
     pub sensitivity: Option<SensitivitySpec>,
+    /// Settings of `[optimise]`, if the file has the table.
+    pub optimise: Option<crate::optimise::spec::OptimiseSpec>,
 }
 
 /// `[sensitivity]` after validation; `None` fields take the command's defaults.
@@ -289,6 +292,7 @@ fn load_chain(
         text: text.to_string(),
         sweep: built.sweep,
         sensitivity: built.sensitivity,
+        optimise: built.optimise,
     })
 }
 
@@ -298,6 +302,7 @@ pub(super) struct Built {
     scenario: Scenario,
     sweep: Vec<SweepAxis>,
     sensitivity: Option<SensitivitySpec>,
+    optimise: Option<crate::optimise::spec::OptimiseSpec>,
 }
 
 pub(super) fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
@@ -333,11 +338,17 @@ pub(super) fn build(table: &Table) -> Result<Built, Vec<Diagnostic>> {
         .sensitivity
         .as_ref()
         .map(|s| validate::sensitivity(&mut checker, s, &scenario.models, table));
+    let optimise = raw.optimise.as_ref().map(|o| {
+        crate::optimise::spec::validate(o, &scenario, table, &mut |path, message, help| {
+            checker.error(path, message, help)
+        })
+    });
     if checker.diagnostics.is_empty() {
         Ok(Built {
             scenario,
             sweep,
             sensitivity,
+            optimise,
         })
     } else {
         Err(checker.diagnostics)

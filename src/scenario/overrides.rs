@@ -179,7 +179,7 @@ pub(crate) fn check_field_path(
         nearest(path, &names).map(|n| format!("did you mean `{n}`?"))
     };
     let first = path.split('.').next().unwrap_or_default();
-    if first == "sweep" || first == "sensitivity" {
+    if first == "sweep" || first == "sensitivity" || first == "optimise" {
         return Err((
             format!("`{path}` is a setting of the run, not a parameter of the fund"),
             None,
@@ -255,9 +255,32 @@ pub fn variant(
     settings: &[(String, Value)],
     label: &str,
 ) -> Result<Scenario, ScenarioError> {
+    let table = with_settings(loaded, settings, label)?;
+    let relabel = |mut d: Diagnostic| {
+        d.location = Some(Location {
+            source: label.to_string(),
+            line: None,
+            column: None,
+        });
+        d
+    };
+    let built = build(&table).map_err(|diags| ScenarioError {
+        diagnostics: diags.into_iter().map(relabel).collect(),
+    })?;
+    Ok(built.scenario)
+}
+
+/// The resolved table of `loaded` without its study tables (`[[sweep]]`,
+/// `[sensitivity]`, `[optimise]`) and with `settings` applied, not yet validated.
+pub fn with_settings(
+    loaded: &Loaded,
+    settings: &[(String, Value)],
+    label: &str,
+) -> Result<Table, ScenarioError> {
     let mut table = loaded.resolved.clone();
     table.remove("sweep");
     table.remove("sensitivity");
+    table.remove("optimise");
     let relabel = |mut d: Diagnostic| {
         d.location = Some(Location {
             source: label.to_string(),
@@ -276,10 +299,7 @@ pub fn variant(
             diagnostics: e.diagnostics.into_iter().map(relabel).collect(),
         })?;
     }
-    let built = build(&table).map_err(|diags| ScenarioError {
-        diagnostics: diags.into_iter().map(relabel).collect(),
-    })?;
-    Ok(built.scenario)
+    Ok(table)
 }
 
 #[cfg(test)]

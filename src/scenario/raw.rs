@@ -46,6 +46,8 @@ pub const MAX_LARGE_VENDORS: i64 = 1_000;
 pub const MAX_SMALL_VENDORS: i64 = 10_000;
 /// Most vendors one stage may fund in parallel on an idea.
 pub const MAX_ATTEMPTS: i64 = 50;
+/// Most candidate rules one `budgetsim optimise` samples.
+pub const MAX_OPTIMISE_CANDIDATES: i64 = 100_000;
 /// Most values of one `from`/`to`/`steps` sweep axis.
 pub const MAX_SWEEP_STEPS: i64 = 10_000;
 
@@ -85,6 +87,72 @@ pub struct RawScenario {
     pub sweep: Vec<RawSweep>,
     /// Settings of `budgetsim sensitivity` (one-at-a-time moves of each parameter).
     pub sensitivity: Option<RawSensitivity>,
+    /// Settings of `budgetsim optimise`: the levers searched, the objective and the
+    /// constraints.
+    pub optimise: Option<RawOptimise>,
+}
+
+/// `[optimise]`: which funding rule `budgetsim optimise` searches for, and how.
+#[derive(Debug, Deserialize, JsonSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawOptimise {
+    /// Key of the funding model whose rule is searched (default: the best challenger by mean net value).
+    pub model: Option<String>,
+    /// Metric whose mean over funds is the objective (default `net_value`).
+    pub objective: Option<String>,
+    /// `maximise` or `minimise` (default: the metric's better direction).
+    pub direction: Option<String>,
+    /// Portfolios per candidate at the first rung of the search (default 200); each rung triples it.
+    #[schemars(extend("x-unit" = "portfolios", "minimum" = 1, "maximum" = MAX_SENSITIVITY_PORTFOLIOS))]
+    pub portfolios: Option<i64>,
+    /// Candidate rules sampled, the scenario's own rule included (default 48).
+    #[schemars(extend("x-unit" = "candidates", "minimum" = 2, "maximum" = MAX_OPTIMISE_CANDIDATES))]
+    pub candidates: Option<i64>,
+    /// Candidates kept to the end and re-run on a fresh seed (default 4).
+    #[schemars(extend("x-unit" = "candidates", "minimum" = 1, "maximum" = MAX_OPTIMISE_CANDIDATES))]
+    pub finalists: Option<i64>,
+    /// Portfolios of the fresh-seed re-evaluation (default: 4 x the last rung's).
+    #[schemars(extend("x-unit" = "portfolios", "minimum" = 1, "maximum" = MAX_SENSITIVITY_PORTFOLIOS))]
+    pub final_portfolios: Option<i64>,
+    /// Other worlds (scenario files, relative to this file) in which every candidate is also evaluated; the rule with the least worst-case regret is chosen.
+    pub across: Option<Vec<String>>,
+    /// The levers searched.
+    #[serde(default)]
+    pub levers: Vec<RawLever>,
+    /// Limits every acceptable rule meets.
+    #[serde(default)]
+    pub constraints: Vec<RawConstraint>,
+}
+
+/// One lever of `[optimise]`: a field path (as for `--set`) with a range or choices.
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLever {
+    /// Dotted field path, e.g. `models.stage_gated.hurdle`.
+    pub path: String,
+    /// Lowest value searched (with `high`).
+    #[schemars(extend("x-unit" = "as the field at `path`"))]
+    pub low: Option<f64>,
+    /// Highest value searched.
+    #[schemars(extend("x-unit" = "as the field at `path`"))]
+    pub high: Option<f64>,
+    /// The choices searched, instead of a range (numbers or words).
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub values: Option<Vec<toml::Value>>,
+}
+
+/// One constraint of `[optimise]`: a figure of the optimised model and its limit.
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraint {
+    /// A metric name (its mean over funds), or `loss_probability` (share of funds with net value below 0), `worse_than_baseline` (share of funds worse than the strongest baseline in the same fund) or `net_value_p5` (5th percentile of net value).
+    pub figure: String,
+    /// Highest acceptable value.
+    #[schemars(extend("x-unit" = "as the field named in `figure`"))]
+    pub max: Option<f64>,
+    /// Lowest acceptable value.
+    #[schemars(extend("x-unit" = "as the field named in `figure`"))]
+    pub min: Option<f64>,
 }
 
 /// `[sensitivity]`: which difference to measure and which parameters to move.

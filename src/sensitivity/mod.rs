@@ -545,7 +545,9 @@ pub fn plan(loaded: &Loaded, opts: &Options) -> Result<Plan, ScenarioError> {
             .map(|(_, v)| v.clone())
     };
     // Run settings (sweeps, this table) are not parameters of the fund.
-    let run_setting = |p: &str| p.starts_with("sweep.") || p.starts_with("sensitivity.");
+    let run_setting = |p: &str| {
+        p.starts_with("sweep.") || p.starts_with("sensitivity.") || p.starts_with("optimise.")
+    };
     // (path, value, declared range) of every candidate, in file order.
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut excluded = Vec::new();

@@ -20,6 +20,7 @@ mod invariants;
 mod languages;
 mod mechanisms;
 mod metamorphic;
+mod optimise;
 mod outputs;
 mod projects;
 mod report;

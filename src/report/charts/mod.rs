@@ -10,6 +10,7 @@ pub mod headline;
 pub mod hidpi;
 pub mod overrun;
 pub mod paired;
+pub mod pareto;
 pub mod scatter;
 pub mod sobol;
 pub mod sweep;
