@@ -52,6 +52,18 @@ impl Status {
             Status::Chosen => "chosen",
         }
     }
+
+    /// The status named `s` in optimise.csv.
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Own,
+            Status::Eliminated,
+            Status::Finalist,
+            Status::Chosen,
+        ]
+        .into_iter()
+        .find(|x| x.name() == s)
+    }
 }
 
 /// One candidate evaluated in one world.

@@ -58,30 +58,7 @@ pub struct Estimate {
     pub high: f64,
 }
 
-/// Where a candidate rule ended up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// The scenario's own rule (candidate 0), when it is not the chosen one.
-    Own,
-    /// Dropped at a rung of the search.
-    Eliminated,
-    /// Reached the end of the search and was run again on the fresh seed.
-    Finalist,
-    /// The recommended rule (or, when no rule met every constraint, the closest).
-    Chosen,
-}
-
-impl Status {
-    fn parse(s: &str) -> Option<Status> {
-        Some(match s {
-            "own" => Status::Own,
-            "eliminated" => Status::Eliminated,
-            "finalist" => Status::Finalist,
-            "chosen" => Status::Chosen,
-            _ => return None,
-        })
-    }
-}
+pub use crate::optimise::search::Status;
 
 /// One evaluation of a candidate rule in a world (a row of optimise.csv).
 #[derive(Debug, Clone)]
