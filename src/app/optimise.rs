@@ -38,7 +38,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), AppError> {
     };
     let sets = super::overrides(common);
     for path in &across {
-        let w = scenario::load_file(path, &sets)?;
+        let w = scenario::load_named(path, &sets)?;
         worlds.push(World {
             label: w.slug(),
             loaded: w,
@@ -49,8 +49,8 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), AppError> {
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;
     status.say(&format!(
-        "searching {} for model `{}` ({} {}): {} in {} over {} rung(s), {} then the {} \
-         finalists and the scenario's own rule on a fresh seed",
+        "searching {} for model `{}` ({} {}): {} in {} over {} rung(s), {}, then the \
+         {} finalists (and the scenario's own rule, if not among them) on a fresh seed",
         super::terminal::count(plan.levers.len() as u64, "lever"),
         plan.model_key,
         plan.direction.name(),
@@ -101,6 +101,14 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), AppError> {
 fn options(args: &OptimiseArgs, loaded: &scenario::Loaded) -> Result<Options, AppError> {
     let mut problems: Vec<String> = Vec::new();
     let mut report = |at: &str, message: String, help: Option<String>| {
+        // A flag is named as given, without the field suffix a table entry carries.
+        let at = [
+            ".path", ".low", ".high", ".values", ".figure", ".max", ".min",
+        ]
+        .iter()
+        .find_map(|suffix| at.strip_suffix(suffix))
+        .filter(|_| at.starts_with("--"))
+        .unwrap_or(at);
         problems.push(match help {
             Some(h) => format!("{at}: {message} ({h})"),
             None => format!("{at}: {message}"),
@@ -275,13 +283,11 @@ fn render(plan: &Plan, o: &Outcome, seconds: f64) -> String {
             style::diff(Lang::En, m, r.gain.ci_low),
             style::diff(Lang::En, m, r.gain.ci_high),
         );
-        let change = r.chosen.objective - r.chosen_search;
         out += &format!(
-            "  optimiser's curse: {} in the search, {} on the fresh seed ({} by {})\n",
+            "  optimiser's curse: {} in the search, {} on the fresh seed (change {})\n",
             style::value(Lang::En, m, r.chosen_search),
             style::value(Lang::En, m, r.chosen.objective),
-            if change < 0.0 { "fell" } else { "rose" },
-            style::value(Lang::En, m, change.abs()),
+            style::diff(Lang::En, m, r.chosen.objective - r.chosen_search),
         );
     }
     if !plan.constraints.is_empty() {

@@ -100,7 +100,9 @@ pub fn fresh_seed(seed: u64) -> u64 {
     let mut z = seed ^ 0x6f70_7469_6d69_7365; // "optimise"
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    let fresh = z ^ (z >> 31);
+    // 63 bits: every seed a scenario or --seed accepts, so the fresh-seed figures can
+    // be reproduced with `budgetsim run best.toml --seed FRESH`.
+    let fresh = (z ^ (z >> 31)) & (i64::MAX as u64);
     if fresh == seed { fresh ^ 1 } else { fresh }
 }
 
@@ -185,6 +187,24 @@ pub fn plan(loaded: &Loaded, others: Vec<World>, opts: &Options) -> Result<Plan,
     } else {
         flags.levers.clone()
     };
+    for (i, l) in levers.iter().enumerate() {
+        if levers[..i].iter().any(|x| x.path == l.path) {
+            return Err(format!("lever `{}` is given twice: keep one range", l.path));
+        }
+        // A rule of another model cannot change the model searched.
+        if let Some(key) = l
+            .path
+            .strip_prefix("models.")
+            .and_then(|r| r.split('.').next())
+            && key != model_key
+        {
+            return Err(format!(
+                "lever `{}` is a rule of model `{key}`, and the search is for model \
+                 `{model_key}`: search that model's rules (or name `{key}` with --model)",
+                l.path
+            ));
+        }
+    }
     if levers.is_empty() {
         return Err("no lever to search: list some in [optimise] as \
                     [[optimise.levers]] path = \"models.stage_gated.hurdle\" low = 0.8 \

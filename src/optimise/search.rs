@@ -249,17 +249,29 @@ fn violations(constraints: &[Constraint], figures: &[f64]) -> Vec<usize> {
 /// Fills the regrets of `group` (one phase and rung: every listed candidate in every
 /// world) and returns the candidates in rank order: feasible in every world first, by
 /// worst-case regret (smallest first); then the others by how far they are from their
-/// limits; ties by candidate index.
+/// limits; ties by candidate index. A feasible candidate's regret is its gap to the best
+/// feasible one of its world; an infeasible one has none (NaN), unless no candidate is
+/// feasible in that world, where every candidate's gap to the best of them counts (so
+/// that such a world still weighs in the worst case).
 fn rank(plan: &Plan, group: &mut [Eval]) -> Vec<usize> {
     let worlds = plan.worlds.len();
     for w in 0..worlds {
-        let best = group
-            .iter()
-            .filter(|e| e.world == w && e.feasible())
-            .map(|e| plan.direction.score(e.objective))
-            .fold(f64::NEG_INFINITY, f64::max);
+        let best_of = |feasible_only: bool| {
+            group
+                .iter()
+                .filter(|e| e.world == w && (e.feasible() || !feasible_only))
+                .map(|e| plan.direction.score(e.objective))
+                .filter(|x| x.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let feasible_best = best_of(true);
+        let (best, everyone) = if feasible_best.is_finite() {
+            (feasible_best, false)
+        } else {
+            (best_of(false), true)
+        };
         for e in group.iter_mut().filter(|e| e.world == w) {
-            e.regret = if best.is_finite() {
+            e.regret = if best.is_finite() && (everyone || e.feasible()) {
                 (best - plan.direction.score(e.objective)).max(0.0)
             } else {
                 f64::NAN

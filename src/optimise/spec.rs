@@ -354,12 +354,25 @@ pub fn lever(l: &RawLever, at: &str, table: &Table, err: &mut Report) -> Option<
         return None;
     }
     let spec = fields::spec(path);
-    if spec.is_some_and(|s| s.distribution) {
+    // A lever is what the fund's designer chooses: a rule, not an assumption about the
+    // world (optimising how good ideas are would "recommend" better ideas), nor a
+    // setting of the run or a label.
+    let assumption = spec.is_some_and(|s| s.distribution || s.kind != Some(fields::Kind::Lever));
+    if assumption || (spec.is_none() && !fields::is_choice(path)) {
         err(
             &format!("{at}.path"),
-            format!("`{path}` is an uncertain assumption drawn from a distribution, not a rule"),
+            format!(
+                "`{path}` is not a rule the fund sets{}",
+                if assumption {
+                    " but an assumption about the world (or a setting of the run)"
+                } else {
+                    ""
+                }
+            ),
             Some(
-                "search levers of the fund's rules; vary assumptions with `budgetsim sensitivity`"
+                "search the fund's rules (hurdles, stage sizes and durations, reserve, \
+                 starts per round, attempts, contract caps); test assumptions with \
+                 `budgetsim sensitivity` or across worlds with --across"
                     .into(),
             ),
         );
@@ -404,10 +417,14 @@ pub fn lever(l: &RawLever, at: &str, table: &Table, err: &mut Report) -> Option<
             } else {
                 (low, high)
             };
-            if low > high {
+            if low >= high && integer {
                 err(
                     &format!("{at}.low"),
-                    format!("`{path}` counts whole numbers, and none lies in the range: widen it"),
+                    format!(
+                        "`{path}` counts whole numbers, and the range holds {}: widen it \
+                         to at least two",
+                        if low > high { "none" } else { "only one" }
+                    ),
                     None,
                 );
                 return None;

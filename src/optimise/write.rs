@@ -213,7 +213,12 @@ pub fn best_toml(plan: &Plan, o: &Outcome) -> Result<String, String> {
         head += "# No rule searched met every constraint: this is the closest one.\n";
     }
     let file = Path::new(&loaded.origin);
-    let body = if loaded.origin != scenario::DEFAULT_LABEL && file.is_file() {
+    // `extends` reproduces the search's world only when the file alone gives it: with
+    // --set overrides (or a file changed since), the resolved scenario is written whole.
+    let file_alone = loaded.origin != scenario::DEFAULT_LABEL
+        && file.is_file()
+        && scenario::load_file(file, &[]).is_ok_and(|l| l.resolved == loaded.resolved);
+    let body = if file_alone {
         let parent = std::fs::canonicalize(file)
             .map_err(|e| format!("best.toml: cannot locate `{}`: {e}", loaded.origin))?;
         let mut over = Table::new();

@@ -335,7 +335,7 @@ fn bad_optimise_input_names_the_field() {
     for (flag, expect) in [
         ("--lever=models.stage_gated.hurdle", "PATH=LOW..HIGH"),
         ("--lever=models.stage_gated.hurdle=3..1", "low < high"),
-        ("--lever=ideas.value=1..2", "distribution"),
+        ("--lever=ideas.value=1..2", "assumption"),
         ("--constraint=waste_share<0.2", "FIGURE<=LIMIT"),
     ] {
         let o = bin(&["optimise", good.to_str().unwrap(), flag, "--quiet"]);
@@ -377,4 +377,98 @@ fn best_toml_is_the_chosen_rule_and_runs() {
             .unwrap()
             .contains("extends = ")
     );
+}
+
+/// Levers are the fund's rules for the model searched: an assumption about the world,
+/// a rule of another model, the same field twice or a count range holding one whole
+/// number are refused, naming the lever.
+#[test]
+fn levers_that_are_not_rules_of_the_model_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = scenario_file(dir.path(), "good.toml", SMALL);
+    for (flags, expect) in [
+        (vec!["--lever=ideas.fit_probability=0.3..0.9"], "assumption"),
+        (vec!["--lever=simulation.seed=1..100"], "not a rule"),
+        (vec!["--lever=models.stage_gated.label=a,b"], "not a rule"),
+        (
+            vec!["--lever=models.waterfall.hurdle=1..2"],
+            "model `waterfall`",
+        ),
+        (
+            vec![
+                "--lever=models.stage_gated.hurdle=1..2",
+                "--lever=models.stage_gated.hurdle=1.5..3",
+            ],
+            "twice",
+        ),
+        (
+            vec!["--lever=models.stage_gated.stages.0.attempts=1.5..2.5"],
+            "only one",
+        ),
+    ] {
+        let mut args = vec!["optimise", good.to_str().unwrap(), "--quiet"];
+        args.extend(flags.iter().copied());
+        let o = bin(&args);
+        assert_eq!(o.status.code(), Some(2), "{flags:?}");
+        let err = text(&o.stderr);
+        assert!(err.contains(expect), "{flags:?}: {err}");
+    }
+}
+
+/// Every shipped preset inherits the default's [optimise] table: each must plan, and
+/// every candidate of its search must be a valid scenario.
+#[test]
+fn every_preset_can_be_optimised() {
+    for p in scenario::presets::PRESETS {
+        let loaded = scenario::load_text(&p.label(), p.text, None, &[]).unwrap();
+        let plan = optimise::plan(&loaded, Vec::new(), &Options::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        for c in 0..plan.candidates.len() {
+            plan.scenario(c, 0, 1, plan.search_seed)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        }
+    }
+}
+
+/// best.toml is the world searched: --set overrides are in it, so running it gives the
+/// figures the search reported.
+#[test]
+fn best_toml_keeps_the_overrides_of_the_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "set.toml", SMALL);
+    let out = dir.path().join("out");
+    let o = bin(&[
+        "optimise",
+        path.to_str().unwrap(),
+        "--set",
+        "fund.budget=30000000",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let best = scenario::load_file(&out.join("best.toml"), &[]).unwrap();
+    assert_eq!(best.scenario.fund.budget, 30_000_000.0);
+}
+
+/// An infeasible candidate has no regret (it is not a choice) unless no candidate of
+/// its world is feasible; a feasible one's regret is its gap to the best feasible one.
+#[test]
+fn only_acceptable_rules_carry_a_regret() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = SMALL.replace(
+        "constraints = []",
+        "constraints = [{ figure = \"small_vendor_share\", min = 0.45 }]",
+    );
+    let plan = plan_of(&scenario_file(dir.path(), "r.toml", &body), Vec::new());
+    let o = search(&plan);
+    let first: Vec<_> = o.evals.iter().filter(|e| e.rung == Some(0)).collect();
+    let any_feasible = first.iter().any(|e| e.feasible());
+    for e in &first {
+        if any_feasible && !e.feasible() {
+            assert!(e.regret.is_nan(), "{e:?}");
+        } else {
+            assert!(e.regret >= 0.0, "{e:?}");
+        }
+    }
 }
