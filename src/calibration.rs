@@ -107,7 +107,13 @@ const HBR: &str = "Flyvbjerg & Budzier, HBR 2011";
 const PUBLIC_IT: &str = "Budzier & Flyvbjerg, arXiv 1304.4525";
 
 fn load(dir: &Path, preset: &str, portfolios: u64) -> Result<Scenario, ScenarioError> {
-    let mut s = scenario::load_file(&dir.join(preset), &[])?.scenario;
+    // Outside a checkout (an installed budgetsim) the presets are the embedded ones.
+    let path = dir.join(preset);
+    let mut s = match scenario::presets::find(preset) {
+        Some(p) if !path.exists() => scenario::load_text(&p.label(), p.text, None, &[])?,
+        _ => scenario::load_file(&path, &[])?,
+    }
+    .scenario;
     s.simulation.portfolios = portfolios;
     Ok(s)
 }

@@ -32,6 +32,17 @@ pub enum Command {
     /// Run the presets against published figures; print (or write) docs/calibration.md.
     /// Exits 1 if a simulated value leaves its accepted range.
     Calibrate(CalibrateArgs),
+    /// List the shipped scenarios, which every command takes by name (`budgetsim run
+    /// us-10x`); a file of that name in the current folder wins.
+    Presets,
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell (see the
+    /// README for where to put it).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of budgetsim and its commands.
+    Man,
+    /// Write a run folder's tables in another format: `budgetsim export xlsx DIR`
+    /// writes one Excel workbook (DIR.xlsx beside the folder).
+    Export(ExportArgs),
     /// Move each parameter low and high, one at a time, and measure the paired
     /// difference of a metric between two models (same seeds): sensitivity.csv and a
     /// tornado chart.
@@ -53,6 +64,37 @@ pub enum Command {
     /// single process would have written: the same files, byte for byte, apart from
     /// the manifest's timings.
     Merge(MergeArgs),
+}
+
+/// Options of `budgetsim export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format to write.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    /// The run folder to export.
+    pub dir: PathBuf,
+    /// File to write (default: the folder's path with `.xlsx`, beside it).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Most per-fund rows (portfolios.csv) in the workbook.
+    #[arg(long, value_name = "N", default_value_t = crate::export::xlsx::DEFAULT_MAX_ROWS)]
+    pub max_rows: usize,
+}
+
+/// Formats `budgetsim export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One Excel workbook: a sheet per table, the scenario and its provenance.
+    Xlsx,
+}
+
+/// Options of `budgetsim completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options of `budgetsim compare`.
@@ -231,7 +273,8 @@ pub struct ReportArgs {
 /// `explain`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct Common {
-    /// Scenario file (TOML). Default: the embedded scenarios/default.toml.
+    /// Scenario file (TOML), or the name of a shipped preset (`budgetsim presets`);
+    /// a file wins over a name. Default: the embedded scenarios/default.toml.
     pub scenario: Option<PathBuf>,
     /// Number of portfolios to simulate (overrides simulation.portfolios; for
     /// `sensitivity`, per run, and over [sensitivity].portfolios; for `explain`, per

@@ -36,7 +36,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
                 "two of the files are called `{stem}`: give each file once (copy one under another name to compare two versions)"
             )));
         }
-        let loaded = scenario::load_file(path, &[])?;
+        let loaded = scenario::load_named(path, &[])?;
         sources.push(compare::Source { stem, loaded });
     }
     if let Some(why) = compare::mismatch(&sources) {

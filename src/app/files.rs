@@ -83,7 +83,7 @@ pub(super) fn replace_file(
 pub(super) fn validate(args: &ValidateArgs) -> Result<(), AppError> {
     let mut errors = Vec::new();
     for path in &args.scenarios {
-        match scenario::load_file(path, &args.set) {
+        match scenario::load_named(path, &args.set) {
             Ok(l) if args.resolved => {
                 if args.scenarios.len() > 1 {
                     print(&format!("# {}\n", path.display()))?;
@@ -182,12 +182,17 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
         }
         Some(parent) => {
             // Check the parent now, so the new file starts from something valid.
-            scenario::load_file(parent, &[])?;
+            scenario::load_named(parent, &[])?;
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let rel = relative(parent, dir);
+            // A preset named where no file of that name exists is extended by name
+            // (embedded in budgetsim, so the new file works anywhere).
+            let rel = match parent.to_str().and_then(scenario::presets::find) {
+                Some(p) if !parent.exists() => std::path::PathBuf::from(p.name),
+                _ => relative(parent, dir),
+            };
             format!(
                 "# {name}: a variant of {parent}. Fields set here override it; everything else\n\
                  # comes from it (tables merge key by key, arrays such as stages are replaced).\n\
@@ -240,4 +245,52 @@ pub(super) fn new_scenario(args: &NewArgs) -> Result<(), AppError> {
 /// `s` as a TOML string, escaped as TOML (not as Rust) reads it.
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// `budgetsim presets`: each shipped scenario's name and what it is, one line each.
+pub(super) fn presets() -> String {
+    let width = scenario::presets::PRESETS
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for p in scenario::presets::PRESETS {
+        out += &format!("{:<width$}  {}\n", p.name, scenario::presets::summary(p));
+    }
+    out += "\nRun one by name, e.g. `budgetsim run us-10x`; start your own from one with \
+            `budgetsim new mine --from us-10x`.\n";
+    out
+}
+
+/// `budgetsim export xlsx DIR`: the run folder's tables as one workbook, written beside
+/// the folder (the folder itself, sealed by its manifest, is left as it is).
+pub(super) fn export(args: &crate::cli::ExportArgs) -> Result<(), AppError> {
+    let dir = &args.dir;
+    if !dir.join("summary.csv").is_file() {
+        return Err(AppError::Usage(format!(
+            "`{}` is not a run folder (no summary.csv): give the folder `budgetsim run` wrote",
+            dir.display()
+        )));
+    }
+    if args.max_rows == 0 {
+        return Err(AppError::Usage("--max-rows must be at least 1".into()));
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let trimmed = dir.components().as_path().to_path_buf();
+        trimmed.with_extension("xlsx")
+    });
+    let mut written = None;
+    replace_file(&out, |tmp| {
+        written = Some(crate::export::xlsx::write(dir, tmp, args.max_rows)?);
+        Ok(())
+    })?;
+    if let Some(s) = written {
+        let (rows, total) = s.portfolio_rows;
+        say(&format!(
+            "wrote {} ({rows} of {total} per-fund rows)",
+            out.display()
+        ));
+    }
+    Ok(())
 }

@@ -76,6 +76,22 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::New(args)) => files::new_scenario(&args),
         Some(Command::Report(args)) => report::rebuild_report(&args),
         Some(Command::Calibrate(args)) => files::calibrate(&args),
+        Some(Command::Presets) => terminal::print(&files::presets()),
+        Some(Command::Completions(args)) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "budgetsim", &mut out);
+            terminal::print(&String::from_utf8_lossy(&out))
+        }
+        Some(Command::Export(args)) => files::export(&args),
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| AppError::Runtime(format!("cannot render the man page: {e}")))?;
+            terminal::print(&String::from_utf8_lossy(&out))
+        }
         Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::Explain(args)) => explain::explain(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
@@ -114,7 +130,7 @@ pub(super) fn overrides(args: &Common) -> Vec<String> {
 fn load_quietly(args: &Common) -> Result<Loaded, ScenarioError> {
     let sets = overrides(args);
     match &args.scenario {
-        Some(path) => scenario::load_file(path, &sets),
+        Some(path) => scenario::load_named(path, &sets),
         None => scenario::load_default(&sets),
     }
 }

@@ -9,3 +9,4 @@ pub mod reproduce;
 pub mod rows;
 pub mod run_folder;
 pub mod tables;
+pub mod xlsx;

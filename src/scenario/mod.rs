@@ -16,6 +16,7 @@ pub mod error;
 pub mod fields;
 mod locate;
 mod overrides;
+pub mod presets;
 pub mod raw;
 mod read;
 mod sweep;
@@ -158,6 +159,13 @@ impl Loaded {
     pub fn slug(&self) -> String {
         let stem = if self.origin == DEFAULT_LABEL {
             "default".to_string()
+        } else if presets::is_embedded(&self.origin) {
+            // `scenarios/us-10x.toml (embedded)`: the preset's name.
+            let file = self.origin.trim_end_matches(" (embedded)");
+            Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         } else {
             Path::new(&self.origin)
                 .file_stem()
@@ -246,6 +254,27 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> 
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let seen: Vec<PathBuf> = path.canonicalize().into_iter().collect();
     load_chain(&label, &text, Some(&dir), sets, seen)
+}
+
+/// Loads the scenario `arg` names: a file, or when no file of that name exists, the
+/// shipped preset of that name (`us-10x`, `us-10x.toml`); errors list the presets.
+pub fn load_named(arg: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    if !arg.exists()
+        && let Some(p) = arg.to_str().and_then(presets::find)
+    {
+        return load_text(&p.label(), p.text, None, sets);
+    }
+    if !arg.exists() && arg.extension().is_none() && arg.components().count() == 1 {
+        return Err(ScenarioError::source(
+            arg.display().to_string(),
+            format!(
+                "no scenario file `{}` here, and no shipped preset of that name; presets: {}                  (budgetsim presets lists them)",
+                arg.display(),
+                presets::names()
+            ),
+        ));
+    }
+    load_file(arg, sets)
 }
 
 /// Loads the embedded default scenario, applying `--set` overrides.

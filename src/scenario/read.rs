@@ -172,6 +172,26 @@ pub(super) fn read_chain(
     let Value::String(parent) = ext else {
         return Err(here("must be a file path in quotes".into(), None));
     };
+    // A shipped preset names its parent by file name: an embedded preset's parent is
+    // the embedded file, and a file on disk may extend a preset by name (`extends =
+    // "us-10x"`) where no file of that name is beside it.
+    let embedded = super::presets::find(&parent).filter(|_| match dir {
+        None => super::presets::is_embedded(label),
+        Some(dir) => !dir.join(&parent).exists(),
+    });
+    if let Some(p) = embedded {
+        let key = PathBuf::from(p.label());
+        if seen.contains(&key) {
+            return Err(here(
+                format!("`extends` forms a cycle through the preset `{}`", p.name),
+                None,
+            ));
+        }
+        seen.push(key);
+        let mut base = read_chain(&p.label(), p.text, None, files, seen)?;
+        merge(&mut base, table);
+        return Ok(base);
+    }
     let Some(dir) = dir else {
         return Err(here(
             format!("`extends = \"{parent}\"` cannot be resolved here"),
