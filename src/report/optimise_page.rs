@@ -826,7 +826,8 @@ fn answer(st: &Study, lang: Lang) -> Vec<String> {
                     "optimise_gain_noise"
                 } else if better(w.maximise, g.mean) {
                     "optimise_gain_better"
-                } else if own_breaks {
+                } else if own_breaks && w.feasible_found {
+                    // Only a rule that meets the limits pays a price for meeting them.
                     "optimise_gain_price"
                 } else {
                     "optimise_gain_worse"
@@ -874,8 +875,11 @@ fn rule(st: &Study, s: &Scenario, lang: Lang) -> Table {
         .map(|(j, path)| {
             let o = own.map(|v| v[j].as_str());
             let c = chosen.map(|v| v[j].as_str());
-            let text = |v: Option<&str>| {
-                v.map_or_else(|| "–".to_string(), |v| style::parameter_text(lang, path, v))
+            let text = |v: Option<&str>| match v {
+                None => "–".to_string(),
+                // The own rule leaves the field unset: the model's default applies.
+                Some("default") => lang.t("optimise_default").to_string(),
+                Some(v) => style::parameter_text(lang, path, v),
             };
             let chosen_cell = match (o, c) {
                 (Some(a), Some(b)) if same(a, b) => {

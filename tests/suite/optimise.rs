@@ -19,6 +19,16 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `budgetsim optimise SCENARIO EXTRA.. --quiet --out OUT`, which must succeed.
+fn optimise_into(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["optimise", scenario.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend(["--quiet", "--out", out.to_str().unwrap()]);
+    let o = bin(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    o
+}
+
 /// A small search: two levers of the stage-gated model, few portfolios.
 const SMALL: &str = r#"
 [optimise]
@@ -156,14 +166,7 @@ fn an_impossible_constraint_is_reported_not_hidden() {
     );
     let path = scenario_file(dir.path(), "impossible.toml", &body);
     let out = dir.path().join("out");
-    let o = bin(&[
-        "optimise",
-        path.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = optimise_into(&path, &out, &[]);
     assert!(
         text(&o.stdout).contains("NO RULE SEARCHED MEETS EVERY CONSTRAINT"),
         "{}",
@@ -351,14 +354,7 @@ fn best_toml_is_the_chosen_rule_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = scenario_file(dir.path(), "base.toml", SMALL);
     let out = dir.path().join("out");
-    let o = bin(&[
-        "optimise",
-        path.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    optimise_into(&path, &out, &[]);
     let best = out.join("best.toml");
     let loaded = scenario::load_file(&best, &[]).unwrap();
     let plan = plan_of(&path, Vec::new());
@@ -437,16 +433,7 @@ fn best_toml_keeps_the_overrides_of_the_search() {
     let dir = tempfile::tempdir().unwrap();
     let path = scenario_file(dir.path(), "set.toml", SMALL);
     let out = dir.path().join("out");
-    let o = bin(&[
-        "optimise",
-        path.to_str().unwrap(),
-        "--set",
-        "fund.budget=30000000",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    optimise_into(&path, &out, &["--set", "fund.budget=30000000"]);
     let best = scenario::load_file(&out.join("best.toml"), &[]).unwrap();
     assert_eq!(best.scenario.fund.budget, 30_000_000.0);
 }

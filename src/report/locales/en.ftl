@@ -371,6 +371,7 @@ optimise_col_own = Scenario’s own rule
 optimise_col_chosen = Recommended rule
 optimise_col_closest = Closest rule
 optimise_unchanged = unchanged
+optimise_default = (the model's default)
 optimise_best_toml = best.toml, in this folder, holds the scenario with this rule in place. To simulate it, run in this folder:
 optimise_constraints_heading = Constraints
 optimise_constraints_note = Values on the fresh seed (in the least favourable world when several were searched); the slack is the distance to the limit, positive on the allowed side.
