@@ -105,6 +105,16 @@ pub fn quantiles_unsorted<const K: usize>(v: &mut [f64], qs: [f64; K]) -> [f64; 
     })
 }
 
+/// Mean of the finite values of `xs` (NaN when there are none): a metric undefined in
+/// some portfolios (value per dollar without spend) is averaged where it is defined.
+pub fn finite_mean(xs: &[f64]) -> f64 {
+    let (n, sum) = xs
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
 /// Share of the finite values of `xs` for which `pred` holds (NaN when none is finite).
 pub fn share(xs: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
     let (mut n, mut hits) = (0usize, 0usize);

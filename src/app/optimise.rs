@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::folder::{Output, Study};
-use super::resources::thread_pool;
+use super::resources::{Count, check_memory, thread_pool};
 use super::terminal::{Results, begin, progress_bar};
 use super::{AppError, load};
 use crate::cli::OptimiseArgs;
@@ -45,6 +45,15 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), AppError> {
         });
     }
     let plan = optimise::plan(&loaded, worlds, &opts).map_err(AppError::Usage)?;
+    // The largest single run (the last rung, or the fresh seed's) must fit in memory.
+    let largest = plan
+        .rungs
+        .iter()
+        .map(|r| r.portfolios)
+        .chain([plan.final_portfolios])
+        .max()
+        .unwrap_or(0);
+    check_memory(&loaded.scenario, largest, common, Count::Portfolios)?;
     let folder = Output::open(common, &format!("{}-optimise", loaded.slug()))?;
     let dest = folder.dest().to_path_buf();
     let pool = thread_pool(common)?;

@@ -44,6 +44,15 @@ fn plain_number(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// A statistic as a CSV cell: full precision, empty when undefined (NaN or infinite).
+pub fn number_cell(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// The text [`protect`] was given.
 pub fn unprotect(s: &str) -> &str {
     match s.strip_prefix('\'') {

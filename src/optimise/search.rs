@@ -174,7 +174,7 @@ fn evaluate(
         let best = baselines(&s, 0)
             .into_iter()
             .map(|b| (b, column(b, Metric::NetValue)))
-            .max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)));
+            .max_by(|a, b| stats::finite_mean(&a.1).total_cmp(&stats::finite_mean(&b.1)));
         best.map_or_else(|| vec![f64::NAN; net.len()], |(_, col)| col)
     };
     let figures: Vec<f64> = plan
@@ -182,7 +182,7 @@ fn evaluate(
         .iter()
         .map(|k| match k.figure {
             Figure::Mean(m) if m == plan.objective => summary.mean,
-            Figure::Mean(m) => mean(&column(0, m)),
+            Figure::Mean(m) => stats::finite_mean(&column(0, m)),
             Figure::LossProbability => stats::share(&net, |x| x < 0.0),
             Figure::WorseThanBaseline => {
                 let base = strongest();
@@ -224,15 +224,6 @@ fn evaluate(
         },
         column: objective,
     })
-}
-
-/// Mean of the finite values (NaN when there are none).
-fn mean(xs: &[f64]) -> f64 {
-    let (n, sum) = xs
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
 /// The constraints `figures` break.

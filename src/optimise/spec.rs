@@ -9,6 +9,7 @@ use crate::metrics::{Better, Metric};
 use crate::model::{Role, Scenario};
 use crate::scenario::fields;
 use crate::scenario::raw::{RawConstraint, RawLever, RawOptimise};
+pub use crate::scenario::validate::metric;
 
 /// Candidates sampled when neither `[optimise] candidates` nor `--budget-runs` says.
 pub const DEFAULT_CANDIDATES: usize = 48;
@@ -302,23 +303,6 @@ pub fn validate(raw: &RawOptimise, s: &Scenario, table: &Table, err: &mut Report
         levers,
         constraints,
     }
-}
-
-/// The metric named `name`, or a report at `at` listing the metrics.
-pub fn metric(name: &str, at: &str, err: &mut Report) -> Option<Metric> {
-    let m = Metric::from_name(name);
-    if m.is_none() {
-        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-        err(
-            at,
-            format!("unknown metric `{name}`"),
-            Some(match crate::scenario::error::nearest(name, &names) {
-                Some(n) => format!("did you mean `{n}`? Metrics: {}", names.join(", ")),
-                None => format!("metrics: {}", names.join(", ")),
-            }),
-        );
-    }
-    m
 }
 
 /// The direction named `d`.

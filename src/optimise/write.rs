@@ -7,17 +7,8 @@ use toml::{Table, Value};
 
 use super::Plan;
 use super::search::Outcome;
-use crate::export::cell::SafeCsv;
+use crate::export::cell::{SafeCsv, number_cell as number};
 use crate::scenario::{self, Seg, fields};
-
-/// A number as written: full precision, empty when undefined.
-fn number(x: f64) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else {
-        String::new()
-    }
-}
 
 /// optimise.csv: one row per evaluation (candidate x world x rung, then the fresh
 /// seed), with each lever's value and each constraint's figure.

@@ -227,28 +227,6 @@ impl Study {
     }
 }
 
-/// A table of an optimise folder. Not [`Csv::read`]: its number check decides which
-/// columns hold words from the rows, and the result and constraint tables often have
-/// a single row, where a column of words (world, direction, bound) would be taken
-/// for numbers. Every number is checked here as it is read instead.
-fn table(dir: &Path, name: &str) -> Result<Csv, String> {
-    let path = dir.join(name);
-    let fail = |e: csv::Error| format!("{}: {e}", path.display());
-    let mut r = csv::Reader::from_path(&path).map_err(fail)?;
-    let header = r
-        .headers()
-        .map_err(fail)?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = r.records().collect::<Result<Vec<_>, _>>().map_err(fail)?;
-    Ok(Csv {
-        name: name.to_string(),
-        header,
-        rows,
-    })
-}
-
 /// Line of a record in its file, for messages.
 fn line(row: &csv::StringRecord) -> u64 {
     row.position().map_or(0, |p| p.line())
@@ -320,7 +298,7 @@ fn prefixed(t: &Csv, prefix: &str) -> Vec<(usize, String)> {
 
 /// Reads the evaluations, constraints and results of optimise folder `dir`.
 pub fn read(dir: &Path) -> Result<Study, String> {
-    let t = table(dir, "optimise.csv")?;
+    let t = Csv::read(dir, "optimise.csv")?;
     if t.rows.is_empty() {
         return Err("optimise.csv has no rows: run `budgetsim optimise` again".into());
     }
@@ -385,7 +363,7 @@ pub fn read(dir: &Path) -> Result<Study, String> {
         });
     }
 
-    let c = table(dir, "optimise_constraints.csv")?;
+    let c = Csv::read(dir, "optimise_constraints.csv")?;
     let text_c = c.col("constraint")?;
     let figure_c = c.col("figure")?;
     let bound_c = c.col("bound")?;
@@ -439,7 +417,7 @@ pub fn read(dir: &Path) -> Result<Study, String> {
         });
     }
 
-    let r = table(dir, "optimise_result.csv")?;
+    let r = Csv::read(dir, "optimise_result.csv")?;
     if r.rows.is_empty() {
         return Err("optimise_result.csv has no rows: run `budgetsim optimise` again".into());
     }

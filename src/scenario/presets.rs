@@ -14,36 +14,28 @@ pub struct Preset {
     pub text: &'static str,
 }
 
+/// A shipped scenario named by its file stem in scenarios/.
+macro_rules! preset {
+    ($name:literal) => {
+        Preset {
+            name: $name,
+            text: include_str!(concat!("../../scenarios/", $name, ".toml")),
+        }
+    };
+}
+
 /// Every shipped scenario, the default first.
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "default",
         text: super::DEFAULT_SCENARIO,
     },
-    Preset {
-        name: "cds-accelerator",
-        text: include_str!("../../scenarios/cds-accelerator.toml"),
-    },
-    Preset {
-        name: "low-uncertainty",
-        text: include_str!("../../scenarios/low-uncertainty.toml"),
-    },
-    Preset {
-        name: "sweep-gate-hurdle",
-        text: include_str!("../../scenarios/sweep-gate-hurdle.toml"),
-    },
-    Preset {
-        name: "uk-govtech-catalyst",
-        text: include_str!("../../scenarios/uk-govtech-catalyst.toml"),
-    },
-    Preset {
-        name: "us-10x",
-        text: include_str!("../../scenarios/us-10x.toml"),
-    },
-    Preset {
-        name: "waterfall-baseline",
-        text: include_str!("../../scenarios/waterfall-baseline.toml"),
-    },
+    preset!("cds-accelerator"),
+    preset!("low-uncertainty"),
+    preset!("sweep-gate-hurdle"),
+    preset!("uk-govtech-catalyst"),
+    preset!("us-10x"),
+    preset!("waterfall-baseline"),
 ];
 
 /// Marks the label of an embedded scenario (`scenarios/us-10x.toml (embedded)`).

@@ -676,6 +676,27 @@ pub fn sweep(c: &mut Checker, raw: &[RawSweep], table: &toml::Table) -> Vec<supe
     axes
 }
 
+/// The metric named `name`, or a report at `at` listing the metrics.
+pub fn metric(
+    name: &str,
+    at: &str,
+    err: &mut dyn FnMut(&str, String, Option<String>),
+) -> Option<Metric> {
+    let m = Metric::from_name(name);
+    if m.is_none() {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        err(
+            at,
+            format!("unknown metric `{name}`"),
+            Some(match crate::scenario::error::nearest(name, &names) {
+                Some(n) => format!("did you mean `{n}`? Metrics: {}", names.join(", ")),
+                None => format!("metrics: {}", names.join(", ")),
+            }),
+        );
+    }
+    m
+}
+
 /// Validates `[sensitivity]` against the metrics, the scenario's models and its numeric
 /// fields (each parameter must be a number of the resolved scenario `table`).
 pub fn sensitivity(
@@ -685,19 +706,9 @@ pub fn sensitivity(
     table: &toml::Table,
 ) -> super::SensitivitySpec {
     let metric = raw.metric.as_deref().and_then(|name| {
-        let m = Metric::from_name(name);
-        if m.is_none() {
-            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-            c.error(
-                "sensitivity.metric",
-                format!("unknown metric `{name}`"),
-                Some(match crate::scenario::error::nearest(name, &names) {
-                    Some(n) => format!("did you mean `{n}`? Metrics: {}", names.join(", ")),
-                    None => format!("metrics: {}", names.join(", ")),
-                }),
-            );
-        }
-        m
+        metric(name, "sensitivity.metric", &mut |at, message, help| {
+            c.error(at, message, help)
+        })
     });
     let pair = raw.models.as_ref().and_then(|list| {
         if list.len() != 2 {

@@ -14,8 +14,8 @@ use toml::Value;
 
 use super::{Parameter, Plan, columns, settings_at};
 use crate::analysis::sobol::{self, Bootstrap, Design, Indices};
-use crate::analysis::stats::paired_moments;
-use crate::export::cell::SafeCsv;
+use crate::analysis::stats::{finite_mean, paired_moments};
+use crate::export::cell::{SafeCsv, number_cell as number};
 use crate::scenario::{self, fields::Kind};
 
 /// Design rows when none is given: a power of two (the design is a net), enough to
@@ -275,16 +275,6 @@ pub fn run(g: &Global, progress: &(dyn Fn(u64) + Sync)) -> Result<Results, Strin
     })
 }
 
-/// Mean of the finite values (NaN when there are none): a metric undefined in some
-/// portfolios (value per dollar without spend) is averaged where it is defined.
-fn finite_mean(xs: &[f64]) -> f64 {
-    let (n, sum) = xs
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
-}
-
 /// The two compared models' scenario with every input at `values`.
 fn scenario_at(g: &Global, values: &[f64]) -> Result<crate::model::Scenario, String> {
     let plan = g.plan;
@@ -424,13 +414,4 @@ pub fn write_points(g: &Global, r: &Results, path: &Path) -> std::io::Result<()>
         w.row(row)?;
     }
     w.finish()
-}
-
-/// An index as written: full precision, empty when undefined.
-fn number(x: f64) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else {
-        String::new()
-    }
 }
