@@ -269,33 +269,41 @@ fn rank(plan: &Plan, group: &mut [Eval]) -> Vec<usize> {
             };
         }
     }
-    let mut ids: Vec<usize> = group.iter().map(|e| e.candidate).collect();
-    ids.sort_unstable();
-    ids.dedup();
+    // Each candidate's key in one pass over the group: (breaks a limit somewhere, then
+    // its worst regret if it does not, else how far it is outside its limits, each
+    // constraint's shortfall relative to the limit).
+    let n = plan.candidates.len();
+    let mut present = vec![false; n];
+    let mut feasible = vec![true; n];
+    let mut worst_regret = vec![0.0f64; n];
+    let mut shortfall = vec![0.0f64; n];
+    for e in group.iter() {
+        let c = e.candidate;
+        present[c] = true;
+        feasible[c] &= e.feasible();
+        // NaN only where it breaks a limit, which `feasible` already ranks last.
+        let regret = if e.regret.is_nan() {
+            f64::INFINITY
+        } else {
+            e.regret
+        };
+        worst_regret[c] = worst_regret[c].max(regret);
+        shortfall[c] += plan
+            .constraints
+            .iter()
+            .zip(&e.figures)
+            .map(|(k, &x)| (-k.slack(x)).max(0.0) / k.limit.abs().max(1e-9))
+            .sum::<f64>();
+    }
     let key = |c: usize| {
-        let rows = group.iter().filter(move |e| e.candidate == c);
-        let feasible = rows.clone().all(Eval::feasible);
-        let worst_regret = rows
-            .clone()
-            .map(|e| {
-                if e.regret.is_nan() {
-                    f64::INFINITY
-                } else {
-                    e.regret
-                }
-            })
-            .fold(0.0, f64::max);
-        // How far outside its limits, each constraint's shortfall relative to the limit.
-        let shortfall: f64 = rows
-            .flat_map(|e| {
-                plan.constraints
-                    .iter()
-                    .zip(&e.figures)
-                    .map(|(k, &x)| (-k.slack(x)).max(0.0) / k.limit.abs().max(1e-9))
-            })
-            .sum();
-        (!feasible, if feasible { worst_regret } else { shortfall })
+        let second = if feasible[c] {
+            worst_regret[c]
+        } else {
+            shortfall[c]
+        };
+        (!feasible[c], second)
     };
+    let mut ids: Vec<usize> = (0..n).filter(|&c| present[c]).collect();
     ids.sort_by(|&a, &b| {
         let (ka, kb) = (key(a), key(b));
         ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(&b))
@@ -324,6 +332,8 @@ pub fn run(
     let mut done = 0u64;
     for (r, rung) in plan.rungs.iter().enumerate() {
         let mut group = Vec::with_capacity(alive.len() * worlds);
+        // The best feasible objective of this rung in the first world, as it grows.
+        let mut best: Option<f64> = None;
         for &c in &alive {
             for w in 0..worlds {
                 let m = evaluate(
@@ -334,19 +344,18 @@ pub fn run(
                     (rung.portfolios, plan.search_seed),
                     progress,
                 )?;
+                if w == 0
+                    && m.eval.feasible()
+                    && best.is_none_or(|b| {
+                        plan.direction.score(m.eval.objective) > plan.direction.score(b)
+                    })
+                {
+                    best = Some(m.eval.objective);
+                }
                 group.push(m.eval);
                 done += 1;
             }
             last_rung[c] = r;
-            let best = group
-                .iter()
-                .filter(|e| e.world == 0 && e.feasible())
-                .map(|e| e.objective)
-                .max_by(|a, b| {
-                    plan.direction
-                        .score(*a)
-                        .total_cmp(&plan.direction.score(*b))
-                });
             note(&format!(
                 "rung {}/{}, run {done}/{total}: best feasible so far {}",
                 r + 1,
@@ -450,7 +459,12 @@ fn constraint_results(
     worlds: &[WorldResult],
     chosen: usize,
 ) -> Vec<ConstraintResult> {
-    let first: Vec<&Eval> = evals.iter().filter(|e| e.rung == Some(0)).collect();
+    // The first rung's evaluations by (candidate, world): every candidate runs there.
+    let nw = plan.worlds.len();
+    let mut first: Vec<Option<&Eval>> = vec![None; plan.candidates.len() * nw];
+    for e in evals.iter().filter(|e| e.rung == Some(0)) {
+        first[e.candidate * nw + e.world] = Some(e);
+    }
     let mut out: Vec<ConstraintResult> = plan
         .constraints
         .iter()
@@ -467,17 +481,12 @@ fn constraint_results(
             let ruled_out = (0..plan.candidates.len())
                 .filter(|&c| c != chosen)
                 .filter(|&c| {
-                    (0..plan.worlds.len()).any(|w| {
-                        let row =
-                            |x: usize| first.iter().find(|e| e.candidate == x && e.world == w);
-                        match (row(c), row(chosen)) {
-                            (Some(e), Some(mine)) => {
-                                plan.direction.score(e.objective)
-                                    > plan.direction.score(mine.objective)
-                                    && e.violated.contains(&i)
-                            }
-                            _ => false,
+                    (0..nw).any(|w| match (first[c * nw + w], first[chosen * nw + w]) {
+                        (Some(e), Some(mine)) => {
+                            plan.direction.score(e.objective) > plan.direction.score(mine.objective)
+                                && e.violated.contains(&i)
                         }
+                        _ => false,
                     })
                 })
                 .count();
