@@ -31,6 +31,9 @@ pub struct Idea {
     /// The decision maker's belief on arrival: the prior updated on the business case
     /// (the same under every model, so worked out once).
     pub belief: Belief,
+    /// What that belief expects the idea to be worth, dollars
+    /// ([`Belief::expected_value`]): every model weighs it at intake.
+    pub expected_value: f64,
 }
 
 /// All ideas of one portfolio plus their per-stage draws.
@@ -106,6 +109,7 @@ impl IdeaSet {
                 risk_z,
                 key,
                 belief,
+                expected_value: belief.expected_value(),
             });
         }
         IdeaSet {

@@ -122,28 +122,85 @@ pub fn compete<R: Rng + ?Sized>(
 /// a power, which has no bearing on the geometric law.)
 #[derive(Debug, Clone)]
 pub struct Skips {
-    /// (1 - p)^j for j = 1..=vendors (a skip past the last vendor ends the bidding).
+    /// The bid probability and vendor count the skips were built for.
+    built_for: (f64, usize),
+    /// (1 - p)^j for j = 1..=vendors (a skip past the last vendor ends the bidding),
+    /// then `window` zeros, which no draw is at or below.
     powers: Vec<f64>,
+    /// For each binary octave `o` of a draw, [2^-o, 2^-(o-1)) for o = 0..=53 (the draws
+    /// lie in (0, 1] and come from 53-bit uniforms, so none is below 2^-53): how many
+    /// powers lie above the octave, all of them at or above any draw in it.
+    above: [usize; OCTAVES],
+    /// The most powers one octave holds: the comparisons a skip makes.
+    window: usize,
+}
+
+/// Octaves a draw in [2^-53, 1] can fall in.
+const OCTAVES: usize = 54;
+
+/// The binary octave of `x` in (0, 1]: `o` with 2^-o <= x < 2^-(o-1) (0 for x = 1).
+/// Past the table for anything smaller, such as the powers below every draw.
+fn octave(x: f64) -> usize {
+    let biased = ((x.to_bits() >> 52) & 0x7ff) as usize;
+    1023usize.saturating_sub(biased)
 }
 
 impl Skips {
     /// The skips of `vendors`' market.
     pub fn new(vendors: &Vendors) -> Skips {
+        let mut skips = Skips {
+            built_for: (f64::NAN, 0),
+            powers: Vec::new(),
+            above: [0; OCTAVES],
+            window: 0,
+        };
+        skips.rebuild(vendors);
+        skips
+    }
+
+    /// Makes these the skips of `vendors`' market, unless they already are (a run
+    /// reuses the skips of the run before on its thread: the market is the scenario's).
+    pub fn rebuild(&mut self, vendors: &Vendors) {
+        let key = (vendors.bid_probability, vendors.count());
+        if self.built_for.0.to_bits() == key.0.to_bits() && self.built_for.1 == key.1 {
+            return;
+        }
         let q = 1.0 - vendors.bid_probability;
-        let powers = std::iter::successors(Some(q), |x| Some(x * q))
-            .take(vendors.count())
-            .collect();
-        Skips { powers }
+        self.powers.clear();
+        self.powers
+            .extend(std::iter::successors(Some(q), |x| Some(x * q)).take(vendors.count()));
+        // Products of q < 1 never grow, so the powers of an octave are contiguous and
+        // those above it come first: count the powers in each octave, then add up.
+        let mut count = [0usize; OCTAVES];
+        for &power in &self.powers {
+            if let Some(c) = count.get_mut(octave(power)) {
+                *c += 1;
+            }
+        }
+        let mut above = 0;
+        for (o, &c) in count.iter().enumerate() {
+            self.above[o] = above;
+            above += c;
+        }
+        self.window = count.into_iter().max().unwrap_or(0);
+        self.powers.resize(self.powers.len() + self.window, 0.0);
+        self.built_for = key;
     }
 
     /// The skip for `x` in (0, 1]; skips of `limit` or more come back as at most
-    /// `limit` (any of them ends a bidding that scans `limit` vendors). Counted without
-    /// branches (which power `x` passes is as random as the draw), a loop the compiler
-    /// vectorises.
+    /// `limit` (any of them ends a bidding that scans `limit` vendors). The powers above
+    /// `x`'s octave all count; only those inside it are compared (at most `window`, two
+    /// when vendors bid three times in ten), without branches: which power `x` passes
+    /// is as random as the draw.
     fn skip(&self, x: f64, limit: usize) -> f64 {
-        let powers = &self.powers[..limit.min(self.powers.len())];
-        let n: u32 = powers.iter().map(|&power| u32::from(x <= power)).sum();
-        f64::from(n)
+        let first = self.above[octave(x).min(OCTAVES - 1)];
+        let inside = &self.powers[first..first + self.window];
+        let n = first
+            + inside
+                .iter()
+                .map(|&power| usize::from(x <= power))
+                .sum::<usize>();
+        n.min(limit) as f64
     }
 }
 
@@ -163,6 +220,42 @@ mod tests {
             overrun_markup: 0.5,
             incumbent_advantage: 0.5,
             switching_cost_share: 0.33,
+        }
+    }
+
+    #[test]
+    fn skips_count_every_power_at_or_above_the_draw() {
+        // The octave table must give the plain count of powers at or above x for any
+        // bid probability, at the powers themselves, at octave edges and between.
+        let mut m = market();
+        for p in [0.3, 0.05, 0.5, 0.9, 0.999, 1e-12, 1e-17] {
+            m.bid_probability = p;
+            let skips = Skips::new(&m);
+            let n = m.count();
+            let powers = &skips.powers[..n];
+            let plain = |x: f64| powers.iter().filter(|&&power| x <= power).count();
+            let mut xs: Vec<f64> = powers
+                .iter()
+                .flat_map(|&w| [w, w.next_up(), w.next_down()])
+                .chain((0..=53).flat_map(|o| {
+                    let edge = 0.5f64.powi(o);
+                    [edge, edge.next_up(), edge.next_down()]
+                }))
+                // Draws are 1 - u for a 53-bit uniform u: within [2^-53, 1].
+                .filter(|x| *x >= 0.5f64.powi(53) && *x <= 1.0)
+                .collect();
+            let mut rng = counter(8, 0, 0, Purpose::Bids, 0);
+            xs.extend((0..20_000).map(|_| 1.0 - rng.random::<f64>()));
+            for x in xs {
+                let count = plain(x);
+                for limit in [n, 3, 0] {
+                    assert_eq!(
+                        skips.skip(x, limit),
+                        count.min(limit) as f64,
+                        "p {p}, x {x}"
+                    );
+                }
+            }
         }
     }
 

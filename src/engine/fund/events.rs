@@ -19,8 +19,9 @@ pub enum EventKind {
 /// One scheduled event, in 24 bytes (the heap moves events on every step).
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
-    /// Month it happens.
-    pub time: f64,
+    /// Month it happens, as [`total_order_bits`]: compared as a plain integer on every
+    /// heap step, and turned back into the month only when the event is handled.
+    time_bits: u64,
     /// The kind above the creation order (which breaks ties within a kind): with the
     /// time, the order of events.
     order: u64,
@@ -31,6 +32,11 @@ pub struct Event {
 }
 
 impl Event {
+    /// Month it happens.
+    pub fn time(&self) -> f64 {
+        from_total_order_bits(self.time_bits)
+    }
+
     /// What happens.
     pub fn kind(&self) -> EventKind {
         match self.order >> 62 {
@@ -43,7 +49,7 @@ impl Event {
     /// The order as two words compared in turn: the time's bits mapped so that unsigned
     /// order is `f64::total_cmp` order, then kind and creation order.
     fn key(&self) -> (u64, u64) {
-        (total_order_bits(self.time), self.order)
+        (self.time_bits, self.order)
     }
 }
 
@@ -76,6 +82,11 @@ fn total_order_bits(t: f64) -> u64 {
     }
 }
 
+/// The inverse of [`total_order_bits`].
+fn from_total_order_bits(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 { key ^ 1 << 63 } else { !key })
+}
+
 /// Events waiting to happen, earliest first.
 #[derive(Debug, Default)]
 pub struct Queue {
@@ -98,7 +109,7 @@ impl Queue {
         debug_assert!(self.seq < 1 << 62);
         debug_assert!(u32::try_from(target).is_ok());
         self.heap.push(Event {
-            time,
+            time_bits: total_order_bits(time),
             order: (kind as u64) << 62 | self.seq,
             target: target as u32,
             slot,
@@ -124,7 +135,7 @@ mod tests {
         q.push(5.0, EventKind::ContractEnd, 4, 2);
         q.push(1.5, EventKind::Intake, 5, 0);
         let order: Vec<_> = std::iter::from_fn(|| q.pop())
-            .map(|e| (e.time, e.kind(), e.target, e.slot))
+            .map(|e| (e.time(), e.kind(), e.target, e.slot))
             .collect();
         assert_eq!(
             order,
@@ -155,6 +166,11 @@ mod tests {
             f64::NAN,
         ];
         for a in times {
+            // Each event gives back the month it was scheduled for, bit for bit.
+            assert_eq!(
+                from_total_order_bits(total_order_bits(a)).to_bits(),
+                a.to_bits()
+            );
             for b in times {
                 let bits = total_order_bits(a).cmp(&total_order_bits(b));
                 assert_eq!(bits, a.total_cmp(&b), "{a} vs {b}");

@@ -33,13 +33,15 @@ struct Sim<'a> {
     ideas: &'a IdeaSet,
     /// The scenario's constants for risk draws and reference-class forecasts.
     forecast: Forecast<'a>,
-    /// The market's geometric skips between bidders.
+    /// The market's geometric skips between bidders (kept per thread: built once).
     skips: Skips,
     tracks: Vec<Track>,
     events: Queue,
     ledger: Ledger,
-    /// Ideas held at a gate for money, in the order they were held.
-    held: Vec<usize>,
+    /// Ideas held at a gate for money, in the order they were held, each as the
+    /// candidate it was when held: a held idea's case does not change while it waits
+    /// (nothing it is built from moves), so it is not weighed again.
+    held: Vec<Candidate>,
     /// Ideas entering and killed after each stage.
     entered: Vec<u32>,
     killed: Vec<u32>,
@@ -52,9 +54,11 @@ struct Sim<'a> {
     /// Reused buffers: bidders in a competition, and a decision's candidates.
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
-    /// Reference-class forecasts of every stage of each idea that has arrived, in idea
-    /// order (`stages` entries per idea; empty under a planned cost basis).
+    /// Reference-class forecasts of every stage of each idea weighed so far (`stages`
+    /// entries per idea, in the order first weighed; empty under a planned cost basis),
+    /// and where each idea's begin ([`NOT_FORECAST`] until it is first weighed).
     stage_forecasts: Vec<StageForecast>,
+    forecast_at: Vec<u32>,
     /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
     keep_projects: bool,
 }
@@ -67,14 +71,19 @@ struct Workspace {
     tracks: Vec<Track>,
     events: Queue,
     payments: Vec<Payment>,
-    held: Vec<usize>,
+    held: Vec<Candidate>,
     releases: Vec<(f64, f64)>,
     scratch_awards: Vec<(Award, bool, f64, f64)>,
     scratch_taken: Vec<usize>,
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
     stage_forecasts: Vec<StageForecast>,
+    forecast_at: Vec<u32>,
+    skips: Option<Skips>,
 }
+
+/// An idea whose stages have not been forecast (see `Sim::forecast_at`).
+const NOT_FORECAST: u32 = u32::MAX;
 
 thread_local! {
     static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
@@ -128,7 +137,13 @@ fn run_in(
         m,
         ideas,
         forecast: Forecast::new(s),
-        skips: Skips::new(&s.vendors),
+        skips: match ws.skips.take() {
+            Some(mut skips) => {
+                skips.rebuild(&s.vendors);
+                skips
+            }
+            None => Skips::new(&s.vendors),
+        },
         tracks,
         events,
         ledger: Ledger::new(s.fund.budget, std::mem::take(&mut ws.payments)),
@@ -141,6 +156,11 @@ fn run_in(
         scratch_bidders: std::mem::take(&mut ws.scratch_bidders),
         scratch_candidates: std::mem::take(&mut ws.scratch_candidates),
         stage_forecasts: cleared(&mut ws.stage_forecasts),
+        forecast_at: {
+            let mut at = cleared(&mut ws.forecast_at);
+            at.resize(ideas.ideas.len(), NOT_FORECAST);
+            at
+        },
         keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
@@ -148,20 +168,21 @@ fn run_in(
     }
     let horizon = s.simulation.horizon_months;
     while let Some(e) = sim.events.pop() {
-        if e.time >= horizon {
+        let time = e.time();
+        if time >= horizon {
             break;
         }
         let target = e.target as usize;
         match e.kind() {
-            EventKind::Intake => sim.intake(e.time, target),
+            EventKind::Intake => sim.intake(time, target),
             EventKind::ContractEnd => {
-                sim.contract_end(e.time, target, e.slot);
+                sim.contract_end(time, target, e.slot);
                 // Money came back: ideas waiting at a gate get another chance.
-                if !sim.held.is_empty() {
-                    sim.decide(e.time, 0..0, false);
+                if sim.held_may_move() {
+                    sim.decide(time, 0..0, false);
                 }
             }
-            EventKind::Gate => sim.decide(e.time, target..target + 1, false),
+            EventKind::Gate => sim.decide(time, target..target + 1, false),
         }
     }
     let run = sim.finish();
@@ -176,6 +197,8 @@ fn run_in(
         scratch_bidders: sim.scratch_bidders,
         scratch_candidates: sim.scratch_candidates,
         stage_forecasts: sim.stage_forecasts,
+        forecast_at: sim.forecast_at,
+        skips: Some(sim.skips),
     };
     run
 }
@@ -205,20 +228,6 @@ impl Sim<'_> {
         for tr in &mut self.tracks[first..last] {
             tr.arrived = true;
         }
-        if self.m.cost_basis == CostBasis::ReferenceClass {
-            // Rounds arrive in order with contiguous ids, so idea `id`'s stages sit at
-            // `id * stages..`.
-            for idea in &self.ideas.ideas[first..last] {
-                rules::stage_forecasts(
-                    self.s,
-                    &self.forecast,
-                    self.m,
-                    idea.cost,
-                    idea.duration,
-                    &mut self.stage_forecasts,
-                );
-            }
-        }
         if let Some(next) = self.ideas.ideas.get(last) {
             self.events
                 .push(next.arrival, EventKind::Intake, round + 1, 0);
@@ -226,22 +235,50 @@ impl Sim<'_> {
         self.decide(t, first..last, true);
     }
 
-    /// The case for idea `id` at the stage it is to enter (rules.rs).
+    /// Forecasts idea `id`'s stages by reference class, the first time it is weighed
+    /// under a model that uses them: fixed for the idea, and only worked out for ideas
+    /// the fund could start.
+    fn forecast(&mut self, id: usize) {
+        if self.m.cost_basis != CostBasis::ReferenceClass || self.forecast_at[id] != NOT_FORECAST {
+            return;
+        }
+        // Validation keeps ideas times stages far below 2^32.
+        self.forecast_at[id] = self.stage_forecasts.len() as u32;
+        let idea = &self.ideas.ideas[id];
+        rules::stage_forecasts(
+            self.s,
+            &self.forecast,
+            self.m,
+            idea.cost,
+            idea.duration,
+            &mut self.stage_forecasts,
+        );
+    }
+
+    /// The case for idea `id` at the stage it is to enter (rules.rs); its stages are
+    /// forecast already ([`Sim::forecast`]).
     fn case(&self, id: usize) -> rules::Case {
         let tr = &self.tracks[id];
         let idea = &self.ideas.ideas[id];
         let outlook = Outlook {
-            expected_value: tr.expected_value(self.s.ideas.solution_sd),
+            // Until its first stage ends nothing has changed the belief it arrived with.
+            expected_value: if tr.continuing() {
+                tr.expected_value(self.s.ideas.solution_sd)
+            } else {
+                idea.expected_value
+            },
             released: tr.released,
             cost_ratio: tr.cost_ratio(),
             cost: idea.cost,
             duration: idea.duration,
         };
-        let n = self.m.stages.len();
-        let stages = self
-            .stage_forecasts
-            .get(id * n..(id + 1) * n)
-            .unwrap_or_default();
+        let stages = match self.forecast_at[id] {
+            NOT_FORECAST => &[],
+            at => {
+                let at = at as usize;
+                &self.stage_forecasts[at..at + self.m.stages.len()]
+            }
+        };
         rules::case(self.s, self.m, tr.stage, &outlook, stages, |j| {
             self.attempts_in(id, j)
         })
@@ -255,8 +292,26 @@ impl Sim<'_> {
     fn decide(&mut self, t: f64, fresh: Range<usize>, intake: bool) {
         let mut candidates = std::mem::take(&mut self.scratch_candidates);
         candidates.clear();
-        let held = std::mem::take(&mut self.held);
-        for id in fresh.chain(held.iter().copied()) {
+        // Held ideas passed their hurdle when held and their case has not changed since.
+        candidates.append(&mut self.held);
+        // The most money this decision could have for a new idea: what is available now
+        // and every reserve a held idea could give back (by waiting under a stage
+        // commitment, or by being dropped); a start only takes money. A new idea whose
+        // cheapest start is beyond that is turned away whatever its case, so its case
+        // is not worked out: nothing else depends on it. (The dollar of slack covers
+        // rounding in the ledger's sums.)
+        let ceiling = self.ledger.available()
+            + candidates
+                .iter()
+                .map(|c| self.tracks[c.id].reserve)
+                .sum::<f64>()
+            + 1.0;
+        for id in fresh {
+            if !self.tracks[id].continuing() && self.start_bound(id) > ceiling {
+                self.tracks[id].status = Status::Rejected;
+                continue;
+            }
+            self.forecast(id);
             let case = self.case(id);
             let tr = &self.tracks[id];
             let k = tr.stage;
@@ -280,7 +335,8 @@ impl Sim<'_> {
             u32::MAX
         };
         let mut blocked = false;
-        for &Candidate { id, .. } in &candidates {
+        for &candidate in &candidates {
+            let id = candidate.id;
             if !self.tracks[id].continuing() {
                 if !blocked && starts_left > 0 && self.try_start(t, id).is_ok() {
                     starts_left -= 1;
@@ -307,7 +363,7 @@ impl Sim<'_> {
                 let k = self.tracks[id].stage;
                 self.end(id, Status::Dropped(k - 1));
             } else {
-                self.hold(id);
+                self.hold(candidate);
                 blocked |= rules::blocks(self.m.pipeline);
             }
         }
@@ -317,8 +373,8 @@ impl Sim<'_> {
     /// Holds idea `id` at its gate for money. Under a stage commitment its reserve goes
     /// back to the fund: an idea that waits has no better claim than the funding order
     /// gives it, and reserves kept by ideas that all wait would block one another.
-    fn hold(&mut self, id: usize) {
-        let tr = &mut self.tracks[id];
+    fn hold(&mut self, candidate: Candidate) {
+        let tr = &mut self.tracks[candidate.id];
         if self.m.commitment == Commitment::Stage {
             self.ledger.open -= tr.reserve;
             // What it needs from the fund now includes what it gave back.
@@ -327,7 +383,19 @@ impl Sim<'_> {
         }
         tr.status = Status::Held;
         tr.was_held = true;
-        self.held.push(id);
+        self.held.push(candidate);
+    }
+
+    /// Whether a decision with no fresh ideas could change anything for the held ones:
+    /// some held idea's known need is now there, or has passed what the fund could ever
+    /// free (it is dropped). Otherwise every held idea would wait again exactly as it
+    /// is, so the decision is skipped.
+    fn held_may_move(&self) -> bool {
+        let (available, ever) = (self.ledger.available(), self.ledger.ever_available());
+        self.held.iter().any(|c| {
+            let need = self.tracks[c.id].need;
+            need <= available + 1e-9 || need > ever + 1e-9
+        })
     }
 
     /// Ends an idea and frees its unused reserve.

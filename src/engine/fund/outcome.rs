@@ -136,7 +136,8 @@ impl Sim<'_> {
             idea_spend[p.idea] += paid;
             stages[p.stage].spend += paid;
             let first_full = month_index(p.end.max(p.start), months);
-            let first = month_index(p.start, first_full);
+            // month_index(start, first_full), without waiting on `first_full`.
+            let first = month_index(p.start, months).min(first_full);
             // Inside [first, first_full) a month m is past the start or on it (paying 0)
             // and before the end: `paid_by(m)` is the straight-line share
             // amount (m - start) / (end - start).

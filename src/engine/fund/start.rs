@@ -31,6 +31,16 @@ impl Sim<'_> {
         attempts * work * (1.0 + markup) * (1.0 + m.contingency) + review + procurement
     }
 
+    /// A lower bound on what starting idea `id`'s next stage takes from the fund,
+    /// dollars: its contracts' planned work with contingency, without markup or
+    /// overheads, less the idea's reserve.
+    pub(super) fn start_bound(&self, id: usize) -> f64 {
+        let (s, m) = (self.s, self.m);
+        let k = self.tracks[id].stage;
+        let work = m.stage_work(k, self.ideas.ideas[id].cost, s.risk.gate_rework_share);
+        self.attempts_in(id, k) as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve
+    }
+
     /// Awards and starts stage `tracks[id].stage` if the money is there: one contract per
     /// attempt, all or none. When it cannot, says how much it needs from the fund beyond
     /// the idea's reserve, dollars (for a new idea short of even the cheapest bound, that
@@ -43,10 +53,10 @@ impl Sim<'_> {
         let work = m.stage_work(k, idea.cost, s.risk.gate_rework_share);
         let months = m.stage_duration(k, idea.duration);
         let n_att = self.attempts_in(id, k);
-        // Cheap lower bound on the money needed (no markup, no overheads): when even that
-        // is not there for a new idea, skip the competition draws. A continuing idea is
-        // competed anyway, so that what it needs is known exactly.
-        let bound = n_att as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve;
+        // When even the cheapest start is not there for a new idea, skip the competition
+        // draws. A continuing idea is competed anyway, so that what it needs is known
+        // exactly.
+        let bound = self.start_bound(id);
         if !self.tracks[id].continuing() && bound > self.ledger.available() + 1e-9 {
             return Err(bound);
         }
