@@ -59,18 +59,18 @@ pub fn compete<R: Rng + ?Sized>(
         bidders.extend((0..scan).filter(|&v| ok(v)));
     } else if p > 0.0 {
         // Gaps between bidders are geometric: P(skip = j) = (1 - p)^j p.
-        let mut next = 0.0f64;
+        let mut next = 0;
         loop {
             let u: f64 = rng.random();
+            // At most `scan`, so the sum cannot overflow.
             next += skips.skip(1.0 - u, scan);
-            if next >= scan as f64 {
+            if next >= scan {
                 break;
             }
-            let v = next as usize;
-            if ok(v) {
-                bidders.push(v);
+            if ok(next) {
+                bidders.push(next);
             }
-            next += 1.0;
+            next += 1;
         }
     }
     // An incumbent always bids to keep its work (bidders stay in vendor order).
@@ -192,7 +192,7 @@ impl Skips {
     /// `x`'s octave all count; only those inside it are compared (at most `window`, two
     /// when vendors bid three times in ten), without branches: which power `x` passes
     /// is as random as the draw.
-    fn skip(&self, x: f64, limit: usize) -> f64 {
+    fn skip(&self, x: f64, limit: usize) -> usize {
         let first = self.above[octave(x).min(OCTAVES - 1)];
         let inside = &self.powers[first..first + self.window];
         let n = first
@@ -200,7 +200,7 @@ impl Skips {
                 .iter()
                 .map(|&power| usize::from(x <= power))
                 .sum::<usize>();
-        n.min(limit) as f64
+        n.min(limit)
     }
 }
 
@@ -249,11 +249,7 @@ mod tests {
             for x in xs {
                 let count = plain(x);
                 for limit in [n, 3, 0] {
-                    assert_eq!(
-                        skips.skip(x, limit),
-                        count.min(limit) as f64,
-                        "p {p}, x {x}"
-                    );
+                    assert_eq!(skips.skip(x, limit), count.min(limit), "p {p}, x {x}");
                 }
             }
         }
@@ -272,9 +268,9 @@ mod tests {
             let mut rng = counter(7, 0, 0, Purpose::Bids, 0);
             for _ in 0..20_000 {
                 let x = 1.0 - rng.random::<f64>();
-                assert_eq!(skips.skip(x, m.count()), exact(x), "p {p}, x {x}");
+                assert_eq!(skips.skip(x, m.count()) as f64, exact(x), "p {p}, x {x}");
                 // A shorter scan caps the skip where it ends the bidding anyway.
-                assert_eq!(skips.skip(x, 3), exact(x).min(3.0), "p {p}, x {x}");
+                assert_eq!(skips.skip(x, 3) as f64, exact(x).min(3.0), "p {p}, x {x}");
             }
         }
     }

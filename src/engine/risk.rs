@@ -242,9 +242,10 @@ pub fn expected(risk: &Risk, months: f64, award_markup: f64, overrun_markup: f64
 /// computed once per run: logs of the body's cut points and the black-swan tail's
 /// moments (each a few `powf`), which the per-contract work would otherwise redo. The
 /// values are those the per-contract formulas compute, so results do not change.
-#[derive(Debug, Clone, Copy)]
-pub struct Prepared<'a> {
-    risk: &'a Risk,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The risk model they were computed from.
+    risk: Risk,
     /// Where the tail begins, 1 + `tail_min`.
     cut: f64,
     /// ln(cut / overrun median).
@@ -265,15 +266,15 @@ pub struct Prepared<'a> {
     tail_mean: f64,
 }
 
-impl<'a> Prepared<'a> {
+impl Prepared {
     /// The constants of `risk`.
-    pub fn new(risk: &'a Risk) -> Prepared<'a> {
+    pub fn new(risk: &Risk) -> Prepared {
         let cut = tail_start(risk);
         let m = risk.overrun_median;
         let (a, hi, k) = (risk.tail_alpha, 1.0 + risk.tail_max, risk.escalation_cap);
         let (plan, capped) = (1.0f64.min(cut), k.min(cut));
         Prepared {
-            risk,
+            risk: risk.clone(),
             cut,
             ln_cut: (cut / m).ln(),
             plan,
@@ -286,13 +287,18 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// Whether these are the constants of `risk`.
+    pub fn fits(&self, risk: &Risk) -> bool {
+        self.risk == *risk
+    }
+
     /// As [`draw`].
     pub fn draw(&self, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
         whole(Kind::Risk, || self.draw_inner(months, idea_z, rng))
     }
 
     fn draw_inner(&self, months: f64, idea_z: f64, rng: &mut Counter) -> Draw {
-        let risk = self.risk;
+        let risk = &self.risk;
         let z_own = rng.normal();
         let z_sched = rng.normal();
         let u_swan = rng.uniform();
@@ -322,7 +328,7 @@ impl<'a> Prepared<'a> {
 
     /// As [`expected`].
     pub fn expected(&self, months: f64, award_markup: f64, overrun_markup: f64) -> Expected {
-        let risk = self.risk;
+        let risk = &self.risk;
         let g = duration_factor(risk, months);
         let p = (risk.black_swan_probability * g).min(1.0);
         let k = risk.escalation_cap;

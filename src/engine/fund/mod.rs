@@ -31,8 +31,9 @@ struct Sim<'a> {
     s: &'a Scenario,
     m: &'a FundingModel,
     ideas: &'a IdeaSet,
-    /// The scenario's constants for risk draws and reference-class forecasts.
-    forecast: Forecast<'a>,
+    /// The scenario's constants for risk draws and reference-class forecasts (kept per
+    /// thread: built once).
+    forecast: Forecast,
     /// The market's geometric skips between bidders (kept per thread: built once).
     skips: Skips,
     tracks: Vec<Track>,
@@ -80,6 +81,7 @@ struct Workspace {
     stage_forecasts: Vec<StageForecast>,
     forecast_at: Vec<u32>,
     skips: Option<Skips>,
+    forecast: Option<Forecast>,
 }
 
 /// An idea whose stages have not been forecast (see `Sim::forecast_at`).
@@ -127,8 +129,16 @@ fn run_in(
     ws: &mut Workspace,
 ) -> Run {
     let mut tracks = std::mem::take(&mut ws.tracks);
-    tracks.clear();
-    tracks.extend(ideas.ideas.iter().map(|idea| Track::new(idea.belief)));
+    tracks.truncate(ideas.ideas.len());
+    for (tr, idea) in tracks.iter_mut().zip(&ideas.ideas) {
+        tr.reset(idea.belief);
+    }
+    let reused = tracks.len();
+    tracks.extend(
+        ideas.ideas[reused..]
+            .iter()
+            .map(|idea| Track::new(idea.belief)),
+    );
     let mut events = std::mem::take(&mut ws.events);
     events.clear();
     let n = m.stages.len();
@@ -136,7 +146,10 @@ fn run_in(
         s,
         m,
         ideas,
-        forecast: Forecast::new(s),
+        forecast: match ws.forecast.take() {
+            Some(f) if f.fits(s) => f,
+            _ => Forecast::new(s),
+        },
         skips: match ws.skips.take() {
             Some(mut skips) => {
                 skips.rebuild(&s.vendors);
@@ -199,6 +212,7 @@ fn run_in(
         stage_forecasts: sim.stage_forecasts,
         forecast_at: sim.forecast_at,
         skips: Some(sim.skips),
+        forecast: Some(sim.forecast),
     };
     run
 }

@@ -92,15 +92,17 @@ struct Finished {
 
 /// The first whole month at or after month `t`, at most `cap`: `ceil(t)` clamped to
 /// [0, cap], by truncation (`ceil` is a libm call on baseline x86-64, and this runs for
-/// every payment). Months before 0 give 0, past `cap` (or infinite) give `cap`.
+/// every payment). Months before 0 give 0, past `cap` (or infinite) give `cap`. Signed
+/// conversions throughout: each is one instruction, where an unsigned one is several.
 fn month_index(t: f64, cap: usize) -> usize {
     if t <= 0.0 || t.is_nan() {
         return 0;
     }
-    // Clamped first, so the truncation is a single signed conversion of a small number.
-    let t = t.min(cap as f64);
-    let whole = t as i64 as usize;
-    whole + usize::from((whole as f64) < t)
+    // Clamped first, so the truncation is of a small number (a horizon in months is
+    // far below 2^53, so `cap` converts exactly).
+    let t = t.min(cap as i64 as f64);
+    let whole = t as i64;
+    (whole + i64::from((whole as f64) < t)) as usize
 }
 
 impl Sim<'_> {
@@ -127,9 +129,8 @@ impl Sim<'_> {
         // paid in full (`paid_from`), and a straight line `slope * m + level` over the
         // months while it is under way, so a payment costs O(1) whatever its length.
         let months = h.floor() as usize + 1;
-        let mut paid_from = vec![0.0f64; months + 1];
-        let mut slope = vec![0.0f64; months + 1];
-        let mut level = vec![0.0f64; months + 1];
+        // Per month, side by side: [paid_from, slope, level, value released].
+        let mut diff = vec![[0.0f64; 4]; months + 1];
         for p in &self.ledger.payments {
             let paid = p.paid_by(h);
             spend += paid;
@@ -143,12 +144,12 @@ impl Sim<'_> {
             // amount (m - start) / (end - start).
             if first < first_full {
                 let rate = p.amount / (p.end - p.start);
-                slope[first] += rate;
-                slope[first_full] -= rate;
-                level[first] -= rate * p.start;
-                level[first_full] += rate * p.start;
+                diff[first][1] += rate;
+                diff[first_full][1] -= rate;
+                diff[first][2] -= rate * p.start;
+                diff[first_full][2] += rate * p.start;
             }
-            paid_from[first_full] += p.amount;
+            diff[first_full][0] += p.amount;
             if p.overhead {
                 overhead += paid;
             }
@@ -169,32 +170,23 @@ impl Sim<'_> {
                 stages[p.stage].finished += 1;
             }
         }
-        let mut released_from = vec![0.0f64; months + 1];
         for &(t, v) in &self.releases {
-            released_from[month_index(t, months)] += v;
+            diff[month_index(t, months)][3] += v;
         }
         let (mut full, mut rate, mut base, mut value_so_far) = (0.0, 0.0, 0.0, 0.0);
         let mut spend_by_month = Vec::with_capacity(months);
         let mut value_by_month = Vec::with_capacity(months);
-        for m in 0..months {
-            full += paid_from[m];
-            rate += slope[m];
-            base += level[m];
-            value_so_far += released_from[m];
+        for (m, &[paid_from, slope, level, released]) in diff[..months].iter().enumerate() {
+            full += paid_from;
+            rate += slope;
+            base += level;
+            value_so_far += released;
             // The straight-line parts are never negative; rounding could make them so.
             spend_by_month.push((full + (rate * m as f64 + base).max(0.0)) as f32);
             value_by_month.push(value_so_far as f32);
         }
         let mut unspent = self.tracks.iter().map(|t| t.reserve).sum::<f64>();
         let mut excess = self.ledger.excess;
-        for tr in &self.tracks {
-            unspent += tr.review_commit;
-            for c in tr.attempts.iter().filter_map(|a| a.contract.as_ref()) {
-                let paid = self.ledger.payments[c.pay].paid_by(h);
-                unspent += (c.commit - paid).max(0.0);
-                excess += (paid - c.commit).max(0.0);
-            }
-        }
         let mut split = SpendSplit::default();
         let mut value = 0.0;
         let mut n = Counts::default();
@@ -206,6 +198,14 @@ impl Sim<'_> {
             0
         });
         for (id, tr) in self.tracks.iter().enumerate() {
+            // Commitments not yet paid, and escalation beyond them, of every idea (an
+            // idea that has not arrived has none).
+            unspent += tr.review_commit;
+            for c in tr.attempts.iter().filter_map(|a| a.contract.as_ref()) {
+                let paid = self.ledger.payments[c.pay].paid_by(h);
+                unspent += (c.commit - paid).max(0.0);
+                excess += (paid - c.commit).max(0.0);
+            }
             if !tr.arrived {
                 continue;
             }

@@ -52,12 +52,16 @@ pub struct Outlook {
 }
 
 /// What a reference-class forecast needs that depends on the scenario alone, computed
-/// once per run: the risk model's constants and the expected award markup of a small
-/// and of a large contract (the only two the market gives).
-#[derive(Debug, Clone, Copy)]
-pub struct Forecast<'a> {
+/// once per scenario (a thread keeps it from run to run): the risk model's constants
+/// and the expected award markup of a small and of a large contract (the only two the
+/// market gives).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
     /// The risk model's constants.
-    pub risk: risk::Prepared<'a>,
+    pub risk: risk::Prepared,
+    /// The market and the annual discount rate it was computed for.
+    vendors: Vendors,
+    discount_rate: f64,
     /// [`expected_markup`] of a contract small vendors may bid on.
     markup_small: f64,
     /// [`expected_markup`] of a contract above the small-contract cap.
@@ -66,16 +70,25 @@ pub struct Forecast<'a> {
     log_discount_per_month: f64,
 }
 
-impl<'a> Forecast<'a> {
+impl Forecast {
     /// The constants of scenario `s`.
-    pub fn new(s: &'a Scenario) -> Forecast<'a> {
+    pub fn new(s: &Scenario) -> Forecast {
         let v = &s.vendors;
         Forecast {
             risk: risk::Prepared::new(&s.risk),
+            vendors: v.clone(),
+            discount_rate: s.simulation.discount_rate,
             markup_small: expected_markup(v, v.small_contract_cap),
             markup_large: expected_markup(v, f64::INFINITY),
             log_discount_per_month: s.simulation.discount_rate.ln_1p() / 12.0,
         }
+    }
+
+    /// Whether these are the constants of scenario `s`.
+    pub fn fits(&self, s: &Scenario) -> bool {
+        self.risk.fits(&s.risk)
+            && self.vendors == s.vendors
+            && self.discount_rate.to_bits() == s.simulation.discount_rate.to_bits()
     }
 
     /// The discount factor of value `months` from now, (1 + annual rate)^(-months / 12).

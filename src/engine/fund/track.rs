@@ -205,6 +205,63 @@ impl Track {
         }
     }
 
+    /// Makes this [`Track::new`]`(belief)` again, keeping the attempts' memory: field by
+    /// field, where assigning a new track would build it aside and copy it whole (a
+    /// run starts one track per idea per model). The pattern names every field, so a
+    /// field added to the track must be reset here to compile.
+    pub fn reset(&mut self, belief: Belief) {
+        let Track {
+            status,
+            arrived,
+            stage,
+            stages_entered,
+            belief: old_belief,
+            planned_work,
+            actual_work,
+            released,
+            value,
+            first_value,
+            reserve,
+            scope,
+            attempts,
+            pending,
+            review_commit,
+            stage_attempts,
+            planned_cost,
+            actual_cost,
+            planned_months,
+            actual_months,
+            black_swan,
+            lead_vendor,
+            was_held,
+            need,
+        } = self;
+        *status = Status::Rejected;
+        *arrived = false;
+        *stage = 0;
+        *stages_entered = 0;
+        *old_belief = belief;
+        *planned_work = 0.0;
+        *actual_work = 0.0;
+        *released = 0.0;
+        *value = 0.0;
+        *first_value = None;
+        *reserve = 0.0;
+        *scope = Scope::default();
+        attempts.clear();
+        *pending = 0;
+        *review_commit = 0.0;
+        *stage_attempts = 0;
+        *planned_cost = 0.0;
+        *actual_cost = 0.0;
+        *planned_months = 0.0;
+        *actual_months = 0.0;
+        *black_swan = false;
+        *lead_vendor = None;
+        *was_held = false;
+        *need = f64::NAN;
+    }
+
     /// What the decision maker expects the idea to be worth, dollars: E[V] before any
     /// attempt has results, else the expected worth of its leading attempt's solution
     /// given every signal (belief.rs), which counts the gain from keeping the best.
@@ -238,6 +295,50 @@ impl Track {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_track_is_a_new_one() {
+        // Every field of a track that has been through a stage goes back to what a new
+        // track holds (a field `reset` forgot would carry one run's state into the next).
+        let belief = Belief::prior(14.0, 1.0, 0.5);
+        let mut used = Track::new(Belief::prior(13.0, 2.0, 0.7));
+        used.status = Status::Delivered;
+        used.arrived = true;
+        used.stage = 2;
+        used.stages_entered = 3;
+        used.planned_work = 1.0;
+        used.actual_work = 2.0;
+        used.released = 0.5;
+        used.value = 3.0;
+        used.first_value = Some(4.0);
+        used.reserve = 5.0;
+        used.scope.start_stage(1.0, 1.0, 12.0, 0.2);
+        used.attempts.push(Attempt {
+            slot: 0,
+            log_quality: 0.1,
+            vendor: Some(2),
+            markup: 0.2,
+            sole_source: true,
+            contract_spend: 6.0,
+            evidence: Evidence::default(),
+            score: 1.0,
+            cancelled: true,
+            contract: None,
+        });
+        used.pending = 1;
+        used.review_commit = 7.0;
+        used.stage_attempts = 1;
+        used.planned_cost = 8.0;
+        used.actual_cost = 9.0;
+        used.planned_months = 10.0;
+        used.actual_months = 11.0;
+        used.black_swan = true;
+        used.lead_vendor = Some(2);
+        used.was_held = true;
+        used.need = 12.0;
+        used.reset(belief);
+        assert_eq!(format!("{used:?}"), format!("{:?}", Track::new(belief)));
+    }
 
     #[test]
     fn gates_re_plan_unbuilt_scope_and_a_share_of_built_scope() {
