@@ -61,13 +61,18 @@ pub fn compete<R: Rng + ?Sized>(
         // Gaps between bidders are geometric: P(skip = j) = (1 - p)^j p.
         let mut next = 0;
         loop {
-            let u: f64 = rng.random();
+            // The uniform u a 53-bit draw gives (`rng.random::<f64>()`, from the same
+            // word), taken as x = 1 - u in whole multiples of 2^-53: 1..=2^53.
+            let k = (1u64 << 53) - (rng.next_u64() >> 11);
             // At most `scan`, so the sum cannot overflow.
-            next += skips.skip(1.0 - u, scan);
+            next += skips.skip(k, scan);
             if next >= scan {
                 break;
             }
-            if ok(next) {
+            // Every vendor below `scan` is eligible (`scan` stops at the large vendors
+            // when small ones may not bid), so only parallel attempts can rule one out.
+            debug_assert!(eligible(vendors, next, cost));
+            if !taken.contains(&next) {
                 bidders.push(next);
             }
             next += 1;
@@ -124,12 +129,14 @@ pub fn compete<R: Rng + ?Sized>(
 pub struct Skips {
     /// The bid probability and vendor count the skips were built for.
     built_for: (f64, usize),
-    /// (1 - p)^j for j = 1..=vendors (a skip past the last vendor ends the bidding),
-    /// then `window` zeros, which no draw is at or below.
-    powers: Vec<f64>,
+    /// For each power (1 - p)^j, j = 1..=vendors (a skip past the last vendor ends the
+    /// bidding), the largest whole number of 2^-53 at or below it: a draw x = k 2^-53 is
+    /// at or below the power exactly when k is at or below this. Then `window` zeros,
+    /// which no draw is at or below.
+    thresholds: Vec<u64>,
     /// For each binary octave `o` of a draw, [2^-o, 2^-(o-1)) for o = 0..=53 (the draws
-    /// lie in (0, 1] and come from 53-bit uniforms, so none is below 2^-53): how many
-    /// powers lie above the octave, all of them at or above any draw in it.
+    /// lie in [2^-53, 1]): how many powers lie above the octave, all of them at or above
+    /// any draw in it.
     above: [usize; OCTAVES],
     /// The most powers one octave holds: the comparisons a skip makes.
     window: usize,
@@ -145,12 +152,15 @@ fn octave(x: f64) -> usize {
     1023usize.saturating_sub(biased)
 }
 
+/// 2^53, the draws' scale.
+const SCALE: f64 = (1u64 << 53) as f64;
+
 impl Skips {
     /// The skips of `vendors`' market.
     pub fn new(vendors: &Vendors) -> Skips {
         let mut skips = Skips {
             built_for: (f64::NAN, 0),
-            powers: Vec::new(),
+            thresholds: Vec::new(),
             above: [0; OCTAVES],
             window: 0,
         };
@@ -166,16 +176,17 @@ impl Skips {
             return;
         }
         let q = 1.0 - vendors.bid_probability;
-        self.powers.clear();
-        self.powers
-            .extend(std::iter::successors(Some(q), |x| Some(x * q)).take(vendors.count()));
+        let powers = std::iter::successors(Some(q), |x| Some(x * q)).take(vendors.count());
         // Products of q < 1 never grow, so the powers of an octave are contiguous and
         // those above it come first: count the powers in each octave, then add up.
         let mut count = [0usize; OCTAVES];
-        for &power in &self.powers {
+        self.thresholds.clear();
+        for power in powers {
             if let Some(c) = count.get_mut(octave(power)) {
                 *c += 1;
             }
+            // Scaling by a power of two is exact; so is the floor, below 2^53.
+            self.thresholds.push((power * SCALE).floor() as u64);
         }
         let mut above = 0;
         for (o, &c) in count.iter().enumerate() {
@@ -183,23 +194,25 @@ impl Skips {
             above += c;
         }
         self.window = count.into_iter().max().unwrap_or(0);
-        self.powers.resize(self.powers.len() + self.window, 0.0);
+        self.thresholds
+            .resize(self.thresholds.len() + self.window, 0);
         self.built_for = key;
     }
 
-    /// The skip for `x` in (0, 1]; skips of `limit` or more come back as at most
-    /// `limit` (any of them ends a bidding that scans `limit` vendors). The powers above
-    /// `x`'s octave all count; only those inside it are compared (at most `window`, two
-    /// when vendors bid three times in ten), without branches: which power `x` passes
-    /// is as random as the draw.
-    fn skip(&self, x: f64, limit: usize) -> usize {
-        let first = self.above[octave(x).min(OCTAVES - 1)];
-        let inside = &self.powers[first..first + self.window];
-        let n = first
-            + inside
-                .iter()
-                .map(|&power| usize::from(x <= power))
-                .sum::<usize>();
+    /// The skip for the draw x = `k` 2^-53, `k` in 1..=2^53: the count of powers at or
+    /// above x, and skips of `limit` or more come back as at most `limit` (any of them
+    /// ends a bidding that scans `limit` vendors). The powers above x's octave all
+    /// count; only those inside it are compared (at most `window`, two when vendors bid
+    /// three times in ten), without branches: which power x passes is as random as the
+    /// draw. In whole numbers throughout.
+    fn skip(&self, k: u64, limit: usize) -> usize {
+        // x = k 2^-53 lies in octave 53 - floor(log2 k).
+        let o = (k.leading_zeros() as usize)
+            .saturating_sub(10)
+            .min(OCTAVES - 1);
+        let first = self.above[o];
+        let inside = &self.thresholds[first..first + self.window];
+        let n = first + inside.iter().map(|&t| usize::from(k <= t)).sum::<usize>();
         n.min(limit)
     }
 }
@@ -223,33 +236,52 @@ mod tests {
         }
     }
 
+    /// (1 - p)^j for j = 1..=vendors, as the skips compute them.
+    fn powers(m: &Vendors) -> Vec<f64> {
+        let q = 1.0 - m.bid_probability;
+        std::iter::successors(Some(q), |x| Some(x * q))
+            .take(m.count())
+            .collect()
+    }
+
+    /// The draw x = 1 - u of `rng.random::<f64>()`, as `compete` takes it: k with
+    /// x = k 2^-53.
+    fn draw_k(rng: &mut impl Rng) -> u64 {
+        let x = 1.0 - rng.random::<f64>();
+        let k = (x * SCALE) as u64;
+        assert_eq!(k as f64 / SCALE, x);
+        k
+    }
+
     #[test]
     fn skips_count_every_power_at_or_above_the_draw() {
-        // The octave table must give the plain count of powers at or above x for any
-        // bid probability, at the powers themselves, at octave edges and between.
+        // The octave table and whole-number thresholds must give the plain count of
+        // powers at or above x = k 2^-53 for any bid probability: at each power's
+        // threshold and either side of it, at octave edges and either side, and between.
         let mut m = market();
         for p in [0.3, 0.05, 0.5, 0.9, 0.999, 1e-12, 1e-17] {
             m.bid_probability = p;
             let skips = Skips::new(&m);
             let n = m.count();
-            let powers = &skips.powers[..n];
-            let plain = |x: f64| powers.iter().filter(|&&power| x <= power).count();
-            let mut xs: Vec<f64> = powers
+            let powers = powers(&m);
+            let plain = |k: u64| {
+                let x = k as f64 / SCALE;
+                powers.iter().filter(|&&power| x <= power).count()
+            };
+            let top = 1u64 << 53;
+            let mut ks: Vec<u64> = powers
                 .iter()
-                .flat_map(|&w| [w, w.next_up(), w.next_down()])
-                .chain((0..=53).flat_map(|o| {
-                    let edge = 0.5f64.powi(o);
-                    [edge, edge.next_up(), edge.next_down()]
-                }))
-                // Draws are 1 - u for a 53-bit uniform u: within [2^-53, 1].
-                .filter(|x| *x >= 0.5f64.powi(53) && *x <= 1.0)
+                .map(|&w| (w * SCALE) as u64)
+                .chain((0..=53).map(|o| 1u64 << o))
+                .flat_map(|k| [k.saturating_sub(1), k, k + 1])
+                .filter(|k| (1..=top).contains(k))
                 .collect();
             let mut rng = counter(8, 0, 0, Purpose::Bids, 0);
-            xs.extend((0..20_000).map(|_| 1.0 - rng.random::<f64>()));
-            for x in xs {
-                let count = plain(x);
+            ks.extend((0..20_000).map(|_| draw_k(&mut rng)));
+            for k in ks {
+                let count = plain(k);
                 for limit in [n, 3, 0] {
-                    assert_eq!(skips.skip(x, limit), count.min(limit), "p {p}, x {x}");
+                    assert_eq!(skips.skip(k, limit), count.min(limit), "p {p}, k {k}");
                 }
             }
         }
@@ -267,10 +299,11 @@ mod tests {
             let exact = |x: f64| ((x.ln() / log_q).floor()).min(m.count() as f64);
             let mut rng = counter(7, 0, 0, Purpose::Bids, 0);
             for _ in 0..20_000 {
-                let x = 1.0 - rng.random::<f64>();
-                assert_eq!(skips.skip(x, m.count()) as f64, exact(x), "p {p}, x {x}");
+                let k = draw_k(&mut rng);
+                let x = k as f64 / SCALE;
+                assert_eq!(skips.skip(k, m.count()) as f64, exact(x), "p {p}, x {x}");
                 // A shorter scan caps the skip where it ends the bidding anyway.
-                assert_eq!(skips.skip(x, 3) as f64, exact(x).min(3.0), "p {p}, x {x}");
+                assert_eq!(skips.skip(k, 3) as f64, exact(x).min(3.0), "p {p}, x {x}");
             }
         }
     }

@@ -136,9 +136,16 @@ impl Sim<'_> {
             spend += paid;
             idea_spend[p.idea] += paid;
             stages[p.stage].spend += paid;
-            let first_full = month_index(p.end.max(p.start), months);
-            // month_index(start, first_full), without waiting on `first_full`.
-            let first = month_index(p.start, months).min(first_full);
+            // The month it is paid in full from, and the first month it is under way:
+            // one index for a payment made at once (procurement, reviews, switching).
+            let (first, first_full) = if p.end > p.start {
+                let first_full = month_index(p.end, months);
+                // month_index(start, first_full), without waiting on `first_full`.
+                (month_index(p.start, months).min(first_full), first_full)
+            } else {
+                let at = month_index(p.start, months);
+                (at, at)
+            };
             // Inside [first, first_full) a month m is past the start or on it (paying 0)
             // and before the end: `paid_by(m)` is the straight-line share
             // amount (m - start) / (end - start).

@@ -101,7 +101,11 @@ impl Scope {
     /// a share `rework` of it is re-planned (its requirements become fresh), and the new
     /// stage's slice is fixed now.
     pub fn start_stage(&mut self, t: f64, weight: f64, half_life: f64, rework: f64) {
-        self.aged *= (-(t - self.at) / half_life).exp2();
+        // Nothing built yet has no age to decay (and `exp2` of a finite number is finite,
+        // so the product would be 0 anyway).
+        if self.aged != 0.0 {
+            self.aged *= (-(t - self.at) / half_life).exp2();
+        }
         self.aged = (1.0 - rework) * self.aged + rework * self.built;
         self.aged += weight;
         self.built += weight;
