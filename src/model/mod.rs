@@ -321,6 +321,24 @@ impl FundingModel {
         own + rework * (0..k).map(|j| self.stage_cost(j, cost)).sum::<f64>()
     }
 
+    /// [`FundingModel::stage_work`] of every stage in turn, k = 0, 1, ...: the scope
+    /// before each stage is summed as it goes, in the order `stage_work` sums it (from
+    /// -0.0, as `Sum` does), so each value is the same to the bit at a cost linear in
+    /// the stages rather than quadratic.
+    pub fn stage_works(&self, cost: f64, rework: f64) -> impl Iterator<Item = f64> + '_ {
+        let mut before = -0.0f64;
+        (0..self.stages.len()).map(move |k| {
+            let own = self.stage_cost(k, cost);
+            let work = if k == 0 || rework == 0.0 {
+                own
+            } else {
+                own + rework * before
+            };
+            before += own;
+            work
+        })
+    }
+
     /// Planned duration of stage `k` for an idea with planned duration `months`.
     pub fn stage_duration(&self, k: usize, months: f64) -> f64 {
         match self.stages[k].duration {

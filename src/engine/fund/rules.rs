@@ -145,8 +145,7 @@ pub fn stage_forecasts(
 ) {
     let n = m.stages.len();
     let first = out.len();
-    for j in 0..n {
-        let work = m.stage_work(j, cost, s.risk.gate_rework_share);
+    for (j, work) in m.stage_works(cost, s.risk.gate_rework_share).enumerate() {
         let planned = m.stage_duration(j, duration);
         let markup = f.markup(&s.vendors, work);
         out.push(StageForecast {
@@ -191,15 +190,17 @@ pub fn case(
         CostBasis::Planned => Case {
             value,
             cost: o.cost_ratio
-                * (from..n)
-                    .map(|j| m.stage_work(j, o.cost, s.risk.gate_rework_share) * attempts(j) as f64)
+                * m.stage_works(o.cost, s.risk.gate_rework_share)
+                    .enumerate()
+                    .skip(from)
+                    .map(|(j, work)| work * attempts(j) as f64)
                     .sum::<f64>(),
         },
         CostBasis::ReferenceClass => {
             debug_assert_eq!(stages.len(), n, "an idea's stage forecasts");
             let (mut cost, mut survive) = (0.0, 1.0);
-            for (j, stage) in stages.iter().enumerate().skip(from) {
-                let work = m.stage_work(j, o.cost, s.risk.gate_rework_share);
+            let works = m.stage_works(o.cost, s.risk.gate_rework_share);
+            for (j, (stage, work)) in stages.iter().zip(works).enumerate().skip(from) {
                 let e = stage.expected;
                 let n_j = attempts(j) as f64;
                 cost += o.cost_ratio * n_j * work * e.price;
@@ -391,6 +392,31 @@ mod tests {
         Case {
             value: (1.0 - o.released) * o.expected_value * survive * drift * f.discount(months),
             cost,
+        }
+    }
+
+    #[test]
+    fn stage_works_in_turn_are_each_stage_work_to_the_bit() {
+        // The running sum must reproduce `stage_work` exactly, for every preset's
+        // models, with and without rework, for small and large ideas.
+        for p in crate::scenario::presets::PRESETS {
+            let name = p.name;
+            let s = match crate::scenario::load_text(&p.label(), p.text, None, &[]) {
+                Ok(l) => l.scenario,
+                Err(e) => panic!("preset {name}: {e}"),
+            };
+            for m in &s.models {
+                for rework in [0.0, 0.2, 0.55] {
+                    for cost in [1.0, 2.5e5, 3.3e6, 7.1e7] {
+                        let works: Vec<f64> = m.stage_works(cost, rework).collect();
+                        assert_eq!(works.len(), m.stages.len());
+                        for (k, w) in works.into_iter().enumerate() {
+                            let plain = m.stage_work(k, cost, rework);
+                            assert_eq!(w.to_bits(), plain.to_bits(), "{name} {} stage {k}", m.name);
+                        }
+                    }
+                }
+            }
         }
     }
 

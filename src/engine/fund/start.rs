@@ -56,14 +56,17 @@ impl Sim<'_> {
         // When even the cheapest start is not there for a new idea, skip the competition
         // draws. A continuing idea is competed anyway, so that what it needs is known
         // exactly.
-        let bound = self.start_bound(id);
+        // (`start_bound`, from the work and attempts at hand.)
+        let bound = n_att as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve;
         if !self.tracks[id].continuing() && bound > self.ledger.available() + 1e-9 {
             return Err(bound);
         }
         if self.tracks[id].attempts.is_empty() {
             let ideas = self.ideas;
-            self.tracks[id].attempts = (0..n_att as u32)
-                .map(|slot| Attempt {
+            // Filled in place: most stages fund one attempt, which the track holds inline.
+            self.tracks[id]
+                .attempts
+                .extend((0..n_att as u32).map(|slot| Attempt {
                     slot,
                     log_quality: ideas.log_quality(s, id, slot),
                     vendor: None,
@@ -74,8 +77,7 @@ impl Sim<'_> {
                     score: 0.0,
                     cancelled: false,
                     contract: None,
-                })
-                .collect();
+                }));
         }
         // (award, competed, switching cost, commitment) per attempt, in reused buffers:
         // held ideas are retried at every contract end. Attempts on one idea go to
