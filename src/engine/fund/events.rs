@@ -101,9 +101,15 @@ impl Queue {
             target: target as u32,
             slot,
         };
-        // Up from the new leaf: later parents move down into the hole.
-        let mut hole = self.heap.len();
+        let leaf = self.heap.len();
         self.heap.push(e);
+        self.sift_up(leaf, e);
+    }
+
+    /// Puts `e` into the heap from the hole at `hole` upward: parents that come after
+    /// it move down into the hole. (`e` stays in registers, never written and read
+    /// back.)
+    fn sift_up(&mut self, mut hole: usize, e: Event) {
         while hole > 0 {
             let parent = (hole - 1) / 2;
             if !before(&e, &self.heap[parent]) {
@@ -138,15 +144,7 @@ impl Queue {
             self.heap[hole] = self.heap[child];
             hole = child;
         }
-        while hole > 0 {
-            let parent = (hole - 1) / 2;
-            if !before(&last, &self.heap[parent]) {
-                break;
-            }
-            self.heap[hole] = self.heap[parent];
-            hole = parent;
-        }
-        self.heap[hole] = last;
+        self.sift_up(hole, last);
         Some(first)
     }
 }
