@@ -7,10 +7,11 @@
 use std::hint::black_box;
 
 use budgetsim::engine::Detail;
-use budgetsim::engine::rng::{DEFAULT_PORTFOLIO_DRAWS, IdeaKey, Purpose};
 use budgetsim::{engine, scenario};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rand::Rng;
+
+#[path = "shared/floor.rs"]
+mod floor;
 
 const BATCH: u64 = 500;
 
@@ -54,43 +55,14 @@ fn bench(c: &mut Criterion) {
             black_box(engine::run_portfolio_detail(&s, p, Detail::Outcomes))
         })
     });
-    // What the engine could not go below: the counter keys one default portfolio
-    // creates, then its uniforms and normals, its planned costs and durations from the
-    // scenario's distributions, and its contracts' risk draws, each kind in the counts
-    // the engine draws (rng.rs, measured by a unit test), with no model logic around.
+    // What the engine could not go below (shared/floor.rs).
     c.bench_function("random-number floor, one default portfolio", |b| {
-        let d = DEFAULT_PORTFOLIO_DRAWS;
         let risk = engine::risk::Prepared::new(&s.risk);
-        let mut durations = Vec::with_capacity(d.planned_durations as usize);
+        let mut durations = Vec::new();
         let mut p = 0;
         b.iter(|| {
             p += 1;
-            let key = IdeaKey::new(1, p, 0);
-            let mut bits = 0u64;
-            for i in 0..d.keys {
-                bits ^= key.counter(Purpose::Cost, i).next_u64();
-            }
-            let mut c = key.counter(Purpose::Signal, 0);
-            let mut sum = 0.0f64;
-            for _ in 0..d.uniforms {
-                sum += c.uniform();
-            }
-            for _ in 0..d.normals {
-                sum += c.normal();
-            }
-            for _ in 0..d.planned_costs {
-                sum += s.ideas.planned_cost.sample(&mut c);
-            }
-            durations.clear();
-            for _ in 0..d.planned_durations {
-                durations.push(s.ideas.planned_duration_months.sample(&mut c));
-            }
-            for i in 0..d.risk_draws as usize {
-                let months = durations[i % durations.len()];
-                let draw = risk.draw(months, 0.0, &mut c);
-                sum += draw.cost + draw.schedule;
-            }
-            black_box((bits, sum))
+            black_box(floor::draw(&s, &risk, p, &mut durations))
         })
     });
     let mut g = c.benchmark_group("default scenario batch");
