@@ -312,14 +312,16 @@ impl Sim<'_> {
         // and every reserve a held idea could give back (by waiting under a stage
         // commitment, or by being dropped); a start only takes money. A new idea whose
         // cheapest start is beyond that is turned away whatever its case, so its case
-        // is not worked out: nothing else depends on it. (The dollar of slack covers
-        // rounding in the ledger's sums.)
+        // is not worked out: nothing else depends on it. (The slack, a dollar plus a
+        // millionth of the budget, covers rounding in the ledger's sums many times over:
+        // each sum is off by a few units in the 16th digit of the budget at most.)
         let ceiling = self.ledger.available()
             + candidates
                 .iter()
                 .map(|c| self.tracks[c.id].reserve)
                 .sum::<f64>()
-            + 1.0;
+            + 1.0
+            + 1e-6 * self.ledger.budget.abs();
         for id in fresh {
             if !self.tracks[id].continuing() && self.start_bound(id) > ceiling {
                 self.tracks[id].status = Status::Rejected;
@@ -408,7 +410,12 @@ impl Sim<'_> {
         let (available, ever) = (self.ledger.available(), self.ledger.ever_available());
         self.held.iter().any(|c| {
             let need = self.tracks[c.id].need;
-            need <= available + 1e-9 || need > ever + 1e-9
+            // As `decide` tests them: it waits while its need is above what is
+            // available, and is dropped once it is above what could ever be (an unknown
+            // need, never held, would be tried).
+            let waits = need > available + 1e-9;
+            let dropped = need > ever + 1e-9;
+            !waits || dropped
         })
     }
 

@@ -88,7 +88,7 @@ impl Forecast {
     pub fn fits(&self, s: &Scenario) -> bool {
         self.risk.fits(&s.risk)
             && self.vendors == s.vendors
-            && self.discount_rate.to_bits() == s.simulation.discount_rate.to_bits()
+            && self.discount_rate == s.simulation.discount_rate
     }
 
     /// The discount factor of value `months` from now, (1 + annual rate)^(-months / 12).
