@@ -1,8 +1,6 @@
 //! What the fund knows and has done about one idea: its status, belief, attempts and
 //! running contracts, money reserved for it, and the age of its requirements.
 
-use smallvec::SmallVec;
-
 use crate::engine::belief::{Belief, Evidence};
 
 /// How an idea stands at the horizon.
@@ -150,9 +148,10 @@ pub struct Track {
     pub reserve: f64,
     /// Age of the requirements behind its built scope.
     pub scope: Scope,
-    /// Attempts alive: funded in the current stage, or kept for the next one. Most
-    /// stages fund one, held inline so that starting an idea does not allocate.
-    pub attempts: SmallVec<[Attempt; 1]>,
+    /// Attempts alive: funded in the current stage, or kept for the next one. Out of
+    /// line, so that the tracks a run sweeps stay small; a track is reset in place
+    /// from run to run, keeping this memory, so starting an idea seldom allocates.
+    pub attempts: Vec<Attempt>,
     /// Contracts of the current stage still running.
     pub pending: usize,
     /// Gate review money committed with the current stage, dollars.
@@ -194,7 +193,7 @@ impl Track {
             first_value: None,
             reserve: 0.0,
             scope: Scope::default(),
-            attempts: SmallVec::new(),
+            attempts: Vec::new(),
             pending: 0,
             review_commit: 0.0,
             stage_attempts: 0,
