@@ -1,6 +1,7 @@
 //! End-to-end through the binary: the default run, determinism across thread counts,
 //! and clear errors with exit code 2 for bad input.
 
+use crate::common::text;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -20,10 +21,6 @@ fn budgetsim(args: &[&str]) -> Output {
         Ok(o) => o,
         Err(e) => panic!("cannot run budgetsim: {e}"),
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn default_toml() -> PathBuf {

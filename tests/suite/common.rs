@@ -133,3 +133,25 @@ pub const PRESETS: &[&str] = &[
     "waterfall-baseline.toml",
     "low-uncertainty.toml",
 ];
+
+/// Runs the budgetsim binary with `args`.
+pub fn bin(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs the budgetsim binary with `args` in the folder `cwd`.
+pub fn bin_in(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_budgetsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+/// A command's output bytes as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

@@ -4,24 +4,13 @@
 //! gives the report its "Where the difference comes from" section.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use budgetsim::engine;
 use budgetsim::explain::{self, Mechanism, Plan};
 use budgetsim::metrics::Metric;
 
-use crate::common::{default_scenario, diffs};
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::common::{bin, default_scenario, diffs, text};
 
 fn index(s: &budgetsim::model::Scenario, key: &str) -> usize {
     s.models.iter().position(|m| m.name == key).unwrap()

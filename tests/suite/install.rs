@@ -3,23 +3,11 @@
 //! without a scenarios folder, shell completions and the man page.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::common::{bin_in, text};
 use budgetsim::scenario::presets::PRESETS;
 
 /// Runs budgetsim in folder `cwd`.
-fn bin_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn presets_lists_every_shipped_scenario_with_a_line_each() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,21 +3,11 @@
 //! seed, robust choice across worlds, and refusals that say what to change.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::common::{bin, text};
 use budgetsim::optimise::{self, Options, search};
 use budgetsim::scenario;
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// `budgetsim optimise SCENARIO EXTRA.. --quiet --out OUT`, which must succeed.
 fn optimise_into(scenario: &Path, out: &Path, extra: &[&str]) -> Output {

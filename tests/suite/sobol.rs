@@ -4,22 +4,12 @@
 //! estimator itself is checked on the Ishigami function in `analysis::sobol`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use crate::common::{bin, text};
 use budgetsim::scenario;
 use budgetsim::sensitivity::global::{self, Output as Measured};
 use budgetsim::sensitivity::{self, Options};
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A scenario file extending the default with `body` appended.
 fn scenario_file(dir: &Path, body: &str) -> PathBuf {

@@ -4,16 +4,9 @@
 //! formula staying text.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::common::bin;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_budgetsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// A small run of a scenario whose model label starts with `=`: a formula if the
 /// workbook wrote text as formulas.

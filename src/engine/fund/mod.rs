@@ -315,13 +315,18 @@ impl Sim<'_> {
         // is not worked out: nothing else depends on it. (The slack, a dollar plus a
         // millionth of the budget, covers rounding in the ledger's sums many times over:
         // each sum is off by a few units in the 16th digit of the budget at most.)
-        let ceiling = self.ledger.available()
-            + candidates
-                .iter()
-                .map(|c| self.tracks[c.id].reserve)
-                .sum::<f64>()
-            + 1.0
-            + 1e-6 * self.ledger.budget.abs();
+        // New ideas are fresh only at an intake; elsewhere nothing is turned away here.
+        let ceiling = if intake {
+            self.ledger.available()
+                + candidates
+                    .iter()
+                    .map(|c| self.tracks[c.id].reserve)
+                    .sum::<f64>()
+                + 1.0
+                + 1e-6 * self.ledger.budget.abs()
+        } else {
+            f64::INFINITY
+        };
         for id in fresh {
             if !self.tracks[id].continuing() && self.start_bound(id) > ceiling {
                 self.tracks[id].status = Status::Rejected;

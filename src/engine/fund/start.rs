@@ -35,10 +35,16 @@ impl Sim<'_> {
     /// dollars: its contracts' planned work with contingency, without markup or
     /// overheads, less the idea's reserve.
     pub(super) fn start_bound(&self, id: usize) -> f64 {
-        let (s, m) = (self.s, self.m);
         let k = self.tracks[id].stage;
-        let work = m.stage_work(k, self.ideas.ideas[id].cost, s.risk.gate_rework_share);
-        self.attempts_in(id, k) as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve
+        let work = self
+            .m
+            .stage_work(k, self.ideas.ideas[id].cost, self.s.risk.gate_rework_share);
+        self.bound_of(id, work, self.attempts_in(id, k))
+    }
+
+    /// [`Sim::start_bound`] for `attempts` contracts of planned work `work` dollars each.
+    fn bound_of(&self, id: usize, work: f64, attempts: usize) -> f64 {
+        attempts as f64 * work * (1.0 + self.m.contingency) - self.tracks[id].reserve
     }
 
     /// Awards and starts stage `tracks[id].stage` if the money is there: one contract per
@@ -56,14 +62,13 @@ impl Sim<'_> {
         // When even the cheapest start is not there for a new idea, skip the competition
         // draws. A continuing idea is competed anyway, so that what it needs is known
         // exactly.
-        // (`start_bound`, from the work and attempts at hand.)
-        let bound = n_att as f64 * work * (1.0 + m.contingency) - self.tracks[id].reserve;
+        let bound = self.bound_of(id, work, n_att);
         if !self.tracks[id].continuing() && bound > self.ledger.available() + 1e-9 {
             return Err(bound);
         }
         if self.tracks[id].attempts.is_empty() {
             let ideas = self.ideas;
-            // Filled in place: most stages fund one attempt, which the track holds inline.
+            // Filled in place, in memory the track keeps from run to run.
             self.tracks[id]
                 .attempts
                 .extend((0..n_att as u32).map(|slot| Attempt {
