@@ -4,6 +4,7 @@
 pub mod belief;
 pub mod fund;
 pub mod ideas;
+pub mod interval;
 pub mod market;
 pub mod risk;
 pub mod rng;

@@ -3,6 +3,7 @@
 //! a correlated schedule slip, and the duration effect that makes long contracts riskier
 //! (the mechanism by which smaller stages reduce risk).
 
+use super::interval::Interval;
 use super::rng::{Counter, Kind, whole};
 use crate::model::Risk;
 
@@ -369,6 +370,105 @@ impl Prepared {
             cancel: (1.0 - p) * body_cancel + p * self.tail_cancel,
         }
     }
+
+    /// Bounds that hold what [`Prepared::expected`] gives for every contract planned
+    /// for `months.lo` to `months.hi` months, priced at each of `award_markups` up to
+    /// plan and `overrun_markup` beyond it: its formulas in interval arithmetic
+    /// (interval.rs). None where they would need a case the formulas single out (no
+    /// spread in the body, or no body below the tail start), which a caller treats as
+    /// "no bound".
+    pub fn expected_bounds(
+        &self,
+        months: Interval,
+        award_markups: [f64; 2],
+        overrun_markup: f64,
+    ) -> Option<ExpectedBounds> {
+        let risk = &self.risk;
+        let g = if risk.duration_exponent == 0.0 {
+            Interval::point(1.0)
+        } else {
+            // (months / reference)^exponent rises with months (the exponent is >= 0).
+            months.increasing(|x| duration_factor(risk, x))
+        };
+        let p = g.increasing(|g| (risk.black_swan_probability * g).min(1.0));
+        let k = risk.escalation_cap;
+        let (m, s) = (risk.overrun_median, g.scale(risk.overrun_log_sd));
+        let sound = s.positive() && m > 0.0 && self.cut.is_finite();
+        if !sound {
+            return None;
+        }
+        let mean_factor = s.increasing(|s| (s * s / 2.0).exp());
+        // E[O; O < a] and P(O < a), as `lognormal_below` (a is finite and positive:
+        // the plan, the cap or the tail start, all at least 1).
+        let below_at = |ln_a: f64| {
+            let d = if ln_a >= 0.0 {
+                s.decreasing(|s| ln_a / s)
+            } else {
+                s.increasing(|s| ln_a / s)
+            };
+            let e = ((d - s).increasing(normal_cdf) * mean_factor).scale(m);
+            (e, d.increasing(normal_cdf))
+        };
+        let at_cut = below_at(self.ln_cut);
+        let p_cut = at_cut.1;
+        if !p_cut.positive() {
+            return None;
+        }
+        let below = |a: f64, ln_a: f64| {
+            if a == self.cut {
+                // The exact formula divides P(O < cut) by itself: 1 exactly.
+                (at_cut.0 / p_cut, Interval::point(1.0))
+            } else {
+                let (e, q) = below_at(ln_a);
+                (e / p_cut, q / p_cut)
+            }
+        };
+        let one = Interval::point(1.0);
+        let (below1, p_below1) = below(self.plan, self.ln_plan);
+        let (below_k, p_below_k) = below(self.capped, self.ln_capped);
+        let under = below1 + (one - p_below1);
+        let body_cancel = if self.capped == self.cut {
+            // 1 - P(O < cut) / P(O < cut): exactly 0, as in the exact formula.
+            Interval::point(0.0)
+        } else {
+            one - p_below_k
+        };
+        // (k - 1) x the cancelled share when it is positive, else 0: nondecreasing in
+        // the share (k >= 1), and 0 at a share of 0 even for an infinite cap.
+        let beyond = |c: f64| if c > 0.0 { (k - 1.0) * c } else { 0.0 };
+        let beyond_cap = body_cancel.increasing(beyond);
+        let over = (below_k - below1) - (p_below_k - p_below1) + beyond_cap;
+        let ss = g.scale(risk.schedule_log_sd);
+        let body_schedule = ss
+            .increasing(|x| (x * x / 2.0).exp())
+            .scale(risk.schedule_median);
+        let tail_schedule = 1.0 + risk.tail_schedule_ratio * (self.tail_mean - 1.0);
+        let body_share = one - p;
+        let mix = |body: Interval, tail: f64| body_share * body + p.scale(tail);
+        let price = award_markups.map(|award_markup| {
+            let body = under.scale(1.0 + award_markup) + over.scale(1.0 + overrun_markup);
+            let tail =
+                (1.0 + award_markup) + (1.0 + overrun_markup) * (self.tail_capped_mean - 1.0);
+            mix(body, tail)
+        });
+        Some(ExpectedBounds {
+            price,
+            schedule: mix(body_schedule, tail_schedule),
+            cancel: mix(body_cancel, self.tail_cancel),
+        })
+    }
+}
+
+/// What [`Prepared::expected_bounds`] holds: intervals around each part of
+/// [`Expected`] over a range of contract lengths.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpectedBounds {
+    /// Expected price per dollar of planned work, at each award markup asked for.
+    pub price: [Interval; 2],
+    /// Expected duration multiplier.
+    pub schedule: Interval,
+    /// Probability of cancellation at the escalation cap.
+    pub cancel: Interval,
 }
 
 #[cfg(test)]
@@ -643,6 +743,88 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn expected_bounds_hold_the_forecast_of_every_length_in_range_and_are_tight() {
+        // Risk models the presets never use: heavy and thin tails, a cap below and
+        // above the tail start or none, no duration effect or a strong one, a body
+        // median far from 1, wide and narrow spreads, schedule tails on and off.
+        let mut risks = Vec::new();
+        for (cap, exponent, median, log_sd, swans, tail_min, ratio) in [
+            (f64::INFINITY, 0.5, 0.952, 0.117, 1.0 / 6.0, 0.25, 0.35),
+            (3.0, 0.5, 0.952, 0.117, 1.0 / 6.0, 0.25, 0.35),
+            (1.1, 0.0, 0.952, 0.117, 1.0 / 6.0, 0.25, 0.35),
+            (1.0, 1.0, 0.6, 0.5, 0.4, 0.05, 0.0),
+            (2.0, 3.0, 1.8, 1.2, 0.02, 4.0, 2.0),
+            (1000.0, 0.25, 1.0, 0.01, 0.0, 9.0, 10.0),
+            (1.3, 2.0, 0.9, 2.5, 1.0, 0.5, 0.5),
+        ] {
+            let mut r = risk();
+            r.escalation_cap = cap;
+            r.duration_exponent = exponent;
+            r.overrun_median = median;
+            r.overrun_log_sd = log_sd;
+            r.black_swan_probability = swans;
+            r.tail_min = tail_min;
+            r.tail_schedule_ratio = ratio;
+            risks.push(r);
+        }
+        let markups = [0.05, 0.4];
+        let overrun_markup = 0.4;
+        for r in &risks {
+            let p = Prepared::new(r);
+            for (lo, hi) in [
+                (0.5, 0.502),
+                (6.0, 6.02),
+                (11.9, 12.0),
+                (24.0, 24.1),
+                (35.5, 36.0),
+                (100.0, 130.0),
+                (0.001, 1000.0),
+            ] {
+                let Some(b) = p.expected_bounds(Interval { lo, hi }, markups, overrun_markup)
+                else {
+                    panic!("no bounds for {lo}..{hi} months under {r:?}");
+                };
+                for i in 0..=200 {
+                    let months = lo + (hi - lo) * f64::from(i) / 200.0;
+                    for (j, &mu) in markups.iter().enumerate() {
+                        let e = p.expected(months, mu, overrun_markup);
+                        // (Spreads so wide that exp(s^2 / 2) overflows leave the exact
+                        // price undefined, and a case built on it fails anyway.)
+                        let inside = |iv: Interval, x: f64| x.is_nan() || iv.lo <= x && x <= iv.hi;
+                        assert!(inside(b.price[j], e.price), "price {} {b:?} {r:?}", e.price);
+                        assert!(
+                            inside(b.schedule, e.schedule),
+                            "schedule {} {b:?}",
+                            e.schedule
+                        );
+                        assert!(inside(b.cancel, e.cancel), "cancel {} {b:?}", e.cancel);
+                    }
+                }
+                // Over a range as narrow as a screen's bins the bounds are useful:
+                // within 1% of the price where the duration effect is no stronger than
+                // proportional (a stronger one widens the range of spreads inside).
+                if hi / lo < 1.005 && r.duration_exponent <= 1.0 {
+                    let e = p.expected(lo, markups[0], overrun_markup);
+                    assert!(
+                        b.price[0].lo > 0.99 * e.price && b.price[0].hi < 1.01 * e.price,
+                        "price {} bounds {:?} over {lo}..{hi} under {r:?}",
+                        e.price,
+                        b.price[0]
+                    );
+                }
+            }
+        }
+        // No spread in the body: the bounds step aside.
+        let mut flat = risk();
+        flat.overrun_log_sd = 0.0;
+        let p = Prepared::new(&flat);
+        assert!(
+            p.expected_bounds(Interval { lo: 6.0, hi: 7.0 }, markups, 0.4)
+                .is_none()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod events;
 mod ledger;
 mod outcome;
 pub mod rules;
+mod screen;
 mod stage_end;
 mod start;
 mod track;
@@ -18,6 +19,7 @@ use events::{EventKind, Queue};
 use ledger::{Ledger, Payment};
 pub use outcome::{Project, Run};
 use rules::{Candidate, Forecast, Outlook, StageForecast};
+use screen::Screen;
 use track::Track;
 pub use track::{Scope, Status};
 
@@ -60,6 +62,9 @@ struct Sim<'a> {
     /// and where each idea's begin ([`NOT_FORECAST`] until it is first weighed).
     stage_forecasts: Vec<StageForecast>,
     forecast_at: Vec<u32>,
+    /// Under a reference-class cost basis, bounds that turn away new ideas that could
+    /// not pass without forecasting them (kept per thread).
+    screen: Option<Screen>,
     /// Whether `finish` lists every idea (only asked for by tests and `--projects`).
     keep_projects: bool,
 }
@@ -82,7 +87,15 @@ struct Workspace {
     forecast_at: Vec<u32>,
     skips: Option<Skips>,
     forecast: Option<Forecast>,
+    /// Screens of the models run on this thread under the forecast's scenario
+    /// constants, most recent last.
+    screens: Vec<Screen>,
+    /// Runs forecast every new idea, screening none (tests compare the two).
+    unscreened: bool,
 }
+
+/// Screens a thread keeps (one per reference-class model of the scenarios it runs).
+const SCREENS_KEPT: usize = 4;
 
 /// An idea whose stages have not been forecast (see `Sim::forecast_at`).
 const NOT_FORECAST: u32 = u32::MAX;
@@ -142,14 +155,25 @@ fn run_in(
     let mut events = std::mem::take(&mut ws.events);
     events.clear();
     let n = m.stages.len();
+    let forecast = match ws.forecast.take() {
+        Some(f) if f.fits(s) => f,
+        _ => {
+            // Screens are bounds on the old constants' forecasts.
+            ws.screens.clear();
+            Forecast::new(s)
+        }
+    };
+    let screen = (m.cost_basis == CostBasis::ReferenceClass && !ws.unscreened).then(|| {
+        match ws.screens.iter().position(|sc| sc.fits(m)) {
+            Some(i) => ws.screens.remove(i),
+            None => Screen::new(m),
+        }
+    });
     let mut sim = Sim {
         s,
         m,
         ideas,
-        forecast: match ws.forecast.take() {
-            Some(f) if f.fits(s) => f,
-            _ => Forecast::new(s),
-        },
+        forecast,
         skips: match ws.skips.take() {
             Some(mut skips) => {
                 skips.rebuild(&s.vendors);
@@ -174,6 +198,7 @@ fn run_in(
             at.resize(ideas.ideas.len(), NOT_FORECAST);
             at
         },
+        screen,
         keep_projects: detail == Detail::Projects,
     };
     if !ideas.ideas.is_empty() {
@@ -199,6 +224,13 @@ fn run_in(
         }
     }
     let run = sim.finish();
+    let mut screens = std::mem::take(&mut ws.screens);
+    if let Some(screen) = sim.screen {
+        if screens.len() >= SCREENS_KEPT {
+            screens.remove(0);
+        }
+        screens.push(screen);
+    }
     *ws = Workspace {
         tracks: sim.tracks,
         events: sim.events,
@@ -213,6 +245,8 @@ fn run_in(
         forecast_at: sim.forecast_at,
         skips: Some(sim.skips),
         forecast: Some(sim.forecast),
+        screens,
+        unscreened: ws.unscreened,
     };
     run
 }
@@ -269,6 +303,30 @@ impl Sim<'_> {
         );
     }
 
+    /// Whether new idea `id` surely fails its hurdle under a reference-class forecast,
+    /// by the model's screen (screen.rs): then it is turned away without one.
+    fn ruled_out(&mut self, id: usize) -> bool {
+        let Some(screen) = self.screen.as_mut() else {
+            return false;
+        };
+        let tr = &self.tracks[id];
+        if self.forecast_at[id] != NOT_FORECAST {
+            return false;
+        }
+        debug_assert!(tr.stage == 0 && tr.attempts.is_empty(), "a new idea");
+        let idea = &self.ideas.ideas[id];
+        screen.rules_out(
+            self.s,
+            &self.forecast,
+            idea.cost,
+            idea.duration,
+            // The case's value, as `case` works it out.
+            (1.0 - tr.released) * idea.expected_value,
+            tr.cost_ratio(),
+            self.m.stages[0].hurdle,
+        )
+    }
+
     /// The case for idea `id` at the stage it is to enter (rules.rs); its stages are
     /// forecast already ([`Sim::forecast`]).
     fn case(&self, id: usize) -> rules::Case {
@@ -316,6 +374,8 @@ impl Sim<'_> {
         // millionth of the budget, covers rounding in the ledger's sums many times over:
         // each sum is off by a few units in the 16th digit of the budget at most.)
         // New ideas are fresh only at an intake; elsewhere nothing is turned away here.
+        // Under a reference-class cost basis, a new idea the model's screen shows to fail
+        // its hurdle whatever its forecast is turned away unforecast too (screen.rs).
         let ceiling = if intake {
             self.ledger.available()
                 + candidates
@@ -328,7 +388,9 @@ impl Sim<'_> {
             f64::INFINITY
         };
         for id in fresh {
-            if !self.tracks[id].continuing() && self.start_bound(id) > ceiling {
+            if !self.tracks[id].continuing()
+                && (self.start_bound(id) > ceiling || self.ruled_out(id))
+            {
                 self.tracks[id].status = Status::Rejected;
                 continue;
             }
@@ -430,5 +492,55 @@ impl Sim<'_> {
         self.ledger.open -= tr.reserve;
         tr.reserve = 0.0;
         tr.status = status;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screening_new_ideas_changes_no_run() {
+        // Every model under a reference-class cost basis, across risk, market, delay
+        // and attempt variations: each run with the screen is the run without it.
+        let mut screened = 0;
+        for (v, s) in screen::tests::scenarios().iter().enumerate() {
+            let stages = s.models.iter().map(|m| m.stages.len()).max().unwrap_or(0);
+            let mut on = Workspace::default();
+            let mut off = Workspace {
+                unscreened: true,
+                ..Workspace::default()
+            };
+            for p in 0..40 {
+                let ideas = IdeaSet::draw(s, p, stages);
+                for m in &s.models {
+                    let a = run_in(s, m, &ideas, Detail::Projects, &mut on);
+                    let b = run_in(s, m, &ideas, Detail::Projects, &mut off);
+                    // (Debug text: NaN metrics compare equal there.)
+                    assert_eq!(
+                        format!("{a:?}"),
+                        format!("{b:?}"),
+                        "variant {v}, portfolio {p}, {}",
+                        m.name
+                    );
+                    // Screened ideas are the ones never forecast.
+                    screened += on
+                        .forecast_at
+                        .iter()
+                        .filter(|&&at| at == NOT_FORECAST)
+                        .count()
+                        - off
+                            .forecast_at
+                            .iter()
+                            .filter(|&&at| at == NOT_FORECAST)
+                            .count();
+                }
+            }
+            assert!(
+                off.screens.is_empty(),
+                "a run without screening kept a screen"
+            );
+        }
+        assert!(screened > 1000, "only {screened} ideas screened");
     }
 }

@@ -96,6 +96,12 @@ impl Forecast {
         (-months * self.log_discount_per_month).exp()
     }
 
+    /// [`expected_markup`] of a contract small vendors may bid on, then of one above
+    /// the small-contract cap.
+    pub fn markups(&self) -> [f64; 2] {
+        [self.markup_small, self.markup_large]
+    }
+
     /// [`expected_markup`] of a contract of planned work `work`, dollars.
     fn markup(&self, v: &Vendors, work: f64) -> f64 {
         if work <= v.small_contract_cap {
@@ -108,7 +114,7 @@ impl Forecast {
 
 /// `x^n` for a count `n`, as `powf` gives it; 0 and 1 (one attempt per stage, the
 /// common case) need no `powf`, whose results there are exact.
-fn pow_count(x: f64, n: f64) -> f64 {
+pub(super) fn pow_count(x: f64, n: f64) -> f64 {
     if n == 0.0 {
         1.0
     } else if n == 1.0 {
