@@ -57,6 +57,9 @@ struct Sim<'a> {
     /// Reused buffers: bidders in a competition, and a decision's candidates.
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
+    /// Reused buffers of `finish`: spend per idea and per vendor, and its difference
+    /// array per month.
+    scratch_finish: outcome::Scratch,
     /// Reference-class forecasts of every stage of each idea weighed so far (`stages`
     /// entries per idea, in the order first weighed; empty under a planned cost basis),
     /// and where each idea's begin ([`NOT_FORECAST`] until it is first weighed).
@@ -83,6 +86,7 @@ struct Workspace {
     scratch_taken: Vec<usize>,
     scratch_bidders: Vec<usize>,
     scratch_candidates: Vec<Candidate>,
+    scratch_finish: outcome::Scratch,
     stage_forecasts: Vec<StageForecast>,
     forecast_at: Vec<u32>,
     skips: Option<Skips>,
@@ -192,6 +196,7 @@ fn run_in(
         scratch_taken: std::mem::take(&mut ws.scratch_taken),
         scratch_bidders: std::mem::take(&mut ws.scratch_bidders),
         scratch_candidates: std::mem::take(&mut ws.scratch_candidates),
+        scratch_finish: std::mem::take(&mut ws.scratch_finish),
         stage_forecasts: cleared(&mut ws.stage_forecasts),
         forecast_at: {
             let mut at = cleared(&mut ws.forecast_at);
@@ -241,6 +246,7 @@ fn run_in(
         scratch_taken: sim.scratch_taken,
         scratch_bidders: sim.scratch_bidders,
         scratch_candidates: sim.scratch_candidates,
+        scratch_finish: sim.scratch_finish,
         stage_forecasts: sim.stage_forecasts,
         forecast_at: sim.forecast_at,
         skips: Some(sim.skips),

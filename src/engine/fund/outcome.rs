@@ -90,6 +90,22 @@ struct Finished {
     actual_months: f64,
 }
 
+/// Buffers `finish` fills and a thread keeps from run to run.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    idea_spend: Vec<f64>,
+    vendor_spend: Vec<f64>,
+    diff: Vec<[f64; 4]>,
+}
+
+/// `v` emptied, then `n` zeros.
+fn zeroed<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> Vec<T> {
+    let mut out = std::mem::take(v);
+    out.clear();
+    out.resize(n, T::default());
+    out
+}
+
 /// The first whole month at or after month `t`, at most `cap`: `ceil(t)` clamped to
 /// [0, cap], by truncation (`ceil` is a libm call on baseline x86-64, and this runs for
 /// every payment). Months before 0 give 0, past `cap` (or infinite) give `cap`. Signed
@@ -107,11 +123,12 @@ fn month_index(t: f64, cap: usize) -> usize {
 
 impl Sim<'_> {
     /// Metrics at the horizon.
-    pub(super) fn finish(&self) -> Run {
+    pub(super) fn finish(&mut self) -> Run {
         let h = self.s.simulation.horizon_months;
         let nv = self.s.vendors.count();
-        let mut idea_spend = vec![0.0; self.tracks.len()];
-        let mut vendor_spend = vec![0.0; nv];
+        let mut scratch = std::mem::take(&mut self.scratch_finish);
+        let mut idea_spend = zeroed(&mut scratch.idea_spend, self.tracks.len());
+        let mut vendor_spend = zeroed(&mut scratch.vendor_spend, nv);
         let (mut spend, mut overhead, mut sole) = (0.0, 0.0, 0.0);
         let mut done = Finished::default();
         let mut stages: Vec<StageOutcome> = self
@@ -130,7 +147,7 @@ impl Sim<'_> {
         // months while it is under way, so a payment costs O(1) whatever its length.
         let months = h.floor() as usize + 1;
         // Per month, side by side: [paid_from, slope, level, value released].
-        let mut diff = vec![[0.0f64; 4]; months + 1];
+        let mut diff = zeroed(&mut scratch.diff, months + 1);
         for p in &self.ledger.payments {
             let paid = p.paid_by(h);
             spend += paid;
@@ -339,6 +356,11 @@ impl Sim<'_> {
                 n.delivered
             };
         }
+        self.scratch_finish = Scratch {
+            idea_spend,
+            vendor_spend,
+            diff,
+        };
         Run {
             outcome: Outcome {
                 values,
