@@ -20,11 +20,46 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// `[lo, hi]` widened outward (NaN ends stay NaN, and make every later test fail).
+    /// Every real: what a result whose computation broke down (a NaN end) may be.
+    pub const WHOLE: Interval = Interval {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+    };
+
+    /// `[lo, hi]` widened outward: by [`WIDEN`] of each end and the smallest normal
+    /// number (rounding among subnormals is absolute). A NaN end gives
+    /// [`Interval::WHOLE`]; an end that overflowed stays infinite, and an infinite
+    /// end on the wrong side becomes the largest finite number (what a value that
+    /// overflowed was at least).
     pub fn new(lo: f64, hi: f64) -> Interval {
+        if lo.is_nan() || hi.is_nan() {
+            return Interval::WHOLE;
+        }
         Interval {
-            lo: lo - lo.abs() * WIDEN - f64::MIN_POSITIVE,
-            hi: hi + hi.abs() * WIDEN + f64::MIN_POSITIVE,
+            lo: if lo.is_finite() {
+                lo - lo.abs() * WIDEN - f64::MIN_POSITIVE
+            } else {
+                lo.min(f64::MAX)
+            },
+            hi: if hi.is_finite() {
+                hi + hi.abs() * WIDEN + f64::MIN_POSITIVE
+            } else {
+                hi.max(f64::MIN)
+            },
+        }
+    }
+
+    /// Whether both ends are finite.
+    pub fn finite(self) -> bool {
+        self.lo.is_finite() && self.hi.is_finite()
+    }
+
+    /// The part at or above `floor`, for a value known to be there (a duration at or
+    /// above 0, which widening may have taken below).
+    pub fn at_least(self, floor: f64) -> Interval {
+        Interval {
+            lo: self.lo.max(floor),
+            hi: self.hi.max(floor),
         }
     }
 
@@ -80,6 +115,10 @@ impl Mul for Interval {
             self.hi * o.lo,
             self.hi * o.hi,
         ];
+        // 0 x infinity: no bound (f64::min and max would skip the NaN).
+        if p.iter().any(|x| x.is_nan()) {
+            return Interval::WHOLE;
+        }
         Interval::new(
             p.iter().copied().fold(f64::INFINITY, f64::min),
             p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
@@ -130,6 +169,16 @@ mod tests {
                 }
             }
         }
+        // Broken computations give every real, never a NaN end that tests skip.
+        for broken in [
+            Interval::new(f64::NAN, 1.0),
+            Interval::point(0.0) * Interval::point(f64::INFINITY),
+            Interval::new(-1.0, 1.0).increasing(f64::sqrt),
+        ] {
+            assert_eq!(broken, Interval::WHOLE);
+        }
+        let overflowed = Interval::new(f64::INFINITY, f64::INFINITY);
+        assert_eq!((overflowed.lo, overflowed.hi), (f64::MAX, f64::INFINITY));
         let e = Interval::new(0.5, 2.0).increasing(f64::exp);
         assert!(e.lo < 0.5f64.exp() && e.hi > 2.0f64.exp());
         let e = Interval::new(0.5, 2.0).decreasing(|x| (-x).exp());

@@ -375,8 +375,9 @@ impl Prepared {
     /// for `months.lo` to `months.hi` months, priced at each of `award_markups` up to
     /// plan and `overrun_markup` beyond it: its formulas in interval arithmetic
     /// (interval.rs). None where they would need a case the formulas single out (no
-    /// spread in the body, or no body below the tail start), which a caller treats as
-    /// "no bound".
+    /// spread in the body, or no body below the tail start) or the spread overflows,
+    /// which a caller treats as "no bound"; ends that break down further on are
+    /// infinite, which bounds nothing either.
     pub fn expected_bounds(
         &self,
         months: Interval,
@@ -387,9 +388,15 @@ impl Prepared {
         let g = if risk.duration_exponent == 0.0 {
             Interval::point(1.0)
         } else {
-            // (months / reference)^exponent rises with months (the exponent is >= 0).
-            months.increasing(|x| duration_factor(risk, x))
+            // (months / reference)^exponent rises with months (the exponent is >= 0;
+            // a contract's months are too, whatever widening did to the range).
+            months
+                .at_least(0.0)
+                .increasing(|x| duration_factor(risk, x))
         };
+        if !g.finite() {
+            return None;
+        }
         let p = g.increasing(|g| (risk.black_swan_probability * g).min(1.0));
         let k = risk.escalation_cap;
         let (m, s) = (risk.overrun_median, g.scale(risk.overrun_log_sd));
@@ -759,6 +766,7 @@ mod tests {
             (2.0, 3.0, 1.8, 1.2, 0.02, 4.0, 2.0),
             (1000.0, 0.25, 1.0, 0.01, 0.0, 9.0, 10.0),
             (1.3, 2.0, 0.9, 2.5, 1.0, 0.5, 0.5),
+            (f64::INFINITY, 0.001, 0.952, 0.117, 1.0, 0.25, 0.35),
         ] {
             let mut r = risk();
             r.escalation_cap = cap;
@@ -782,10 +790,23 @@ mod tests {
                 (35.5, 36.0),
                 (100.0, 130.0),
                 (0.001, 1000.0),
+                // Among the subnormal numbers, where widening crosses zero (a
+                // contract's months are never below it).
+                (0.0, 1e-310),
+                (8.7e-311, 1.7e-310),
+                (5e-324, 1e-300),
             ] {
-                let Some(b) = p.expected_bounds(Interval { lo, hi }, markups, overrun_markup)
+                // (Widened, as a computed range is: among the subnormals its lower end
+                // goes below zero.)
+                let Some(b) = p.expected_bounds(Interval::new(lo, hi), markups, overrun_markup)
                 else {
-                    panic!("no bounds for {lo}..{hi} months under {r:?}");
+                    // Only ranges reaching a contract of no length, or so short that
+                    // the spread rounds to a subnormal, have none to bound over.
+                    assert!(
+                        Interval::new(lo, hi).lo <= 0.0 || duration_factor(r, lo) < 1e-300,
+                        "no bounds for {lo:e}..{hi:e} months under {r:?}"
+                    );
+                    continue;
                 };
                 for i in 0..=200 {
                     let months = lo + (hi - lo) * f64::from(i) / 200.0;
