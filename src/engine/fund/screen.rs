@@ -171,7 +171,8 @@ fn bin_bounds(s: &Scenario, f: &Forecast, m: &FundingModel, duration: Interval) 
             return unsettled(n);
         };
         for (slot, price) in out[2 * j..2 * j + 2].iter_mut().zip(e.price) {
-            let lo = price.lo * (1.0 - MARGIN);
+            // (Outward whatever the sign.)
+            let lo = price.lo - price.lo.abs() * MARGIN;
             *slot = if lo.is_nan() { 0.0 } else { lo };
         }
         let n_j = stage.attempts as f64;
@@ -190,7 +191,8 @@ fn bin_bounds(s: &Scenario, f: &Forecast, m: &FundingModel, duration: Interval) 
     let half_life = s.risk.requirements_half_life_months;
     let drift = months.decreasing(|x| (-x / half_life).exp2());
     let discount = months.decreasing(|x| f.discount(x));
-    let factor = (survive * drift * discount).hi * (1.0 + MARGIN);
+    let factor = (survive * drift * discount).hi;
+    let factor = factor + factor.abs() * MARGIN;
     out[2 * n] = if factor.is_nan() {
         f64::INFINITY
     } else {
