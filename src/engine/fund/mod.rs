@@ -380,8 +380,6 @@ impl Sim<'_> {
         // millionth of the budget, covers rounding in the ledger's sums many times over:
         // each sum is off by a few units in the 16th digit of the budget at most.)
         // New ideas are fresh only at an intake; elsewhere nothing is turned away here.
-        // Under a reference-class cost basis, a new idea the model's screen shows to fail
-        // its hurdle whatever its forecast is turned away unforecast too (screen.rs).
         let ceiling = if intake {
             self.ledger.available()
                 + candidates
@@ -394,6 +392,8 @@ impl Sim<'_> {
             f64::INFINITY
         };
         for id in fresh {
+            // So is a new idea the model's screen shows to fail its hurdle whatever its
+            // reference-class forecast (screen.rs): it is not forecast.
             if !self.tracks[id].continuing()
                 && (self.start_bound(id) > ceiling || self.ruled_out(id))
             {
@@ -530,16 +530,13 @@ mod tests {
                         m.name
                     );
                     // Screened ideas are the ones never forecast.
-                    screened += on
-                        .forecast_at
-                        .iter()
-                        .filter(|&&at| at == NOT_FORECAST)
-                        .count()
-                        - off
-                            .forecast_at
+                    let unforecast = |ws: &Workspace| {
+                        ws.forecast_at
                             .iter()
                             .filter(|&&at| at == NOT_FORECAST)
-                            .count();
+                            .count()
+                    };
+                    screened += unforecast(&on) - unforecast(&off);
                 }
             }
             assert!(

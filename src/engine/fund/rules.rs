@@ -204,20 +204,13 @@ pub fn case(
         },
         CostBasis::ReferenceClass => {
             debug_assert_eq!(stages.len(), n, "an idea's stage forecasts");
-            let (mut cost, mut survive) = (0.0, 1.0);
-            let works = m.stage_works(o.cost, s.risk.gate_rework_share);
-            for (j, (stage, work)) in stages.iter().zip(works).enumerate().skip(from) {
-                let e = stage.expected;
-                let n_j = attempts(j) as f64;
-                cost += o.cost_ratio * n_j * work * e.price;
-                if j == 0 || m.stages[j].recompete {
-                    cost += m.procurement_cost;
-                }
-                if j + 1 < n {
-                    cost += m.gate_review_cost;
-                }
+            let cost = reference_cost(s, m, from, o.cost, o.cost_ratio, &attempts, |j, _| {
+                stages[j].expected.price
+            });
+            let mut survive = 1.0;
+            for (j, stage) in stages.iter().enumerate().skip(from) {
                 // The idea is lost only when every attempt of a stage is cancelled.
-                survive *= 1.0 - pow_count(e.cancel, n_j);
+                survive *= 1.0 - pow_count(stage.expected.cancel, attempts(j) as f64);
             }
             let Some(time) = stages.get(from) else {
                 // Nothing ahead: no time to wait.
@@ -232,6 +225,36 @@ pub fn case(
             }
         }
     }
+}
+
+/// The cost a reference-class case reads for stages `from..` of an idea of planned cost
+/// `cost` dollars: each stage's planned work for `attempts(j)` vendors at `price(j,
+/// work)` per dollar, scaled by the overrun ratio `cost_ratio`, plus its procurement
+/// and gate review, summed in stage order. The screen (screen.rs) sums its lower bound
+/// through this too, so that the two sums round alike, term by term.
+pub fn reference_cost(
+    s: &Scenario,
+    m: &FundingModel,
+    from: usize,
+    cost: f64,
+    cost_ratio: f64,
+    attempts: impl Fn(usize) -> usize,
+    price: impl Fn(usize, f64) -> f64,
+) -> f64 {
+    let n = m.stages.len();
+    let mut total = 0.0;
+    let works = m.stage_works(cost, s.risk.gate_rework_share);
+    for (j, work) in works.enumerate().skip(from) {
+        let n_j = attempts(j) as f64;
+        total += cost_ratio * n_j * work * price(j, work);
+        if j == 0 || m.stages[j].recompete {
+            total += m.procurement_cost;
+        }
+        if j + 1 < n {
+            total += m.gate_review_cost;
+        }
+    }
+    total
 }
 
 /// Expected award markup of a competed contract of planned work `work`: each eligible

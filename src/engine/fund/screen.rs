@@ -5,7 +5,7 @@
 //! kept per thread, settle those ideas without forecasting them. An idea the bounds do
 //! not settle is forecast and weighed as before, so no decision changes.
 
-use super::rules::{Forecast, pow_count};
+use super::rules::{Forecast, pow_count, reference_cost};
 use crate::engine::interval::Interval;
 use crate::model::{FundingModel, Scenario, StageDuration};
 
@@ -64,8 +64,8 @@ impl Screen {
     /// dollars and planned duration `duration` months, whose case values it at `value`
     /// dollars with cost ratio `cost_ratio`, surely fails `hurdle` under a
     /// reference-class forecast: the case's value is at most the bound's and its cost
-    /// at least the bound's, each worked out in the order `rules::case` works out the
-    /// forecast's, so the exact test would fail too. False whenever unsure.
+    /// at least the bound's (summed by `rules::reference_cost`, as the case's is), so
+    /// the exact test would fail too. False whenever unsure.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn rules_out(
         &mut self,
@@ -94,20 +94,19 @@ impl Screen {
         let b = &self.bins[at..at + stride];
         let m = &self.model;
         let n = m.stages.len();
-        let mut least = 0.0;
-        for (j, work) in m.stage_works(cost, s.risk.gate_rework_share).enumerate() {
-            // The markup the forecast prices stage j at (`Forecast::markup`).
-            let small = work <= s.vendors.small_contract_cap;
-            let price = b[2 * j + usize::from(!small)];
-            let n_j = m.stages[j].attempts as f64;
-            least += cost_ratio * n_j * work * price;
-            if j == 0 || m.stages[j].recompete {
-                least += m.procurement_cost;
-            }
-            if j + 1 < n {
-                least += m.gate_review_cost;
-            }
-        }
+        let least = reference_cost(
+            s,
+            m,
+            0,
+            cost,
+            cost_ratio,
+            |j| m.stages[j].attempts,
+            |j, work| {
+                // The markup the forecast prices stage j at (`Forecast::markup`).
+                let small = work <= s.vendors.small_contract_cap;
+                b[2 * j + usize::from(!small)]
+            },
+        );
         // Below SMALLEST the exact products round in steps of a subnormal, far more
         // than MARGIN covers: such ideas are forecast.
         let bar = hurdle * least;
